@@ -1,0 +1,207 @@
+//! Images: what was uploaded, how far processing got, and the variants it produced.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ImageId, UserId};
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s { $($text => Ok($name::$variant),)+ other => Err(format!("unknown {}: {other}", stringify!($name))) }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Who may see an image (and everything derived from it).
+    Visibility { Public => "public", Followers => "followers", Private => "private" }
+);
+
+string_enum!(
+    /// Where an image is in its life.
+    ImageStatus { Processing => "processing", Ready => "ready", Failed => "failed" }
+);
+
+string_enum!(
+    /// Formats recognised by their magic bytes. Which of them decode depends on the build (`imaging::decodable`).
+    ImageFormat { Jpeg => "jpeg", Png => "png", Gif => "gif", Webp => "webp", Tiff => "tiff", Avif => "avif", Heic => "heic" }
+);
+
+string_enum!(
+    /// Formats variants are encoded in.
+    OutputFormat { Jpeg => "jpeg", Webp => "webp", Avif => "avif", Png => "png" }
+);
+
+string_enum!(
+    /// The variants every upload gets.
+    VariantName { Thumb => "thumb", Small => "small", Medium => "medium", Large => "large" }
+);
+
+impl ImageFormat {
+    pub fn mime(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+            Self::Gif => "image/gif",
+            Self::Webp => "image/webp",
+            Self::Tiff => "image/tiff",
+            Self::Avif => "image/avif",
+            Self::Heic => "image/heic",
+        }
+    }
+}
+
+impl OutputFormat {
+    pub fn mime(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Webp => "image/webp",
+            Self::Avif => "image/avif",
+            Self::Png => "image/png",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpg",
+            other => other.as_str(),
+        }
+    }
+}
+
+/// Why processing gave up, as the API shows it: a stable code and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub code: String,
+    pub message: String,
+}
+
+/// One encoding of one variant, stored under `key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VariantFile {
+    pub format: OutputFormat,
+    pub key: String,
+    pub bytes: u64,
+    /// Strong validator: the hex SHA-256 of the bytes.
+    pub sha256: String,
+}
+
+/// A named variant and its encodings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Variant {
+    pub name: VariantName,
+    pub width: u32,
+    pub height: u32,
+    pub files: Vec<VariantFile>,
+}
+
+impl Variant {
+    pub fn file(&self, format: OutputFormat) -> Option<&VariantFile> {
+        self.files.iter().find(|f| f.format == format)
+    }
+}
+
+/// An image as stored. `width`/`height` are upright (after EXIF orientation) once processing is done.
+/// Serialisable so the metadata cache can hold it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Image {
+    pub id: ImageId,
+    pub owner_id: UserId,
+    pub owner_username: String,
+    pub status: ImageStatus,
+    pub failure: Option<Failure>,
+    pub format: ImageFormat,
+    pub bytes: u64,
+    pub sha256: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub visibility: Visibility,
+    pub alt_text: Option<String>,
+    pub tags: Vec<String>,
+    pub blurhash: Option<String>,
+    pub dominant_color: Option<String>,
+    pub variants: Vec<Variant>,
+    /// The key of the bytes as uploaded.
+    pub original_key: String,
+    /// The key of the original with its metadata (GPS above all) removed, once processing made it.
+    pub public_original_key: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What `uploadImage` stores before processing starts.
+#[derive(Debug, Clone)]
+pub struct NewImage {
+    pub id: ImageId,
+    pub owner_id: UserId,
+    pub format: ImageFormat,
+    pub bytes: u64,
+    pub sha256: String,
+    pub visibility: Visibility,
+    pub original_key: String,
+    pub idempotency_key: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What processing found and made; `complete_processing` stores it and marks the image `ready`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessedImage {
+    pub width: u32,
+    pub height: u32,
+    pub blurhash: String,
+    pub dominant_color: String,
+    pub variants: Vec<Variant>,
+    pub public_original_key: String,
+}
+
+/// The owner's changes to an image; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImagePatch {
+    pub visibility: Option<Visibility>,
+    /// `Some(None)` clears the alt text.
+    pub alt_text: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_round_trip_through_text() {
+        for v in Visibility::ALL {
+            assert_eq!(v.as_str().parse::<Visibility>().unwrap(), *v);
+        }
+        for f in OutputFormat::ALL {
+            assert_eq!(f.as_str().parse::<OutputFormat>().unwrap(), *f);
+        }
+        assert!("secret".parse::<Visibility>().is_err());
+        assert_eq!(OutputFormat::Jpeg.extension(), "jpg");
+    }
+}

@@ -1,0 +1,72 @@
+//! Background work, written to the outbox in the same transaction as the change that asks for it and
+//! relayed to the queue from there.
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::ImageId;
+
+/// The queue topic that carries `Job`s.
+pub const JOBS_TOPIC: &str = "jobs";
+
+/// A unit of background work. Every job is idempotent: running it twice has the effect of running it once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Job {
+    /// Validate, decode and derive the variants of a freshly uploaded image.
+    ProcessImage { image_id: ImageId },
+    /// Delete every blob of an image that no longer exists.
+    PurgeImage { image_id: ImageId },
+}
+
+impl Job {
+    pub fn to_bytes(&self) -> Bytes {
+        // Serialising a plain enum of ids cannot fail.
+        Bytes::from(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+}
+
+/// A message waiting in the database's outbox. Its `id` doubles as the queue's de-duplication id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub topic: String,
+    pub payload: Bytes,
+    pub created_at: DateTime<Utc>,
+}
+
+impl OutboxMessage {
+    pub fn job(job: &Job) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            topic: JOBS_TOPIC.to_owned(),
+            payload: job.to_bytes(),
+            created_at: Utc::now(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_round_trip_as_tagged_json() {
+        let job = Job::ProcessImage {
+            image_id: ImageId::new(),
+        };
+        let msg = OutboxMessage::job(&job);
+        assert_eq!(msg.topic, JOBS_TOPIC);
+        assert!(std::str::from_utf8(&msg.payload)
+            .unwrap()
+            .contains("\"kind\":\"process_image\""));
+        assert_eq!(Job::from_bytes(&msg.payload).unwrap(), job);
+        assert!(Job::from_bytes(b"{\"kind\":\"nope\"}").is_err());
+    }
+}

@@ -1,0 +1,37 @@
+//! The cache port: small, hot, disposable bytes with a time to live.
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CacheError {
+    #[error("cache unavailable: {0}")]
+    Unavailable(String),
+    #[error("cache error: {0}")]
+    Other(String),
+}
+
+/// A key-value cache.
+///
+/// # Contract
+///
+/// - `get` after `set` returns the value until `ttl` has passed or `delete` was called; after that, `None`.
+///   A cache may forget a value earlier (eviction), never keep it past its TTL or a `delete`.
+/// - `set` replaces any earlier value and TTL. `delete` of a missing key succeeds.
+/// - Callers treat every error as a miss: a cache is never the only copy of anything.
+#[async_trait]
+pub trait Cache: Send + Sync + Debug {
+    fn backend(&self) -> &'static str;
+
+    async fn get(&self, key: &str) -> Result<Option<Bytes>, CacheError>;
+
+    async fn set(&self, key: &str, value: Bytes, ttl: Duration) -> Result<(), CacheError>;
+
+    async fn delete(&self, key: &str) -> Result<(), CacheError>;
+
+    async fn ping(&self) -> Result<(), CacheError>;
+}
