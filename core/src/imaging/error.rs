@@ -1,0 +1,132 @@
+//! Why the image pipeline refused or failed, with the stable code the API shows for each case.
+
+use crate::domain::ImageFormat;
+
+/// Everything that can go wrong between the uploaded bytes and the encoded variants.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImagingError {
+    /// The magic bytes match no image format we know.
+    #[error("unrecognised image format")]
+    UnrecognisedFormat,
+    /// A known format that this build cannot decode (AVIF, HEIC).
+    #[error("{0} images are not supported by this server")]
+    UnsupportedFormat(ImageFormat),
+    /// A decodable format using a feature the decoder lacks (e.g. a CMYK TIFF).
+    #[error("unsupported image feature: {0}")]
+    UnsupportedFeature(String),
+    #[error("image is {actual} bytes, more than the {max} allowed")]
+    TooManyBytes { actual: u64, max: u64 },
+    #[error(
+        "image is {width}x{height}, more than the allowed {max_width}x{max_height} or {max_pixels} pixels"
+    )]
+    DimensionsTooLarge {
+        width: u32,
+        height: u32,
+        max_width: u32,
+        max_height: u32,
+        max_pixels: u64,
+    },
+    #[error("corrupt image: {0}")]
+    Corrupt(String),
+    /// Decoding would need more memory than `Limits::max_decode_alloc` allows.
+    #[error("decoding the image would exceed the memory limit: {0}")]
+    DecodeLimitExceeded(String),
+    #[error("encoding {format} failed: {reason}")]
+    EncodeFailed {
+        format: &'static str,
+        reason: String,
+    },
+}
+
+impl ImagingError {
+    /// Stable machine-readable code the API shows.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnrecognisedFormat | Self::UnsupportedFormat(_) | Self::UnsupportedFeature(_) => {
+                "unsupported_media_type"
+            }
+            Self::TooManyBytes { .. } => "image_too_large",
+            Self::DimensionsTooLarge { .. } => "image_dimensions_too_large",
+            Self::Corrupt(_) => "corrupt_image",
+            Self::DecodeLimitExceeded(_) => "decode_limit_exceeded",
+            Self::EncodeFailed { .. } => "encode_failed",
+        }
+    }
+
+    pub(crate) fn corrupt(reason: impl Into<String>) -> Self {
+        Self::Corrupt(reason.into())
+    }
+
+    pub(crate) fn encode_failed(format: &'static str, reason: impl ToString) -> Self {
+        Self::EncodeFailed {
+            format,
+            reason: reason.to_string(),
+        }
+    }
+
+    /// Translates an error the `image` crate raised while reading a header or decoding pixels.
+    ///
+    /// Our own limit checks run before the decoder's, so a decoder limit error here means the header
+    /// passed but the decoder still wanted more memory than allowed.
+    pub(crate) fn from_decode(error: image::ImageError) -> Self {
+        use image::ImageError as E;
+        match error {
+            E::Limits(e) => Self::DecodeLimitExceeded(e.to_string()),
+            E::Unsupported(e) => Self::UnsupportedFeature(e.to_string()),
+            // Reading from an in-memory cursor fails only when the data ends early.
+            E::IoError(e) => Self::Corrupt(format!("truncated or unreadable data: {e}")),
+            E::Decoding(e) => Self::Corrupt(e.to_string()),
+            E::Parameter(e) => Self::Corrupt(e.to_string()),
+            E::Encoding(e) => Self::Corrupt(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_its_documented_code() {
+        let cases = [
+            (ImagingError::UnrecognisedFormat, "unsupported_media_type"),
+            (
+                ImagingError::UnsupportedFormat(ImageFormat::Heic),
+                "unsupported_media_type",
+            ),
+            (
+                ImagingError::UnsupportedFeature("cmyk".into()),
+                "unsupported_media_type",
+            ),
+            (
+                ImagingError::TooManyBytes { actual: 2, max: 1 },
+                "image_too_large",
+            ),
+            (
+                ImagingError::DimensionsTooLarge {
+                    width: 2,
+                    height: 2,
+                    max_width: 1,
+                    max_height: 1,
+                    max_pixels: 1,
+                },
+                "image_dimensions_too_large",
+            ),
+            (ImagingError::corrupt("bad"), "corrupt_image"),
+            (
+                ImagingError::DecodeLimitExceeded("big".into()),
+                "decode_limit_exceeded",
+            ),
+            (ImagingError::encode_failed("jpeg", "oops"), "encode_failed"),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.code(), code, "{error}");
+            let message = error.to_string();
+            assert!(
+                message.starts_with(|c: char| !c.is_uppercase()),
+                "{message}"
+            );
+        }
+    }
+}

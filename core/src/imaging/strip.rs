@@ -1,0 +1,117 @@
+//! The public original: the upload as it was, minus every metadata block that can hold location or identity.
+
+use std::io::Cursor;
+
+use image::{ColorType, DynamicImage};
+
+use super::pixels::decode_upright;
+use super::strip_gif::strip_gif;
+use super::strip_jpeg::strip_jpeg;
+use super::strip_png::strip_png;
+use super::strip_webp::strip_webp;
+use super::{sniff, ImagingError, Limits};
+use crate::domain::ImageFormat;
+
+/// The original as uploaded, minus every metadata block that can hold location or identity.
+///
+/// JPEG, PNG, WebP and GIF are rewritten at the container level, so the compressed pixels are the very
+/// bytes that were uploaded; only an orientation other than upright survives, as a minimal EXIF block.
+/// TIFF is decoded and re-encoded (uncompressed, upright), because its metadata lives in the same IFDs as
+/// the image structure and a GPS IFD can hang off any of them. AVIF and HEIC are not supported.
+pub fn strip_metadata(bytes: &[u8], format: ImageFormat) -> Result<Vec<u8>, ImagingError> {
+    if sniff(bytes) != Some(format) {
+        return Err(ImagingError::corrupt(format!(
+            "data is not a {format} image"
+        )));
+    }
+    match format {
+        ImageFormat::Jpeg => strip_jpeg(bytes),
+        ImageFormat::Png => strip_png(bytes),
+        ImageFormat::Webp => strip_webp(bytes),
+        ImageFormat::Gif => strip_gif(bytes),
+        ImageFormat::Tiff => reencode_tiff(&decode_upright(bytes, &Limits::default())?.image),
+        ImageFormat::Avif | ImageFormat::Heic => Err(ImagingError::UnsupportedFormat(format)),
+    }
+}
+
+/// A fresh TIFF holding only the pixels (at their original bit depth where TIFF can store it).
+pub(crate) fn reencode_tiff(image: &DynamicImage) -> Result<Vec<u8>, ImagingError> {
+    // The TIFF encoder has no grey-with-alpha layouts; widen those to RGBA.
+    let widened;
+    let image = match image.color() {
+        ColorType::La8 => {
+            widened = DynamicImage::ImageRgba8(image.to_rgba8());
+            &widened
+        }
+        ColorType::La16 => {
+            widened = DynamicImage::ImageRgba16(image.to_rgba16());
+            &widened
+        }
+        _ => image,
+    };
+    let mut out = Cursor::new(Vec::new());
+    image
+        .write_to(&mut out, image::ImageFormat::Tiff)
+        .map_err(|e| ImagingError::encode_failed("tiff", e))?;
+    Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imaging::testdata;
+
+    #[test]
+    fn tiffs_are_rebuilt_from_their_pixels() {
+        for name in ["Picoawards.tiff", "Tless0.tiff"] {
+            let original = testdata::read(&format!("photos/{name}"));
+            let stripped = strip_metadata(&original, ImageFormat::Tiff).unwrap();
+            assert_eq!(sniff(&stripped), Some(ImageFormat::Tiff), "{name}");
+            let before = image::load_from_memory(&original).unwrap();
+            let after = image::load_from_memory(&stripped).unwrap();
+            assert_eq!(before.to_rgba8(), after.to_rgba8(), "{name}: same pixels");
+            assert!(!testdata::contains_ifd_pointer(&stripped, 0x8825));
+        }
+    }
+
+    #[test]
+    fn grey_with_alpha_is_widened_for_tiff() {
+        let grey = DynamicImage::ImageLumaA8(image::ImageBuffer::from_pixel(
+            4,
+            4,
+            image::LumaA([100u8, 50]),
+        ));
+        let tiff = reencode_tiff(&grey).unwrap();
+        let back = image::load_from_memory(&tiff).unwrap().to_rgba8();
+        assert_eq!(back.get_pixel(0, 0).0, [100, 100, 100, 50]);
+    }
+
+    #[test]
+    fn every_photo_strips_to_something_that_decodes_alike() {
+        for (name, original) in testdata::all_in("photos") {
+            let Some(format) = sniff(&original) else {
+                continue;
+            };
+            let result = strip_metadata(&original, format);
+            if matches!(format, ImageFormat::Heic | ImageFormat::Avif) {
+                assert_eq!(result.unwrap_err().code(), "unsupported_media_type");
+                continue;
+            }
+            let stripped = result.unwrap();
+            let before = image::load_from_memory(&original).unwrap();
+            let after = image::load_from_memory(&stripped).unwrap();
+            assert_eq!(
+                (before.width(), before.height()),
+                (after.width(), after.height()),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_format_that_does_not_match_the_bytes_is_refused() {
+        let jpeg = testdata::read("photos/Canon_40D.jpg");
+        let err = strip_metadata(&jpeg, ImageFormat::Tiff).unwrap_err();
+        assert_eq!(err.code(), "corrupt_image");
+    }
+}
