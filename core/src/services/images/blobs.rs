@@ -1,0 +1,125 @@
+//! Where an image's bytes live, and which of them a viewer may be served.
+
+use std::ops::Range;
+
+use super::ImageService;
+use crate::domain::{
+    ImageFormat, ImageId, ImageStatus, OutputFormat, UserId, VariantName, Visibility,
+};
+use crate::ports::{BlobKey, BlobMeta, ByteStream};
+use crate::services::access::can_view;
+use crate::services::ServiceError;
+
+/// The storage layout. Every key of an image starts with `prefix(id)`, so a purge is one prefix delete.
+pub mod keys {
+    use crate::domain::{ImageFormat, ImageId, OutputFormat, VariantName};
+
+    pub fn prefix(id: ImageId) -> String {
+        format!("images/{id}/")
+    }
+
+    pub fn original(id: ImageId) -> String {
+        format!("images/{id}/original")
+    }
+
+    pub fn public_original(id: ImageId, format: ImageFormat) -> String {
+        format!("images/{id}/public-original.{format}")
+    }
+
+    pub fn variant(id: ImageId, name: VariantName, format: OutputFormat) -> String {
+        format!("images/{id}/variants/{name}.{}", format.extension())
+    }
+}
+
+/// A blob chosen for a response, with what the HTTP layer needs to describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedBlob {
+    pub key: String,
+    pub mime: &'static str,
+    /// A strong validator for `ETag` (unquoted).
+    pub etag: String,
+    /// Whether shared caches may keep it (the image is public).
+    pub public: bool,
+}
+
+impl ImageService {
+    /// The variant `name` in the first of `preferred` formats that exists.
+    pub async fn variant(
+        &self,
+        viewer: Option<UserId>,
+        id: ImageId,
+        name: VariantName,
+        preferred: &[OutputFormat],
+    ) -> Result<ServedBlob, ServiceError> {
+        let image = self.get(viewer, id).await?;
+        if image.status != ImageStatus::Ready {
+            return Err(ServiceError::NotReady);
+        }
+        let variant = image
+            .variants
+            .iter()
+            .find(|v| v.name == name)
+            .ok_or(ServiceError::NotFound)?;
+        let file = preferred
+            .iter()
+            .find_map(|f| variant.file(*f))
+            .ok_or(ServiceError::NotFound)?;
+        Ok(ServedBlob {
+            key: file.key.clone(),
+            mime: file.format.mime(),
+            etag: file.sha256.clone(),
+            public: image.visibility == Visibility::Public,
+        })
+    }
+
+    /// The original: as uploaded for its owner; for anyone else only when public (and allowed by config),
+    /// and then the copy with metadata (GPS above all) removed.
+    pub async fn original(
+        &self,
+        viewer: Option<UserId>,
+        id: ImageId,
+    ) -> Result<ServedBlob, ServiceError> {
+        let image = self.get(viewer, id).await?;
+        let public = image.visibility == Visibility::Public;
+        if viewer == Some(image.owner_id) {
+            return Ok(ServedBlob {
+                key: image.original_key,
+                mime: image.format.mime(),
+                etag: image.sha256,
+                public: false,
+            });
+        }
+        if !self.settings.public_originals || !can_view(viewer, &image) || !public {
+            return Err(ServiceError::NotFound);
+        }
+        let key = image.public_original_key.ok_or(ServiceError::NotReady)?;
+        // Stripping is a pure function of the original, so the original's hash, marked, is a strong validator.
+        let etag = format!("{}-stripped", image.sha256);
+        Ok(ServedBlob {
+            key,
+            mime: public_original_mime(image.format),
+            etag,
+            public,
+        })
+    }
+
+    /// Opens a blob chosen by `variant` or `original` for reading.
+    pub async fn open(
+        &self,
+        blob: &ServedBlob,
+        range: Option<Range<u64>>,
+    ) -> Result<(BlobMeta, ByteStream), ServiceError> {
+        let key = BlobKey::parse(&blob.key)?;
+        Ok(self.storage.get_stream(&key, range).await?)
+    }
+
+    /// Size of a blob, for `Content-Range` and `416` answers.
+    pub async fn size(&self, blob: &ServedBlob) -> Result<u64, ServiceError> {
+        Ok(self.storage.head(&BlobKey::parse(&blob.key)?).await?.size)
+    }
+}
+
+/// Stripping keeps the container format, so the mime type is the upload's.
+fn public_original_mime(format: ImageFormat) -> &'static str {
+    format.mime()
+}

@@ -1,0 +1,12 @@
+//! Use cases. Each service holds the ports it needs and knows nothing of HTTP; `server/` maps its errors
+//! to problem+json once.
+
+pub mod access;
+pub mod auth;
+mod error;
+pub mod images;
+pub mod ingest;
+pub mod outbox;
+pub mod processing;
+
+pub use error::ServiceError;

@@ -1,0 +1,177 @@
+//! What each job does. Every path is idempotent: keys are derived from the image id, and the database only
+//! moves an image out of `processing` once.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+use crate::domain::{
+    Failure, ImageId, ImageStatus, Job, OutputFormat, ProcessedImage, Variant, VariantFile,
+};
+use crate::imaging::{self, Limits, Processed};
+use crate::ports::{BlobKey, BlobStore, BlobStoreExt, Cache, Database};
+use crate::services::images::{forget_cached, keys};
+use crate::services::ServiceError;
+
+/// What the worker should do with the delivery after a job ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// Finished (or nothing left to do): ack.
+    Done,
+    /// A backend hiccup: try again later.
+    Retry(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Processor {
+    db: Arc<dyn Database>,
+    storage: Arc<dyn BlobStore>,
+    cache: Arc<dyn Cache>,
+    limits: Limits,
+    outputs: Vec<OutputFormat>,
+}
+
+impl Processor {
+    pub fn new(
+        db: Arc<dyn Database>,
+        storage: Arc<dyn BlobStore>,
+        cache: Arc<dyn Cache>,
+        limits: Limits,
+        outputs: Vec<OutputFormat>,
+    ) -> Self {
+        Self {
+            db,
+            storage,
+            cache,
+            limits,
+            outputs,
+        }
+    }
+
+    /// Runs `job`. On its `last_attempt` a job that would be retried fails the image instead, so that no
+    /// image stays `processing` forever.
+    pub async fn handle(&self, job: &Job, last_attempt: bool) -> JobOutcome {
+        let result = match job {
+            Job::ProcessImage { image_id } => self.process(*image_id).await,
+            Job::PurgeImage { image_id } => self.purge(*image_id).await,
+        };
+        match (result, job) {
+            (Ok(()), _) => JobOutcome::Done,
+            (Err(err), Job::ProcessImage { image_id }) if last_attempt => {
+                tracing::error!(image = %image_id, error = %err, "processing gave up after its last attempt");
+                let failure = Failure {
+                    code: "processing_failed".into(),
+                    message: format!("processing did not complete: {err}"),
+                };
+                match self.fail(*image_id, &failure).await {
+                    Ok(()) => JobOutcome::Done,
+                    Err(err) => JobOutcome::Retry(err.to_string()),
+                }
+            }
+            (Err(err), _) => JobOutcome::Retry(err.to_string()),
+        }
+    }
+
+    async fn process(&self, id: ImageId) -> Result<(), ServiceError> {
+        let Some(image) = self.db.image(id).await? else {
+            // Deleted before we got to it: make sure nothing of it stays behind.
+            return self.purge(id).await;
+        };
+        if image.status != ImageStatus::Processing {
+            return Ok(());
+        }
+        let original = self
+            .storage
+            .get(&BlobKey::parse(&image.original_key)?, None)
+            .await?;
+        let (limits, outputs) = (self.limits, self.outputs.clone());
+        let decoded = tokio::task::spawn_blocking(move || {
+            imaging::process_upload(&original, &limits, &outputs)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("image task failed: {e}")))?;
+        let processed = match decoded {
+            Ok(processed) => processed,
+            Err(err) => {
+                tracing::info!(image = %id, code = err.code(), error = %err, "image refused");
+                let failure = Failure {
+                    code: err.code().into(),
+                    message: err.to_string(),
+                };
+                return self.fail(id, &failure).await;
+            }
+        };
+        let result = self.store(id, processed).await?;
+        if !self.db.complete_processing(id, &result).await? && self.db.image(id).await?.is_none() {
+            // Deleted while we worked: what we just wrote belongs to nobody.
+            self.purge(id).await?;
+        }
+        forget_cached(self.cache.as_ref(), id).await;
+        tracing::info!(image = %id, width = result.width, height = result.height, "image ready");
+        Ok(())
+    }
+
+    async fn store(
+        &self,
+        id: ImageId,
+        processed: Processed,
+    ) -> Result<ProcessedImage, ServiceError> {
+        let mut variants = Vec::with_capacity(processed.variants.len());
+        for rendered in processed.variants {
+            let mut files = Vec::with_capacity(rendered.encodings.len());
+            for (format, bytes) in rendered.encodings {
+                let key = keys::variant(id, rendered.name, format);
+                let sha256 = hex::encode(Sha256::digest(&bytes));
+                let size = bytes.len() as u64;
+                self.storage
+                    .put(&BlobKey::parse(&key)?, Bytes::from(bytes))
+                    .await?;
+                files.push(VariantFile {
+                    format,
+                    key,
+                    bytes: size,
+                    sha256,
+                });
+            }
+            variants.push(Variant {
+                name: rendered.name,
+                width: rendered.width,
+                height: rendered.height,
+                files,
+            });
+        }
+        let public_original_key = keys::public_original(id, processed.format);
+        self.storage
+            .put(
+                &BlobKey::parse(&public_original_key)?,
+                Bytes::from(processed.public_original),
+            )
+            .await?;
+        Ok(ProcessedImage {
+            width: processed.width,
+            height: processed.height,
+            blurhash: processed.blurhash,
+            dominant_color: processed.dominant_color,
+            variants,
+            public_original_key,
+        })
+    }
+
+    async fn fail(&self, id: ImageId, failure: &Failure) -> Result<(), ServiceError> {
+        self.db.fail_processing(id, failure).await?;
+        forget_cached(self.cache.as_ref(), id).await;
+        // Variants of an earlier, interrupted attempt are of no use to a failed image. The original stays:
+        // it is the owner's, and they may download it.
+        self.storage
+            .delete_prefix(&format!("{}variants/", keys::prefix(id)))
+            .await?;
+        Ok(())
+    }
+
+    async fn purge(&self, id: ImageId) -> Result<(), ServiceError> {
+        let removed = self.storage.delete_prefix(&keys::prefix(id)).await?;
+        tracing::debug!(image = %id, removed, "image blobs purged");
+        Ok(())
+    }
+}
