@@ -1,0 +1,140 @@
+//! The `Database` contract suite, one file per repository. Run it with `database_contract_suite!(factory)`,
+//! where `factory` is an async fn returning `Fixture<dyn Database>` with the schema in place.
+//!
+//! The outbox is shared by every case, so cases only ever look at (and mark) the messages they wrote.
+
+#![allow(clippy::unwrap_used)]
+
+mod images;
+mod lifecycle;
+mod outbox;
+mod sessions;
+mod users;
+
+pub use images::*;
+pub use lifecycle::*;
+pub use outbox::*;
+pub use sessions::*;
+pub use users::*;
+
+use chrono::{DateTime, Utc};
+use darkroom_core::domain::{
+    Email, ImageFormat, ImageId, Job, NewImage, NewUser, OutboxMessage, User, UserId, Username,
+    Visibility,
+};
+use darkroom_core::ports::{CreateImageOutcome, Database};
+use uuid::Uuid;
+
+use super::unique;
+
+/// Expands to one `#[tokio::test]` per database case, each calling `$factory().await` for a database.
+#[macro_export]
+macro_rules! database_contract_suite {
+    (@cases $factory:path; $($case:ident),+ $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let fixture = $factory().await;
+                $crate::contract::database::$case(fixture.port.clone()).await;
+            }
+        )+
+    };
+    ($factory:path) => {
+        $crate::database_contract_suite!(@cases $factory;
+            create_user_returns_the_stored_user,
+            usernames_are_unique_whatever_their_case,
+            emails_are_unique_whatever_their_case,
+            users_are_found_by_id_and_username,
+            credentials_are_found_by_username_or_email,
+            refresh_tokens_rotate_and_reuse_revokes_the_family,
+            unknown_expired_and_revoked_tokens_are_invalid,
+            revoking_a_family_reports_unknown_tokens,
+            concurrent_rotations_yield_exactly_one_rotated,
+            create_image_records_a_processing_image_and_its_job,
+            create_image_writes_both_rows_or_neither,
+            a_reused_idempotency_key_replays_the_earlier_image,
+            images_by_owner_pages_newest_first_exactly,
+            complete_processing_only_moves_processing_images,
+            fail_processing_only_moves_processing_images,
+            update_image_applies_the_patch,
+            delete_image_removes_the_row_and_enqueues_the_job,
+            outbox_is_oldest_first_and_pending_until_marked,
+            marking_unknown_outbox_ids_is_harmless,
+            ping_succeeds,
+        );
+    };
+}
+
+/// Now, cut to microseconds: the precision every backend (and the cursor) keeps.
+pub(crate) fn now() -> DateTime<Utc> {
+    at_micros(Utc::now().timestamp_micros())
+}
+
+pub(crate) fn at_micros(micros: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros).unwrap()
+}
+
+/// A user nobody else has, in the given case for its username and email (they are stored lowercase).
+pub(crate) fn new_user_as(raw_username: &str, raw_email: &str) -> NewUser {
+    NewUser {
+        id: UserId::new(),
+        username: Username::parse(raw_username).unwrap(),
+        email: Email::parse(raw_email).unwrap(),
+        password_hash: format!("$argon2id$fake${}", unique("hash")),
+        display_name: Some("Contract Case".into()),
+        created_at: now(),
+    }
+}
+
+pub(crate) fn new_user() -> NewUser {
+    let name = unique("u");
+    new_user_as(&name, &format!("{name}@example.org"))
+}
+
+pub(crate) async fn create_user(db: &dyn Database) -> User {
+    db.create_user(&new_user()).await.unwrap()
+}
+
+pub(crate) fn new_image(owner: UserId, created_at: DateTime<Utc>) -> NewImage {
+    let id = ImageId::new();
+    NewImage {
+        id,
+        owner_id: owner,
+        format: ImageFormat::Jpeg,
+        bytes: 123_456,
+        sha256: format!("{:0>64}", id.0.simple()),
+        visibility: Visibility::Public,
+        original_key: format!("images/{id}/original"),
+        idempotency_key: None,
+        created_at,
+    }
+}
+
+pub(crate) fn process_job(image: ImageId) -> OutboxMessage {
+    OutboxMessage::job(&Job::ProcessImage { image_id: image })
+}
+
+/// Creates an image (with its processing job, which is then marked relayed to keep the outbox tidy).
+pub(crate) async fn stored_image(db: &dyn Database, new: &NewImage) {
+    let job = process_job(new.id);
+    assert_eq!(
+        db.create_image(new, &job).await.unwrap(),
+        CreateImageOutcome::Created
+    );
+    db.mark_outbox_relayed(&[job.id]).await.unwrap();
+}
+
+/// The ids of the pending outbox messages, oldest first (all of them, not a page).
+pub(crate) async fn pending_ids(db: &dyn Database) -> Vec<Uuid> {
+    db.pending_outbox(1_000_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect()
+}
+
+pub async fn ping_succeeds(db: std::sync::Arc<dyn Database>) {
+    db.ping().await.unwrap();
+    assert!(!db.backend().is_empty());
+}

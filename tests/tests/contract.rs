@@ -1,0 +1,108 @@
+//! The port contract suites against the embedded adapters: storage on the local filesystem and in memory,
+//! SQLite on a file and in memory, the embedded queue on a file and in memory, and moka. The shared backends
+//! (S3, Postgres, NATS, Redis, …) will add their fixtures here and run the same suites.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use darkroom_adapters::{EmbeddedQueue, MokaCache, ObjectStoreBlobs, SqliteDatabase};
+use darkroom_core::ports::{BlobStore, Cache, Database, Queue, QueueSettings};
+use darkroom_tests::contract::{queue, Fixture};
+use tempfile::TempDir;
+
+async fn local_storage() -> Fixture<dyn BlobStore> {
+    let dir = TempDir::new().unwrap();
+    let store: Arc<dyn BlobStore> =
+        Arc::new(ObjectStoreBlobs::local(&dir.path().join("blobs")).unwrap());
+    Fixture::with_guard(store, dir)
+}
+
+async fn memory_storage() -> Fixture<dyn BlobStore> {
+    let store: Arc<dyn BlobStore> = Arc::new(ObjectStoreBlobs::in_memory());
+    Fixture::new(store)
+}
+
+async fn sqlite_file() -> Fixture<dyn Database> {
+    let dir = TempDir::new().unwrap();
+    let db = SqliteDatabase::open(&dir.path().join("darkroom.db"))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let db: Arc<dyn Database> = Arc::new(db);
+    Fixture::with_guard(db, dir)
+}
+
+async fn sqlite_memory() -> Fixture<dyn Database> {
+    let db = SqliteDatabase::in_memory().await.unwrap();
+    db.migrate().await.unwrap();
+    let db: Arc<dyn Database> = Arc::new(db);
+    Fixture::new(db)
+}
+
+async fn embedded_queue_file(settings: QueueSettings) -> Fixture<dyn Queue> {
+    let dir = TempDir::new().unwrap();
+    let queue: Arc<dyn Queue> = Arc::new(
+        EmbeddedQueue::open(&dir.path().join("queue.db"), settings)
+            .await
+            .unwrap(),
+    );
+    Fixture::with_guard(queue, dir)
+}
+
+async fn embedded_queue_memory(settings: QueueSettings) -> Fixture<dyn Queue> {
+    let queue: Arc<dyn Queue> = Arc::new(EmbeddedQueue::in_memory(settings).await.unwrap());
+    Fixture::new(queue)
+}
+
+async fn moka() -> Fixture<dyn Cache> {
+    let cache: Arc<dyn Cache> = Arc::new(MokaCache::new(64 * 1024 * 1024));
+    Fixture::new(cache)
+}
+
+mod storage_local {
+    darkroom_tests::storage_contract_suite!(super::local_storage);
+}
+
+mod storage_memory {
+    darkroom_tests::storage_contract_suite!(super::memory_storage);
+}
+
+mod database_sqlite_file {
+    darkroom_tests::database_contract_suite!(super::sqlite_file);
+}
+
+mod database_sqlite_memory {
+    darkroom_tests::database_contract_suite!(super::sqlite_memory);
+}
+
+mod queue_embedded_file {
+    darkroom_tests::queue_contract_suite!(super::embedded_queue_file);
+
+    /// The embedded queue keeps its jobs across a restart of the process: reopen the same file.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn published_messages_survive_reopening() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path: super::PathBuf = dir.path().join("queue.db");
+        super::queue::published_messages_survive_reopening(|| {
+            let path = path.clone();
+            async move {
+                let queue = super::EmbeddedQueue::open(&path, super::queue::SETTINGS)
+                    .await
+                    .unwrap();
+                let queue: super::Arc<dyn super::Queue> = super::Arc::new(queue);
+                queue
+            }
+        })
+        .await;
+    }
+}
+
+mod queue_embedded_memory {
+    darkroom_tests::queue_contract_suite!(super::embedded_queue_memory);
+}
+
+mod cache_moka {
+    darkroom_tests::cache_contract_suite!(super::moka);
+}
