@@ -1,0 +1,131 @@
+//! `register`, `login`, `refreshToken`, `logout`, `getMe`.
+
+use darkroom_core::services::auth::Registration;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::models::{MeView, Registered, Tokens};
+use super::problem::ApiResult;
+use super::security::BearerAuth;
+use super::strict_json::StrictJson;
+use super::{ApiTags, AppState};
+
+/// The patterns below are the domain's (`Username::PATTERN`, …); a test checks they stay identical.
+#[derive(Debug, Object)]
+pub struct RegisterRequest {
+    #[oai(validator(pattern = "^[A-Za-z0-9_]{3,30}$"))]
+    pub username: String,
+    #[oai(validator(
+        max_length = 254,
+        pattern = r"^[^@\x00-\x20\x7f]+@[^@.\x00-\x20\x7f]+(\.[^@.\x00-\x20\x7f]+)+$"
+    ))]
+    pub email: String,
+    #[oai(validator(min_length = 8, max_length = 128))]
+    pub password: String,
+    #[oai(nullable, validator(pattern = r"^[^\x00-\x1f\x7f]{1,64}$"))]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct LoginRequest {
+    /// A username or an email address.
+    #[oai(validator(min_length = 1, max_length = 254))]
+    pub login: String,
+    #[oai(validator(min_length = 1, max_length = 1024))]
+    pub password: String,
+}
+
+#[derive(Debug, Object)]
+pub struct RefreshRequest {
+    #[oai(validator(min_length = 1, max_length = 512))]
+    pub refresh_token: String,
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum RegisterResponse {
+    /// The account was created.
+    #[oai(status = 201)]
+    Created(Json<Registered>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum LogoutResponse {
+    /// The session is over (also when it already was).
+    #[oai(status = 204)]
+    Done,
+}
+
+#[derive(Debug)]
+pub struct AuthApi;
+
+#[OpenApi(tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Create an account; answers with the user and a token pair.
+    #[oai(path = "/v1/auth/register", method = "post", operation_id = "register")]
+    async fn register(
+        &self,
+        state: Data<&AppState>,
+        body: StrictJson<RegisterRequest>,
+    ) -> ApiResult<RegisterResponse> {
+        let body = body.0;
+        let (user, tokens) = state
+            .auth
+            .register(Registration {
+                username: body.username,
+                email: body.email,
+                password: body.password,
+                display_name: body.display_name,
+            })
+            .await?;
+        Ok(RegisterResponse::Created(Json(Registered {
+            user: user.into(),
+            tokens: tokens.into(),
+        })))
+    }
+
+    /// Exchange a username or email and a password for a token pair.
+    #[oai(path = "/v1/auth/login", method = "post", operation_id = "login")]
+    async fn login(
+        &self,
+        state: Data<&AppState>,
+        body: StrictJson<LoginRequest>,
+    ) -> ApiResult<Json<Tokens>> {
+        let (_, tokens) = state.auth.login(&body.0.login, &body.0.password).await?;
+        Ok(Json(tokens.into()))
+    }
+
+    /// Rotate a refresh token. Presenting one that was already rotated revokes the whole session.
+    #[oai(
+        path = "/v1/auth/refresh",
+        method = "post",
+        operation_id = "refreshToken"
+    )]
+    async fn refresh_token(
+        &self,
+        state: Data<&AppState>,
+        body: StrictJson<RefreshRequest>,
+    ) -> ApiResult<Json<Tokens>> {
+        Ok(Json(
+            state.auth.refresh(&body.0.refresh_token).await?.into(),
+        ))
+    }
+
+    /// End the session the refresh token belongs to.
+    #[oai(path = "/v1/auth/logout", method = "post", operation_id = "logout")]
+    async fn logout(
+        &self,
+        state: Data<&AppState>,
+        body: StrictJson<RefreshRequest>,
+    ) -> ApiResult<LogoutResponse> {
+        state.auth.logout(&body.0.refresh_token).await?;
+        Ok(LogoutResponse::Done)
+    }
+
+    /// The caller's own account.
+    #[oai(path = "/v1/me", method = "get", operation_id = "getMe")]
+    async fn get_me(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<MeView>> {
+        let user = auth.user(&state.auth)?;
+        Ok(Json(state.auth.me(user).await?.into()))
+    }
+}

@@ -1,0 +1,256 @@
+//! `uploadImage`, `getImage`, `listMyImages`, `updateImage`, `deleteImage`.
+
+use darkroom_core::domain::{Cursor, ImageId, ImagePatch, PageRequest, Visibility};
+use darkroom_core::services::images::UploadRequest;
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::models::{ImagePage, ImageView, VisibilityView};
+use super::problem::{ApiResult, ProblemResponse};
+use super::security::{BearerAuth, MaybeAuth};
+use super::strict_json::StrictJson;
+use super::upload_body::{field_stream, raw_stream, UploadBody};
+use super::{ApiTags, AppState};
+
+#[derive(Debug, ApiResponse)]
+pub enum UploadResponse {
+    /// Stored; processing has been queued (`status` is `processing`), or this is the image an earlier
+    /// request with the same `Idempotency-Key` and body made.
+    #[oai(status = 202)]
+    Accepted(Json<ImageView>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum DeleteResponse {
+    /// The image, its variants and its blobs are gone.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+/// The owner's changes; absent fields stay as they are, `alt_text: null` clears it.
+#[derive(Debug, Object)]
+pub struct ImageUpdate {
+    /// `null` or absent: unchanged.
+    #[oai(nullable)]
+    pub visibility: Option<VisibilityView>,
+    /// `null` clears it; absent: unchanged.
+    #[oai(nullable, validator(max_length = 1000))]
+    pub alt_text: MaybeUndefined<String>,
+    /// Replaces the user tags; `null` or absent: unchanged.
+    #[oai(nullable, validator(max_items = 30, unique_items))]
+    pub tags: Option<Vec<Tag>>,
+}
+
+/// A user tag: 1 to 50 characters.
+pub type Tag = String;
+
+#[derive(Debug)]
+pub struct ImagesApi;
+
+#[OpenApi(tag = "ApiTags::Images")]
+impl ImagesApi {
+    /// Upload an image (multipart field `file`, or a raw `image/*` body). It streams to storage; processing
+    /// happens in the background. Formats are recognised by their bytes, not by the declared type.
+    #[oai(path = "/v1/images", method = "post", operation_id = "uploadImage")]
+    async fn upload_image(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        body: UploadBody,
+        /// Replaying a request with the same key and body returns the same image instead of a new one.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        idempotency_key: Header<Option<String>>,
+        /// Who may see the image (default `private`). A multipart `visibility` field wins over this.
+        visibility: Query<Option<VisibilityView>>,
+    ) -> ApiResult<UploadResponse> {
+        let owner = auth.user(&state.auth)?;
+        let mut visibility: Visibility =
+            visibility.0.map(Into::into).unwrap_or(Visibility::Private);
+        let images = &state.images;
+        let limit = images.settings().limits.max_bytes;
+        let request = |body, visibility| UploadRequest {
+            owner,
+            visibility,
+            idempotency_key: idempotency_key.0.clone(),
+            body,
+        };
+        let image = match body {
+            UploadBody::Raw(raw) => {
+                if raw.declared_length.is_some_and(|len| len > limit) {
+                    return Err(
+                        darkroom_core::services::ServiceError::PayloadTooLarge { limit }.into(),
+                    );
+                }
+                images
+                    .upload(request(raw_stream(raw.body), visibility))
+                    .await?
+            }
+            UploadBody::Multipart(mut form) => {
+                let mut uploaded = None;
+                while let Some(field) = form.0.next_field().await.map_err(bad_form)? {
+                    match field.name() {
+                        Some("visibility") => {
+                            let text = field.text().await.map_err(bad_form)?;
+                            visibility = parse_visibility(&text)?;
+                            if let Some(image) = &uploaded {
+                                // Sent after the file: apply it as a change to what was just stored.
+                                let patch = ImagePatch {
+                                    visibility: Some(visibility),
+                                    ..ImagePatch::default()
+                                };
+                                uploaded = Some(
+                                    images
+                                        .update(owner, ImageId(image_id(image)), &patch)
+                                        .await?,
+                                );
+                            }
+                        }
+                        Some("file") if uploaded.is_none() => {
+                            uploaded = Some(
+                                images
+                                    .upload(request(field_stream(field), visibility))
+                                    .await?,
+                            );
+                        }
+                        _ => {
+                            // Unknown fields and extra files are read past, never stored.
+                            let _ = field.bytes().await;
+                        }
+                    }
+                }
+                uploaded.ok_or_else(|| {
+                    ProblemResponse::bad_request("missing_file", "the form has no `file` field")
+                })?
+            }
+        };
+        Ok(UploadResponse::Accepted(Json(image.into())))
+    }
+
+    /// An image's metadata, status and variant URLs.
+    #[oai(path = "/v1/images/:id", method = "get", operation_id = "getImage")]
+    async fn get_image(
+        &self,
+        state: Data<&AppState>,
+        auth: MaybeAuth,
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<ImageView>> {
+        let viewer = auth.viewer(&state.auth)?;
+        Ok(Json(state.images.get(viewer, ImageId(id.0)).await?.into()))
+    }
+
+    /// The caller's images, newest first.
+    #[oai(path = "/v1/me/images", method = "get", operation_id = "listMyImages")]
+    async fn list_my_images(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u32>>,
+        /// `next_cursor` of the previous page (opaque; the pattern is the domain's `Cursor::PATTERN`).
+        #[oai(validator(pattern = r"^[0-9]{1,16}\.[0-9a-f]{32}$"))]
+        cursor: Query<Option<String>>,
+    ) -> ApiResult<Json<ImagePage>> {
+        let owner = auth.user(&state.auth)?;
+        let after = match cursor.0.as_deref() {
+            None => None,
+            Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| {
+                ProblemResponse::bad_request(
+                    "invalid_cursor",
+                    "the cursor is not one this server issued",
+                )
+            })?),
+        };
+        let page = state
+            .images
+            .list_mine(owner, PageRequest::new(limit.0, after))
+            .await?;
+        Ok(Json(ImagePage {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next.map(|c| c.encode()),
+        }))
+    }
+
+    /// Change visibility, alt text or user tags.
+    #[oai(
+        path = "/v1/images/:id",
+        method = "patch",
+        operation_id = "updateImage"
+    )]
+    async fn update_image(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<uuid::Uuid>,
+        body: StrictJson<ImageUpdate>,
+    ) -> ApiResult<Json<ImageView>> {
+        let owner = auth.user(&state.auth)?;
+        let body = body.0;
+        if let Some(tags) = &body.tags {
+            if tags.iter().any(|t| t.is_empty() || t.chars().count() > 50) {
+                return Err(ProblemResponse::bad_request(
+                    "validation_failed",
+                    "tags must be 1 to 50 characters",
+                ));
+            }
+        }
+        let patch = ImagePatch {
+            visibility: body.visibility.map(Into::into),
+            alt_text: match body.alt_text {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(text) => Some(Some(text)),
+            },
+            tags: body.tags,
+        };
+        Ok(Json(
+            state
+                .images
+                .update(owner, ImageId(id.0), &patch)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Delete an image with its variants and blobs.
+    #[oai(
+        path = "/v1/images/:id",
+        method = "delete",
+        operation_id = "deleteImage"
+    )]
+    async fn delete_image(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<DeleteResponse> {
+        let owner = auth.user(&state.auth)?;
+        state.images.delete(owner, ImageId(id.0)).await?;
+        Ok(DeleteResponse::Deleted)
+    }
+}
+
+fn image_id(image: &darkroom_core::domain::Image) -> uuid::Uuid {
+    image.id.0
+}
+
+fn parse_visibility(text: &str) -> Result<Visibility, ProblemResponse> {
+    text.trim().parse().map_err(|_| {
+        ProblemResponse::bad_request(
+            "validation_failed",
+            "visibility must be public, followers or private",
+        )
+    })
+}
+
+fn bad_form(err: poem::error::ParseMultipartError) -> ProblemResponse {
+    ProblemResponse::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_multipart",
+        err.to_string(),
+    )
+}

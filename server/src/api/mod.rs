@@ -1,0 +1,122 @@
+//! The HTTP surface: the v1 operations (poem-openapi, so the document is generated from this code), the
+//! system endpoints, and one error shape for everything.
+
+mod auth;
+mod blob_response;
+mod conditional;
+mod document;
+mod images;
+mod limits;
+mod models;
+mod problem;
+mod security;
+mod serving;
+mod strict_json;
+mod system;
+mod upload_body;
+
+use std::time::Instant;
+
+use darkroom_core::services::auth::AuthService;
+use darkroom_core::services::images::ImageService;
+use poem::middleware::Tracing;
+use poem::{get, Endpoint, EndpointExt, Route};
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::backends::Backends;
+use crate::config::Role;
+
+pub use problem::Problem;
+
+/// What handlers share. Cheap to clone: every field is a handle.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub auth: AuthService,
+    pub images: ImageService,
+    pub backends: Backends,
+    pub role: Role,
+}
+
+#[derive(Debug, Tags)]
+pub enum ApiTags {
+    /// Accounts and sessions.
+    Auth,
+    /// Uploading, processing and serving images.
+    Images,
+}
+
+type Apis = (
+    auth::AuthApi,
+    images::ImagesApi,
+    serving::ServingApi,
+    limits::LimitsApi,
+);
+
+fn service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new((auth::AuthApi, images::ImagesApi, serving::ServingApi, limits::LimitsApi), "Darkroom", env!("CARGO_PKG_VERSION"))
+        .description(
+            "A self-hostable image-sharing server. Errors are `application/problem+json` (RFC 9457) with a \
+             stable machine-readable `code`.",
+        )
+}
+
+/// The OpenAPI document, as `darkroom openapi` prints it, `/openapi.json` serves it and
+/// `openapi/openapi.json` holds it.
+pub fn openapi_json() -> &'static str {
+    document::finished(generated_json)
+}
+
+fn generated_json() -> String {
+    service().spec()
+}
+
+/// Every route: the API, its document and docs UI, and the system endpoints, with one error shape.
+pub fn routes(state: AppState) -> impl Endpoint {
+    let api = service();
+    let docs = api.swagger_ui();
+    let mut route = Route::new()
+        .at("/healthz", get(system::healthz))
+        .at("/readyz", get(system::readyz))
+        .at("/metrics", get(system::metrics));
+    if state.role.serves_api() {
+        route = route
+            .at("/openapi.json", get(system::openapi))
+            .nest("/docs", docs)
+            .nest("/", api);
+    }
+    route
+        .data(state)
+        .catch_all_error(problem::framework_error)
+        .around(allow_on_405)
+        .around(record_metrics)
+        .with(Tracing)
+}
+
+/// RFC 9110: a 405 says which methods the resource does answer.
+async fn allow_on_405<E: Endpoint>(next: E, req: poem::Request) -> poem::Result<poem::Response> {
+    let path = req.uri().path().to_owned();
+    let mut response = next.get_response(req).await;
+    if response.status() == poem::http::StatusCode::METHOD_NOT_ALLOWED {
+        let allow = document::allowed_methods(openapi_json(), &path)
+            .and_then(|m| m.join(", ").parse().ok());
+        if let Some(allow) = allow {
+            response
+                .headers_mut()
+                .insert(poem::http::header::ALLOW, allow);
+        }
+    }
+    Ok(response)
+}
+
+/// Counts requests and their latency by method and status.
+async fn record_metrics<E: Endpoint>(next: E, req: poem::Request) -> poem::Result<poem::Response> {
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let response = next.get_response(req).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "method" => method.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method)
+        .record(started.elapsed().as_secs_f64());
+    Ok(response)
+}

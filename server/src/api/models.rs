@@ -1,0 +1,241 @@
+//! The JSON shapes of the API (field names fixed by API.md), and their conversions from the domain.
+
+use chrono::{DateTime, Utc};
+use darkroom_core::domain::{Image, ImageStatus, User, Visibility};
+use darkroom_core::services::auth::TokenPair;
+use poem_openapi::{Enum, Object};
+
+/// A user's public profile.
+#[derive(Debug, Object)]
+#[oai(rename = "User")]
+pub struct UserView {
+    pub id: uuid::Uuid,
+    pub username: String,
+    #[oai(nullable)]
+    pub display_name: Option<String>,
+    #[oai(nullable)]
+    pub first_name: Option<String>,
+    #[oai(nullable)]
+    pub last_name: Option<String>,
+    #[oai(nullable)]
+    pub bio: Option<String>,
+    pub followers_count: u64,
+    pub following_count: u64,
+    pub posts_count: u64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<User> for UserView {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id.0,
+            username: u.username,
+            display_name: u.display_name,
+            first_name: u.first_name,
+            last_name: u.last_name,
+            bio: u.bio,
+            followers_count: u.followers_count,
+            following_count: u.following_count,
+            posts_count: u.posts_count,
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// The caller's own account: the profile plus what only they see.
+#[derive(Debug, Object)]
+#[oai(rename = "Me")]
+pub struct MeView {
+    #[oai(flatten)]
+    pub profile: UserView,
+    pub email: String,
+}
+
+impl From<User> for MeView {
+    fn from(u: User) -> Self {
+        let email = u.email.clone();
+        Self {
+            profile: u.into(),
+            email,
+        }
+    }
+}
+
+/// An access token and the refresh token to renew it.
+#[derive(Debug, Object)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: u64,
+}
+
+impl From<TokenPair> for Tokens {
+    fn from(p: TokenPair) -> Self {
+        Self {
+            access_token: p.access_token,
+            refresh_token: p.refresh_token,
+            token_type: "Bearer".into(),
+            expires_in: p.expires_in,
+            refresh_expires_in: p.refresh_expires_in,
+        }
+    }
+}
+
+/// `register`'s answer: the new account and its first token pair.
+#[derive(Debug, Object)]
+pub struct Registered {
+    pub user: UserView,
+    #[oai(flatten)]
+    pub tokens: Tokens,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "Visibility", rename_all = "lowercase")]
+pub enum VisibilityView {
+    Public,
+    Followers,
+    Private,
+}
+
+impl From<Visibility> for VisibilityView {
+    fn from(v: Visibility) -> Self {
+        match v {
+            Visibility::Public => Self::Public,
+            Visibility::Followers => Self::Followers,
+            Visibility::Private => Self::Private,
+        }
+    }
+}
+
+impl From<VisibilityView> for Visibility {
+    fn from(v: VisibilityView) -> Self {
+        match v {
+            VisibilityView::Public => Self::Public,
+            VisibilityView::Followers => Self::Followers,
+            VisibilityView::Private => Self::Private,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "ImageStatus", rename_all = "lowercase")]
+pub enum StatusView {
+    Processing,
+    Ready,
+    Failed,
+}
+
+impl From<ImageStatus> for StatusView {
+    fn from(s: ImageStatus) -> Self {
+        match s {
+            ImageStatus::Processing => Self::Processing,
+            ImageStatus::Ready => Self::Ready,
+            ImageStatus::Failed => Self::Failed,
+        }
+    }
+}
+
+/// Why processing failed.
+#[derive(Debug, Object)]
+#[oai(rename = "Failure")]
+pub struct FailureView {
+    pub code: String,
+    pub message: String,
+}
+
+/// One named variant; fetch it at `url` (add `?format=` to choose an encoding).
+#[derive(Debug, Object)]
+#[oai(rename = "Variant")]
+pub struct VariantView {
+    pub name: String,
+    pub width: u32,
+    pub height: u32,
+    pub formats: Vec<String>,
+    pub url: String,
+}
+
+/// An image and what processing made of it.
+#[derive(Debug, Object)]
+#[oai(rename = "Image")]
+pub struct ImageView {
+    pub id: uuid::Uuid,
+    /// The owner's username.
+    pub owner: String,
+    pub status: StatusView,
+    #[oai(nullable)]
+    pub failure: Option<FailureView>,
+    #[oai(nullable)]
+    pub width: Option<u32>,
+    #[oai(nullable)]
+    pub height: Option<u32>,
+    /// The format of the original: jpeg, png, gif, webp, tiff.
+    pub format: String,
+    pub bytes: u64,
+    pub sha256: String,
+    pub visibility: VisibilityView,
+    #[oai(nullable)]
+    pub alt_text: Option<String>,
+    pub variants: Vec<VariantView>,
+    #[oai(nullable)]
+    pub blurhash: Option<String>,
+    /// `#rrggbb`.
+    #[oai(nullable)]
+    pub dominant_color: Option<String>,
+    pub tags: Vec<String>,
+    pub original_url: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Image> for ImageView {
+    fn from(i: Image) -> Self {
+        let id = i.id;
+        Self {
+            id: i.id.0,
+            owner: i.owner_username,
+            status: i.status.into(),
+            failure: i.failure.map(|f| FailureView {
+                code: f.code,
+                message: f.message,
+            }),
+            width: i.width,
+            height: i.height,
+            format: i.format.to_string(),
+            bytes: i.bytes,
+            sha256: i.sha256,
+            visibility: i.visibility.into(),
+            alt_text: i.alt_text,
+            variants: i
+                .variants
+                .into_iter()
+                .map(|v| VariantView {
+                    name: v.name.to_string(),
+                    width: v.width,
+                    height: v.height,
+                    formats: v.files.iter().map(|f| f.format.to_string()).collect(),
+                    url: format!("/v1/images/{id}/variants/{}", v.name),
+                })
+                .collect(),
+            blurhash: i.blurhash,
+            dominant_color: i.dominant_color,
+            tags: i.tags,
+            original_url: format!("/v1/images/{id}/original"),
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+/// A page of images, newest first.
+#[derive(Debug, Object)]
+pub struct ImagePage {
+    pub items: Vec<ImageView>,
+    /// Pass as `cursor` for the next page; null at the end.
+    #[oai(nullable)]
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,158 @@
+//! RFC 9457 problem details: the one error shape of the API, with a stable `code`. Service errors map to
+//! it here, once; errors raised by the framework (parse errors, unknown routes, missing auth) are turned into
+//! the same shape by `framework_error`.
+
+use darkroom_core::services::ServiceError;
+use poem::http::StatusCode;
+use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use poem_openapi::{ApiResponse, Object};
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem detail (RFC 9457).
+#[derive(Debug, Clone, Object)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:darkroom:problem:{code}`.
+    #[oai(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable and machine-readable; clients switch on this.
+    pub code: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("urn:darkroom:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_owned(),
+        }
+    }
+}
+
+/// Every error an operation can answer with. Listed on every operation, so clients and checkers know them.
+#[derive(Debug, ApiResponse)]
+pub enum ProblemResponse {
+    /// The request is malformed or a field is invalid.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// No valid credentials.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// No such resource, or not one the caller may see.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The resource is in a state that does not allow this, or a unique value is taken.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// The body is over the configured limit.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// The body is not of a type this server accepts.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
+    /// Well-formed, but cannot be done (e.g. an idempotency key reused with another body).
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
+    /// Something failed on our side; the detail says nothing about internals.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+    /// A backend is unavailable; try again.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>),
+}
+
+impl ProblemResponse {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        let problem = Json(Problem::new(status, code, detail));
+        match status.as_u16() {
+            401 => Self::Unauthorized(problem),
+            404 => Self::NotFound(problem),
+            409 => Self::Conflict(problem),
+            413 => Self::PayloadTooLarge(problem),
+            415 => Self::UnsupportedMediaType(problem),
+            422 => Self::Unprocessable(problem),
+            503 => Self::Unavailable(problem),
+            s if s >= 500 => Self::Internal(problem),
+            _ => Self::BadRequest(problem),
+        }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+    }
+
+    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+}
+
+impl From<ServiceError> for ProblemResponse {
+    fn from(err: ServiceError) -> Self {
+        let status = match &err {
+            ServiceError::Validation(_)
+            | ServiceError::EmptyBody
+            | ServiceError::UploadInterrupted(_) => StatusCode::BAD_REQUEST,
+            ServiceError::InvalidCredentials | ServiceError::Unauthenticated => {
+                StatusCode::UNAUTHORIZED
+            }
+            ServiceError::Taken(_) | ServiceError::NotReady => StatusCode::CONFLICT,
+            ServiceError::NotFound => StatusCode::NOT_FOUND,
+            ServiceError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ServiceError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let detail = if status.is_server_error() {
+            // Internals go to the log, never to the client.
+            tracing::error!(error = %err, code = err.code(), "request failed");
+            match status {
+                StatusCode::SERVICE_UNAVAILABLE => {
+                    "a backend is unavailable; try again shortly".to_owned()
+                }
+                _ => "an internal error occurred".to_owned(),
+            }
+        } else {
+            err.to_string()
+        };
+        Self::new(status, err.code(), detail)
+    }
+}
+
+/// Turns an error the framework raised (no operation saw the request, or its parameters did not parse)
+/// into a problem. Errors that already carry a response (ours) pass through untouched.
+pub async fn framework_error(err: poem::Error) -> poem::Response {
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let code = match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthenticated",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        s if s >= 500 => "internal_error",
+        _ => "request_error",
+    };
+    let detail = if status.is_server_error() {
+        tracing::error!(error = %err, "unhandled error");
+        "an internal error occurred".to_owned()
+    } else {
+        err.to_string()
+    };
+    let body = Problem::new(status, code, detail).to_json_string();
+    poem::Response::builder()
+        .status(status)
+        .content_type(PROBLEM_JSON)
+        .body(body)
+}
+
+pub type ApiResult<T> = Result<T, ProblemResponse>;

@@ -1,0 +1,7 @@
+//! The composition root: configuration, backends, services, HTTP routes, the worker and the CLI's pieces.
+
+pub mod api;
+pub mod backends;
+pub mod config;
+pub mod startup;
+pub mod telemetry;

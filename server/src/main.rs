@@ -1,0 +1,99 @@
+//! `darkroom`: serve the API and/or the worker, print the OpenAPI document, or run migrations.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use darkroom::config::{Config, Overrides, Role};
+use darkroom::startup::Application;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "darkroom",
+    version,
+    about = "A self-hostable image-sharing server"
+)]
+struct Cli {
+    /// A TOML config file (default: ./darkroom.toml when it exists).
+    #[arg(long, global = true, env = "DARKROOM_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: the API and the worker together, or one of them.
+    Serve {
+        #[arg(long, value_enum)]
+        role: Option<Role>,
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Where embedded backends keep their data (default ./data).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Print the OpenAPI document (what `openapi/openapi.json` holds).
+    Openapi,
+    /// Create or upgrade what each configured backend needs, then exit.
+    Migrate {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        println!("{}", darkroom::api::openapi_json());
+        return ExitCode::SUCCESS;
+    }
+    let overrides = match &cli.command {
+        Command::Serve {
+            role,
+            listen,
+            data_dir,
+        } => Overrides {
+            listen: *listen,
+            data_dir: data_dir.clone(),
+            role: *role,
+        },
+        Command::Migrate { data_dir } => Overrides {
+            data_dir: data_dir.clone(),
+            ..Overrides::default()
+        },
+        Command::Openapi => Overrides::default(),
+    };
+    let config = match Config::load(cli.config.as_deref(), &overrides) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("darkroom: invalid configuration: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    darkroom::telemetry::init(&config.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("darkroom: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Migrate { .. } => darkroom::backends::Backends::connect(&config)
+                .await
+                .map(|_| ()),
+            _ => Application::build(config).await?.run_until_signal().await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One clear line, never a panic: the operator reads this first.
+            eprintln!("darkroom: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! `Application::build(config)` wires backends, services, routes and background loops; `run_until_*`
+//! serves until told to stop, then drains: no new connections, in-flight requests and jobs finish.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use darkroom_core::domain::OutputFormat;
+use darkroom_core::services::auth::{AuthService, AuthSettings};
+use darkroom_core::services::images::{ImageService, ImageSettings};
+use darkroom_core::services::outbox::run_relay;
+use darkroom_core::services::processing::{run_worker, Processor, WorkerSettings};
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::Server;
+use rand::RngCore;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::api::{self, AppState};
+use crate::backends::Backends;
+use crate::config::Config;
+
+pub struct Application {
+    port: u16,
+    config: Config,
+    acceptor: TcpAcceptor,
+    state: AppState,
+    stop_tx: watch::Sender<bool>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .field("role", &self.config.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // Install the metrics recorder before anything records.
+        crate::telemetry::metrics();
+        let backends = Backends::connect(&config).await?;
+        let signing_key = signing_key(&config)?;
+        let auth = AuthService::new(
+            backends.db.clone(),
+            &AuthSettings {
+                signing_key,
+                access_ttl: Duration::from_secs(config.access_token_ttl_secs),
+                refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
+            },
+        );
+        let outbox_written = Arc::new(Notify::new());
+        let images = ImageService::new(
+            backends.db.clone(),
+            backends.storage.clone(),
+            backends.cache.clone(),
+            ImageSettings {
+                limits: config.limits(),
+                public_originals: config.public_originals,
+                metadata_ttl: Duration::from_secs(300),
+            },
+            outbox_written.clone(),
+        );
+
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut background = Vec::new();
+        if config.role.serves_api() {
+            background.push(tokio::spawn(run_relay(
+                backends.db.clone(),
+                backends.queue.clone(),
+                outbox_written,
+                stop_rx.clone(),
+            )));
+        }
+        if config.role.runs_worker() {
+            let processor = Processor::new(
+                backends.db.clone(),
+                backends.storage.clone(),
+                backends.cache.clone(),
+                config.limits(),
+                vec![OutputFormat::Jpeg, OutputFormat::Webp],
+            );
+            let settings = WorkerSettings {
+                concurrency: config.worker_concurrency(),
+                max_attempts: backends.queue_settings.max_attempts,
+                retry_after: Duration::from_secs(5),
+            };
+            background.push(tokio::spawn(run_worker(
+                backends.queue.clone(),
+                processor,
+                settings,
+                stop_rx,
+            )));
+        }
+
+        let acceptor = TcpListener::bind(config.listen)
+            .into_acceptor()
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
+            .context("the listener has no address")?;
+        let state = AppState {
+            auth,
+            images,
+            backends,
+            role: config.role,
+        };
+        tracing::info!(port, role = ?config.role, "darkroom listening");
+        Ok(Self {
+            port,
+            config,
+            acceptor,
+            state,
+            stop_tx,
+            background,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until `stop` resolves, then drains and returns.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let grace = Duration::from_secs(self.config.shutdown_grace_secs);
+        let stop_tx = self.stop_tx.clone();
+        let stopping = async move {
+            stop.await;
+            tracing::info!("stopping: no new requests; finishing what is in flight");
+            let _ = stop_tx.send(true);
+        };
+        let routes = api::routes(self.state.clone());
+        let served = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(routes, stopping, Some(grace))
+            .await;
+        let _ = self.stop_tx.send(true);
+        for task in self.background {
+            if tokio::time::timeout(grace, task).await.is_err() {
+                tracing::warn!("a background task did not finish within the grace period");
+            }
+        }
+        tracing::info!("stopped");
+        served.context("the HTTP server failed")
+    }
+
+    /// Serves until SIGTERM or SIGINT.
+    pub async fn run_until_signal(self) -> anyhow::Result<()> {
+        self.run_until_stopped(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}
+
+/// The access-token key: from config, or generated once and kept in the data dir so that restarts keep
+/// sessions valid.
+fn signing_key(config: &Config) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = &config.jwt_secret {
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "jwt_secret must be at least 32 bytes long"
+        );
+        return Ok(secret.as_bytes().to_vec());
+    }
+    let path = config.data_dir.join("jwt.secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let key = hex_decode(existing.trim())
+            .with_context(|| format!("{} is not a key this server wrote", path.display()))?;
+        return Ok(key);
+    }
+    let mut key = vec![0u8; 64];
+    rand::thread_rng().fill_bytes(&mut key);
+    write_private(&path, &hex::encode(&key))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(key)
+}
+
+fn hex_decode(text: &str) -> anyhow::Result<Vec<u8>> {
+    let key = hex::decode(text)?;
+    anyhow::ensure!(key.len() >= 32, "key too short");
+    Ok(key)
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
