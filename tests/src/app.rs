@@ -1,0 +1,291 @@
+//! `spawn_app`: a real Darkroom on port 0 with a fresh data dir, driven over HTTP like any client would.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use darkroom::config::{Config, Role};
+use darkroom::startup::Application;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Where the shared test photos live (`../shared/testdata` beside the repository).
+pub fn testdata(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata")
+        .join(relative)
+}
+
+pub fn read_testdata(relative: &str) -> Vec<u8> {
+    std::fs::read(testdata(relative)).unwrap_or_else(|e| panic!("reading testdata {relative}: {e}"))
+}
+
+/// A running server and a client for it.
+#[derive(Debug)]
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub config: Config,
+    data_dir: Option<TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// A registered account.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub username: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+pub fn test_config(data_dir: &Path) -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().expect("address"),
+        data_dir: data_dir.to_path_buf(),
+        worker_concurrency: 2,
+        shutdown_grace_secs: 30,
+        ..Config::default()
+    }
+}
+
+/// Logs go through the test harness, so they show only for failing tests. `DARKROOM_LOG` sets the filter.
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DARKROOM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
+/// A server on embedded defaults with a fresh data dir.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like `spawn_app`, with the config adjusted first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(dir.path());
+    adjust(&mut config);
+    start(config, Some(dir)).await
+}
+
+async fn start(config: Config, data_dir: Option<TempDir>) -> TestApp {
+    init_logs();
+    let app = Application::build(config.clone())
+        .await
+        .expect("the app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stop_rx.await;
+    }));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        client,
+        config,
+        data_dir,
+        stop: Some(stop_tx),
+        handle: Some(handle),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.config.data_dir
+    }
+
+    /// Stops gracefully and starts again on the same data dir, with `role`.
+    pub async fn restart(mut self, role: Role) -> TestApp {
+        let dir = self.data_dir.take();
+        let mut config = self.config.clone();
+        self.shutdown().await;
+        config.role = role;
+        start(config, dir).await
+    }
+
+    /// Stops gracefully and waits for the server to finish.
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle
+                .await
+                .expect("server task")
+                .expect("server stopped cleanly");
+        }
+    }
+
+    pub async fn register(&self, username: &str) -> Account {
+        let response = self
+            .client
+            .post(self.url("/v1/auth/register"))
+            .json(&json!({"username": username, "email": format!("{username}@example.org"), "password": "correct horse battery"}))
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(response.status(), 201, "register {username}");
+        let body: Value = response.json().await.expect("json");
+        Account {
+            username: username.to_owned(),
+            access_token: body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            refresh_token: body["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
+        }
+    }
+
+    /// Uploads raw bytes; returns the response.
+    pub async fn upload_raw(
+        &self,
+        who: &Account,
+        bytes: Vec<u8>,
+        content_type: &str,
+        visibility: &str,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/v1/images?visibility={visibility}")))
+            .bearer_auth(&who.access_token)
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .expect("upload")
+    }
+
+    /// Uploads a file from testdata as multipart; returns the image JSON (asserting 202).
+    pub async fn upload_testdata(&self, who: &Account, relative: &str, visibility: &str) -> Value {
+        let bytes = read_testdata(relative);
+        let name = relative.rsplit('/').next().unwrap_or(relative).to_owned();
+        let form = reqwest::multipart::Form::new()
+            .text("visibility", visibility.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+        let response = self
+            .client
+            .post(self.url("/v1/images"))
+            .bearer_auth(&who.access_token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(
+            response.status(),
+            202,
+            "upload {relative}: {:?}",
+            response.text().await
+        );
+        response.json().await.expect("json")
+    }
+
+    pub async fn get_image(&self, who: Option<&Account>, id: &str) -> reqwest::Response {
+        let mut request = self.client.get(self.url(&format!("/v1/images/{id}")));
+        if let Some(who) = who {
+            request = request.bearer_auth(&who.access_token);
+        }
+        request.send().await.expect("getImage")
+    }
+
+    /// Polls `getImage` until the image leaves `processing`; returns its JSON.
+    pub async fn wait_processed(&self, who: &Account, id: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let image: Value = self
+                .get_image(Some(who), id)
+                .await
+                .json()
+                .await
+                .expect("json");
+            if image["status"] != "processing" {
+                return image;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "image {id} still processing after 120 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Fetches a path with an optional account and extra headers.
+    pub async fn get(
+        &self,
+        who: Option<&Account>,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(who) = who {
+            request = request.bearer_auth(&who.access_token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("GET")
+    }
+
+    /// Every blob file under the data dir's storage.
+    pub fn stored_blobs(&self) -> Vec<PathBuf> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.data_dir().join("blobs"), &mut out);
+        out
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Asserts a response is a problem+json with `status` and `code`; returns the body.
+pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content type {content_type}"
+    );
+    let body: Value = response.json().await.expect("problem json");
+    assert_eq!(body["code"], code, "problem {body}");
+    assert_eq!(body["status"], status);
+    body
+}

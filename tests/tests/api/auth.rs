@@ -1,0 +1,176 @@
+use darkroom_tests::app::{assert_problem, spawn_app};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn register_returns_the_user_and_tokens() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/v1/auth/register"))
+        .json(&json!({"username": "Ada_L", "email": "Ada@Example.org", "password": "analytical engine", "display_name": "Ada"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["user"]["username"], "ada_l");
+    assert_eq!(body["user"]["display_name"], "Ada");
+    assert_eq!(body["user"]["followers_count"], 0);
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body["expires_in"].as_u64().unwrap() > 0);
+
+    let me: Value = app
+        .client
+        .get(app.url("/v1/me"))
+        .bearer_auth(body["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["username"], "ada_l");
+    assert_eq!(me["email"], "ada@example.org");
+}
+
+#[tokio::test]
+async fn usernames_and_emails_are_unique_ignoring_case() {
+    let app = spawn_app().await;
+    app.register("grace").await;
+    let dup_name = app
+        .client
+        .post(app.url("/v1/auth/register"))
+        .json(&json!({"username": "GRACE", "email": "other@example.org", "password": "long enough pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(dup_name, 409, "already_exists").await;
+    let dup_email = app
+        .client
+        .post(app.url("/v1/auth/register"))
+        .json(&json!({"username": "other", "email": "GRACE@example.org", "password": "long enough pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(dup_email, 409, "already_exists").await;
+}
+
+#[tokio::test]
+async fn invalid_fields_are_refused_with_problems() {
+    let app = spawn_app().await;
+    for body in [
+        json!({"username": "no spaces allowed", "email": "a@b.org", "password": "long enough pw"}),
+        json!({"username": "fine", "email": "not-an-email", "password": "long enough pw"}),
+        json!({"username": "fine", "email": "a@b.org", "password": "short"}),
+        json!({"username": "fine", "email": "a@b.org"}),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/v1/auth/register"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 400, "bad_request").await;
+    }
+}
+
+#[tokio::test]
+async fn login_by_username_or_email_and_refuse_wrong_passwords() {
+    let app = spawn_app().await;
+    app.register("linus").await;
+    for login in ["linus", "LINUS", "linus@example.org"] {
+        let response = app
+            .client
+            .post(app.url("/v1/auth/login"))
+            .json(&json!({"login": login, "password": "correct horse battery"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "login as {login}");
+    }
+    for (login, password) in [
+        ("linus", "wrong horse battery"),
+        ("nobody", "correct horse battery"),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/v1/auth/login"))
+            .json(&json!({"login": login, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 401, "invalid_credentials").await;
+    }
+}
+
+async fn refresh(app: &darkroom_tests::app::TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/v1/auth/refresh"))
+        .json(&json!({"refresh_token": token}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
+    let app = spawn_app().await;
+    let account = app.register("margaret").await;
+
+    let first = refresh(&app, &account.refresh_token).await;
+    assert_eq!(first.status(), 200);
+    let first: Value = first.json().await.unwrap();
+    let rotated = first["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(rotated, account.refresh_token);
+
+    // The old token again: reuse. The family dies, including the token it was rotated into.
+    assert_problem(
+        refresh(&app, &account.refresh_token).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    assert_problem(refresh(&app, &rotated).await, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let app = spawn_app().await;
+    let account = app.register("edsger").await;
+    let response = app
+        .client
+        .post(app.url("/v1/auth/logout"))
+        .json(&json!({"refresh_token": account.refresh_token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_problem(
+        refresh(&app, &account.refresh_token).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn bad_access_tokens_are_401() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/v1/me"))
+        .bearer_auth("not.a.token")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 401, "unauthenticated").await;
+    let response = app
+        .client
+        .get(app.url("/v1/images/0190b4c4-0000-7000-8000-000000000000"))
+        .bearer_auth("junk")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 401, "unauthenticated").await;
+}

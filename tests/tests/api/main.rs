@@ -1,0 +1,11 @@
+//! The API suite: a real server per test (embedded defaults, fresh data dir), driven over HTTP.
+#![allow(clippy::unwrap_used)]
+
+mod access;
+mod auth;
+mod openapi;
+mod processing;
+mod restart;
+mod serving;
+mod system;
+mod upload;
