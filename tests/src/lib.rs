@@ -3,4 +3,5 @@
 //! against every adapter.
 
 pub mod app;
+pub mod services;
 pub mod contract;

@@ -48,6 +48,24 @@ impl<P: ?Sized> Fixture<P> {
     }
 }
 
+/// What a suite's factory may return: a fixture, or `None` when its server is not configured (the suite
+/// then skips; see `services::require`).
+pub trait IntoFixture<P: ?Sized> {
+    fn into_fixture(self) -> Option<Fixture<P>>;
+}
+
+impl<P: ?Sized> IntoFixture<P> for Fixture<P> {
+    fn into_fixture(self) -> Option<Fixture<P>> {
+        Some(self)
+    }
+}
+
+impl<P: ?Sized> IntoFixture<P> for Option<Fixture<P>> {
+    fn into_fixture(self) -> Option<Fixture<P>> {
+        self
+    }
+}
+
 impl<P: ?Sized> fmt::Debug for Fixture<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Fixture")

@@ -29,7 +29,7 @@ macro_rules! queue_contract_suite {
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() {
                 let settings = $settings;
-                let fixture = $factory(settings).await;
+                let Some(fixture) = $crate::contract::IntoFixture::into_fixture($factory(settings).await) else { return };
                 $crate::contract::queue::$case(fixture.port.clone(), settings).await;
             }
         )+

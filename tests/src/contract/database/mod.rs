@@ -34,7 +34,7 @@ macro_rules! database_contract_suite {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() {
-                let fixture = $factory().await;
+                let Some(fixture) = $crate::contract::IntoFixture::into_fixture($factory().await) else { return };
                 $crate::contract::database::$case(fixture.port.clone()).await;
             }
         )+
