@@ -37,14 +37,18 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub role: Role,
-    /// `sqlite://PATH` (default: `darkroom.sqlite` in the data dir) or `sqlite::memory:`.
+    /// `sqlite://PATH` (default: `darkroom.sqlite` in the data dir), `sqlite::memory:`, `postgres://…` or
+    /// `dynamodb://TABLE?region=…&endpoint=…`.
     pub database_url: Option<String>,
-    /// `file:///PATH` (default: `blobs/` in the data dir) or `memory://`.
+    /// `file:///PATH` (default: `blobs/` in the data dir), `memory://` or
+    /// `s3://BUCKET?region=…&endpoint=…&path_style=…&prefix=…`.
     pub storage_url: Option<String>,
-    /// `embedded` (a durable queue in `queue.sqlite` in the data dir).
+    /// `embedded` (a durable queue in `queue.sqlite` in the data dir), `nats://…`, `amqp://…` or `sqs://…`.
     pub queue_url: String,
-    /// `memory` (moka, in-process).
+    /// `memory` (moka, in-process), `redis://…`, or `redis+local://…` (moka in front of Redis).
     pub cache_url: String,
+    /// Whether `serve` creates what each backend needs at start (`darkroom migrate` always does).
+    pub auto_migrate: bool,
     /// HS256 key for access tokens. When unset, one is generated once and kept in the data dir.
     pub jwt_secret: Option<String>,
     pub access_token_ttl_secs: u64,
@@ -77,6 +81,7 @@ impl Default for Config {
             storage_url: None,
             queue_url: "embedded".into(),
             cache_url: "memory".into(),
+            auto_migrate: true,
             jwt_secret: None,
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 30 * 24 * 3600,

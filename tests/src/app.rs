@@ -1,10 +1,12 @@
 //! `spawn_app`: a real Darkroom on port 0 with a fresh data dir, driven over HTTP like any client would.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use darkroom::config::{Config, Role};
 use darkroom::startup::Application;
+use darkroom_core::ports::BlobStore;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -27,6 +29,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub config: Config,
+    /// The server's storage, seen directly, to check what is (not) left behind.
+    pub storage: Arc<dyn BlobStore>,
     data_dir: Option<TempDir>,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
@@ -41,13 +45,14 @@ pub struct Account {
 }
 
 pub fn test_config(data_dir: &Path) -> Config {
-    Config {
+    let config = Config {
         listen: "127.0.0.1:0".parse().expect("address"),
         data_dir: data_dir.to_path_buf(),
         worker_concurrency: 2,
         shutdown_grace_secs: 30,
         ..Config::default()
-    }
+    };
+    crate::stacks::apply(config)
 }
 
 /// Logs go through the test harness, so they show only for failing tests. `DARKROOM_LOG` sets the filter.
@@ -87,10 +92,14 @@ async fn start(config: Config, data_dir: Option<TempDir>) -> TestApp {
         .timeout(Duration::from_secs(60))
         .build()
         .expect("client");
+    let storage = darkroom::backends::storage::connect(&config.storage_url(), false)
+        .await
+        .expect("storage");
     TestApp {
         address,
         client,
         config,
+        storage,
         data_dir,
         stop: Some(stop_tx),
         handle: Some(handle),
@@ -242,24 +251,11 @@ impl TestApp {
         request.send().await.expect("GET")
     }
 
-    /// Every blob file under the data dir's storage.
-    pub fn stored_blobs(&self) -> Vec<PathBuf> {
-        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else {
-                    out.push(path);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.data_dir().join("blobs"), &mut out);
-        out
+    /// The key of every blob in the server's storage.
+    pub async fn stored_blobs(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.storage.list("").await.expect("list blobs").into_iter().map(|b| b.key).collect();
+        keys.sort();
+        keys
     }
 }
 

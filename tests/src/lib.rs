@@ -4,4 +4,5 @@
 
 pub mod app;
 pub mod services;
+pub mod stacks;
 pub mod contract;

@@ -1,0 +1,146 @@
+//! Builds one adapter per port from the configured URLs. A scheme this build cannot serve, or a backend
+//! that cannot be reached, fails start-up with one line naming it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub mod cache;
+pub mod database;
+pub mod queue;
+pub mod storage;
+
+use anyhow::{bail, Context};
+use darkroom_core::ports::{BlobStore, Cache, Database, Queue, QueueSettings};
+
+use crate::config::Config;
+
+/// The four ports, ready for the services.
+#[derive(Debug, Clone)]
+pub struct Backends {
+    pub db: Arc<dyn Database>,
+    pub storage: Arc<dyn BlobStore>,
+    pub queue: Arc<dyn Queue>,
+    pub cache: Arc<dyn Cache>,
+    pub queue_settings: QueueSettings,
+}
+
+/// One line of `/readyz`.
+#[derive(Debug, Clone)]
+pub struct Readiness {
+    pub port: &'static str,
+    pub backend: &'static str,
+    pub error: Option<String>,
+}
+
+impl Backends {
+    /// Connects every backend and, unless `auto_migrate` is off, creates what each needs (idempotent).
+    pub async fn connect(config: &Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
+        let queue_settings = QueueSettings {
+            visibility_timeout: Duration::from_secs(config.queue_visibility_timeout_secs),
+            max_attempts: config.queue_max_attempts,
+        };
+        let migrate = config.auto_migrate;
+        let db_url = config.database_url();
+        let db = database::connect(&db_url, migrate)
+            .await
+            .with_context(|| format!("database {}", redact(&db_url)))?;
+        let storage_url = config.storage_url();
+        let storage = storage::connect(&storage_url, migrate)
+            .await
+            .with_context(|| format!("storage {}", redact(&storage_url)))?;
+        let queue = queue::connect(config, queue_settings, migrate)
+            .await
+            .with_context(|| format!("queue {}", redact(&config.queue_url)))?;
+        let cache = cache::connect(config)
+            .await
+            .with_context(|| format!("cache {}", redact(&config.cache_url)))?;
+        let backends = Self {
+            db,
+            storage,
+            queue,
+            cache,
+            queue_settings,
+        };
+        for check in backends.readiness().await {
+            if let Some(error) = check.error {
+                bail!(
+                    "{} backend {} is not reachable: {error}",
+                    check.port,
+                    check.backend
+                );
+            }
+        }
+        Ok(backends)
+    }
+
+    pub async fn readiness(&self) -> Vec<Readiness> {
+        let (db, storage, queue, cache) = tokio::join!(
+            self.db.ping(),
+            self.storage.ping(),
+            self.queue.ping(),
+            self.cache.ping()
+        );
+        vec![
+            Readiness {
+                port: "database",
+                backend: self.db.backend(),
+                error: db.err().map(|e| e.to_string()),
+            },
+            Readiness {
+                port: "storage",
+                backend: self.storage.backend(),
+                error: storage.err().map(|e| e.to_string()),
+            },
+            Readiness {
+                port: "queue",
+                backend: self.queue.backend(),
+                error: queue.err().map(|e| e.to_string()),
+            },
+            Readiness {
+                port: "cache",
+                backend: self.cache.backend(),
+                error: cache.err().map(|e| e.to_string()),
+            },
+        ]
+    }
+}
+
+/// The scheme of a backend URL (`postgres` of `postgres://…`, `embedded` of `embedded`).
+fn scheme(url: &str) -> &str {
+    url.split_once(':').map_or(url, |(scheme, _)| scheme)
+}
+
+/// Why a URL names a backend this build does not have.
+// Used only by builds made without one of the backend features.
+#[allow(dead_code)]
+fn not_built(what: &str, feature: &str) -> anyhow::Error {
+    anyhow::anyhow!("{what} needs the `{feature}` feature, and this build was made without it")
+}
+
+/// A URL fit for a log line or an error: any password is replaced by `***`.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(start), Some(at)) if at > start => {
+            let credentials = &url[start + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..start + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_the_log() {
+        assert_eq!(redact("amqp://guest:secret@127.0.0.1:5672/%2f"), "amqp://guest:***@127.0.0.1:5672/%2f");
+        assert_eq!(redact("postgres://postgres@127.0.0.1/db"), "postgres://postgres@127.0.0.1/db");
+        assert_eq!(redact("embedded"), "embedded");
+    }
+}

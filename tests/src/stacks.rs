@@ -1,0 +1,68 @@
+//! Which backends the API suite runs on: `DARKROOM_TEST_STACK` names a combination, and each spawned app
+//! gets namespaces of its own on the shared servers (a schema, a key prefix, a stream, a queue prefix, a
+//! bucket prefix), so tests run in parallel and never see each other's data.
+//!
+//! | stack | database | storage | queue | cache |
+//! |---|---|---|---|---|
+//! | `embedded` (default) | SQLite | local files | embedded | moka |
+//! | `postgres-s3-nats-redis` | Postgres | S3 | NATS JetStream | Redis |
+//! | `dynamodb-s3-sqs-redis` | DynamoDB | S3 | SQS | Redis |
+//! | `postgres-s3-rabbitmq-memory` | Postgres | S3 | RabbitMQ | moka |
+
+use darkroom::config::Config;
+
+use crate::services::{unique_name, AMQP_URL, AWS_ENDPOINT, NATS_URL, POSTGRES_URL, REDIS_URL};
+
+pub const STACK: &str = "DARKROOM_TEST_STACK";
+
+/// The stack this run uses.
+pub fn current() -> String {
+    std::env::var(STACK).unwrap_or_else(|_| "embedded".to_owned())
+}
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{STACK}={} needs {name}", current()))
+}
+
+/// `url` with `key=value` added to its query.
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{key}={value}")
+}
+
+/// Points `config` at the stack's backends, in fresh namespaces.
+pub fn apply(mut config: Config) -> Config {
+    let stack = current();
+    if stack == "embedded" {
+        return config;
+    }
+    let ns = unique_name("api");
+    let parts: Vec<&str> = stack.split('-').collect();
+    let [database, storage, queue, cache] = parts[..] else {
+        panic!("{STACK}={stack}: expected DATABASE-STORAGE-QUEUE-CACHE");
+    };
+    let aws = || var(AWS_ENDPOINT);
+    config.database_url = Some(match database {
+        "postgres" => with_param(&var(POSTGRES_URL), "schema", &ns),
+        "dynamodb" => format!("dynamodb://{ns}?region=us-east-1&endpoint={}", aws()),
+        other => panic!("{STACK}: unknown database {other}"),
+    });
+    config.storage_url = Some(match storage {
+        "s3" => format!("s3://darkroom-api-tests?region=us-east-1&endpoint={}&path_style=true&prefix={ns}", aws()),
+        other => panic!("{STACK}: unknown storage {other}"),
+    });
+    config.queue_url = match queue {
+        "nats" => with_param(&var(NATS_URL), "namespace", &ns),
+        "rabbitmq" => with_param(&var(AMQP_URL), "namespace", &ns),
+        "sqs" => format!("sqs://{ns}?region=us-east-1&endpoint={}", aws()),
+        other => panic!("{STACK}: unknown queue {other}"),
+    };
+    config.cache_url = match cache {
+        "redis" => with_param(&var(REDIS_URL), "prefix", &ns),
+        "memory" => "memory".to_owned(),
+        other => panic!("{STACK}: unknown cache {other}"),
+    };
+    // Short redelivery so the restart test does not wait minutes for jobs a stopped worker held.
+    config.queue_visibility_timeout_secs = 5;
+    config
+}

@@ -1,0 +1,211 @@
+//! The database contract suite against DynamoDB (`DARKROOM_TEST_AWS_ENDPOINT`, e.g. moto; credentials and
+//! region from the usual `AWS_*` variables), each case in a table of its own that is deleted afterwards,
+//! plus what only a shared server can show: migrations are idempotent, tables isolate, concurrent replays
+//! of one upload agree, and an endpoint that is not there fails fast.
+
+use std::sync::Arc;
+
+use darkroom_adapters::DynamoDatabase;
+use darkroom_core::domain::{
+    Email, ImageFormat, ImageId, Job, NewImage, NewUser, OutboxMessage, PageRequest, UserId,
+    Username, Visibility,
+};
+use darkroom_core::ports::{CreateImageOutcome, Database, DbError};
+use darkroom_tests::contract::Fixture;
+use darkroom_tests::services::{require, unique_name, AWS_ENDPOINT};
+
+const SUITE: &str = "database_dynamodb";
+
+fn url(endpoint: &str, table: &str) -> String {
+    format!("dynamodb://{table}?region=us-east-1&endpoint={endpoint}")
+}
+
+/// Deletes the case's table when the fixture goes. The calls run on the case's own (multi-threaded)
+/// runtime, blocking this worker while another drives them.
+struct DeleteTable(Arc<DynamoDatabase>);
+
+impl Drop for DeleteTable {
+    fn drop(&mut self) {
+        let db = self.0.clone();
+        let cleanup = async move {
+            if let Err(e) = db.delete_table().await {
+                eprintln!("could not delete table {}: {e}", db.table());
+            }
+        };
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            tokio::task::block_in_place(|| handle.block_on(cleanup));
+        }
+    }
+}
+
+/// A migrated database in a fresh table, or `None` (skip) when the endpoint is not configured.
+async fn fresh() -> Option<Arc<DynamoDatabase>> {
+    let endpoint = require(AWS_ENDPOINT, SUITE)?;
+    let db = DynamoDatabase::from_url(&url(&endpoint, &unique_name("ddb")))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    Some(Arc::new(db))
+}
+
+async fn dynamodb() -> Option<Fixture<dyn Database>> {
+    let db = fresh().await?;
+    let port: Arc<dyn Database> = db.clone();
+    Some(Fixture::with_guard(port, DeleteTable(db)))
+}
+
+mod database_dynamodb {
+    darkroom_tests::database_contract_suite!(super::dynamodb);
+}
+
+fn new_user() -> NewUser {
+    let name = unique_name("u").chars().take(30).collect::<String>();
+    NewUser {
+        id: UserId::new(),
+        username: Username::parse(&name).unwrap(),
+        email: Email::parse(&format!("{name}@example.org")).unwrap(),
+        password_hash: "$argon2id$fake".into(),
+        display_name: None,
+        created_at: chrono::Utc::now(),
+    }
+}
+
+fn new_image(owner: UserId, idempotency_key: Option<String>) -> NewImage {
+    let id = ImageId::new();
+    NewImage {
+        id,
+        owner_id: owner,
+        format: ImageFormat::Png,
+        bytes: 42,
+        sha256: "0".repeat(64),
+        visibility: Visibility::Public,
+        original_key: format!("images/{id}/original"),
+        idempotency_key,
+        created_at: chrono::Utc::now(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrating_twice_and_from_a_second_handle_is_fine() {
+    let Some(db) = fresh().await else { return };
+    let _guard = DeleteTable(db.clone());
+    db.migrate().await.unwrap();
+    let endpoint = require(AWS_ENDPOINT, SUITE).unwrap();
+    let again = DynamoDatabase::from_url(&url(&endpoint, db.table()))
+        .await
+        .unwrap();
+    again.migrate().await.unwrap();
+    let user = db.create_user(&new_user()).await.unwrap();
+    assert_eq!(again.user_by_id(user.id).await.unwrap(), Some(user));
+    assert_eq!(again.backend(), "dynamodb");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_do_not_see_each_other() {
+    let (Some(a), Some(b)) = (fresh().await, fresh().await) else {
+        return;
+    };
+    let _guards = (DeleteTable(a.clone()), DeleteTable(b.clone()));
+    let user = new_user();
+    a.create_user(&user).await.unwrap();
+    assert_eq!(b.user_by_id(user.id).await.unwrap(), None);
+    // The same username is free in the other table: uniqueness is per deployment.
+    b.create_user(&NewUser {
+        id: UserId::new(),
+        ..user.clone()
+    })
+    .await
+    .unwrap();
+    let job = OutboxMessage::job(&Job::ProcessImage {
+        image_id: ImageId::new(),
+    });
+    a.create_image(&new_image(user.id, None), &job).await.unwrap();
+    assert!(b.pending_outbox(100).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_uploads_with_one_idempotency_key_make_one_image() {
+    let Some(db) = fresh().await else { return };
+    let _guard = DeleteTable(db.clone());
+    let owner = db.create_user(&new_user()).await.unwrap();
+    let key = unique_name("idem");
+    let racers: Vec<_> = (0..8)
+        .map(|_| {
+            let db = db.clone();
+            let image = new_image(owner.id, Some(key.clone()));
+            tokio::spawn(async move {
+                let job = OutboxMessage::job(&Job::ProcessImage { image_id: image.id });
+                db.create_image(&image, &job).await.unwrap()
+            })
+        })
+        .collect();
+    let mut created = 0;
+    let mut replayed = Vec::new();
+    for racer in racers {
+        match racer.await.unwrap() {
+            CreateImageOutcome::Created => created += 1,
+            CreateImageOutcome::IdempotentReplay(image) => replayed.push(image.id),
+        }
+    }
+    assert_eq!(created, 1);
+    let stored = db
+        .images_by_owner(owner.id, PageRequest::new(None, None))
+        .await
+        .unwrap();
+    assert_eq!(stored.items.len(), 1);
+    assert!(replayed.iter().all(|id| *id == stored.items[0].id));
+    assert_eq!(db.pending_outbox(100).await.unwrap().len(), 1, "one job, for the one image");
+
+    // Deleting the image frees its key, as deleting the row does in SQL.
+    let purge = OutboxMessage::job(&Job::PurgeImage { image_id: stored.items[0].id });
+    db.delete_image(stored.items[0].id, &purge).await.unwrap().unwrap();
+    let fresh_upload = new_image(owner.id, Some(key));
+    let job = OutboxMessage::job(&Job::ProcessImage { image_id: fresh_upload.id });
+    assert_eq!(
+        db.create_image(&fresh_upload, &job).await.unwrap(),
+        CreateImageOutcome::Created
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_needs_an_existing_owner() {
+    let Some(db) = fresh().await else { return };
+    let _guard = DeleteTable(db.clone());
+    let image = new_image(UserId::new(), None);
+    let job = OutboxMessage::job(&Job::ProcessImage { image_id: image.id });
+    assert!(db.create_image(&image, &job).await.is_err());
+    assert_eq!(db.image(image.id).await.unwrap(), None);
+    assert!(db.pending_outbox(100).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_unreachable_endpoint_fails_fast_with_unavailable() {
+    let Some(_) = require(AWS_ENDPOINT, SUITE) else {
+        return;
+    };
+    // Nothing listens on port 1: refused at once, retried briefly, then reported.
+    match DynamoDatabase::from_url(&url("http://127.0.0.1:1", "darkroom")).await {
+        Err(DbError::Unavailable(message)) => assert!(message.contains("127.0.0.1:1"), "{message}"),
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_missing_table_or_an_unknown_parameter_is_refused() {
+    let Some(endpoint) = require(AWS_ENDPOINT, SUITE) else {
+        return;
+    };
+    // Connecting to a table that does not exist works (migrate creates it); using it says what is wrong.
+    let unmigrated = DynamoDatabase::from_url(&url(&endpoint, &unique_name("nodb")))
+        .await
+        .unwrap();
+    match unmigrated.ping().await {
+        Err(DbError::Other(message)) => assert!(message.contains("does not exist"), "{message}"),
+        other => panic!("expected a missing table, got {other:?}"),
+    }
+    unmigrated.delete_table().await.unwrap();
+    match DynamoDatabase::from_url(&format!("{}&capacity=5", url(&endpoint, "darkroom"))).await {
+        Err(DbError::Other(message)) => assert!(message.contains("capacity"), "{message}"),
+        other => panic!("expected the parameter to be refused, got {other:?}"),
+    }
+}

@@ -1,0 +1,18 @@
+//! The port contract suites against the shared backends, each reached through its `DARKROOM_TEST_*`
+//! variable (see `darkroom_tests::services`). One module per backend, each built only with its feature.
+#![allow(clippy::unwrap_used)]
+
+#[cfg(feature = "dynamodb")]
+mod dynamodb;
+#[cfg(feature = "nats")]
+mod nats;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "rabbitmq")]
+mod rabbitmq;
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "s3")]
+mod s3;
+#[cfg(feature = "sqs")]
+mod sqs;
