@@ -1,30 +1,56 @@
 //! Darkroom's port implementations. Each backend lives in the module of the port it serves and sits behind a
 //! cargo feature, so a build carries only the vendor crates it was asked for:
 //!
-//! | port     | module               | feature          | backends                         |
-//! |----------|----------------------|------------------|----------------------------------|
-//! | storage  | `storage`            | `local-storage`  | local filesystem, in-memory      |
-//! | database | `database::sqlite`   | `sqlite`         | SQLite file or in-memory         |
-//! | queue    | `queue::embedded`    | `embedded-queue` | durable jobs in a SQLite file    |
-//! | cache    | `cache`              | `memory-cache`   | moka (in-process)                |
+//! | port     | module               | feature          | backends                                   |
+//! |----------|----------------------|------------------|--------------------------------------------|
+//! | storage  | `storage`            | `local-storage`  | local filesystem, in-memory                |
+//! | storage  | `storage::s3`        | `s3`             | S3 and S3-compatible stores (MinIO, R2, …) |
+//! | database | `database::sqlite`   | `sqlite`         | SQLite file or in-memory                   |
+//! | database | `database::postgres` | `postgres`       | Postgres                                   |
+//! | database | `database::dynamodb` | `dynamodb`       | DynamoDB, single-table                     |
+//! | queue    | `queue::embedded`    | `embedded-queue` | durable jobs in a SQLite file              |
+//! | queue    | `queue::nats`        | `nats`           | NATS JetStream                             |
+//! | queue    | `queue::rabbitmq`    | `rabbitmq`       | RabbitMQ (quorum queues)                   |
+//! | queue    | `queue::sqs`         | `sqs`            | Amazon SQS                                 |
+//! | cache    | `cache`              | `memory-cache`   | moka (in-process)                          |
+//! | cache    | `cache::redis`       | `redis`          | Redis; moka in front of Redis (two-level)  |
 //!
 //! Every adapter translates its vendor's errors into the port's error enum itself; nothing vendor-specific
 //! crosses into `darkroom-core`.
 
-#[cfg(feature = "memory-cache")]
+#[cfg(any(feature = "memory-cache", feature = "redis"))]
 pub mod cache;
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "dynamodb"))]
 pub mod database;
-#[cfg(feature = "embedded-queue")]
+#[cfg(any(
+    feature = "embedded-queue",
+    feature = "nats",
+    feature = "rabbitmq",
+    feature = "sqs"
+))]
 pub mod queue;
-#[cfg(feature = "local-storage")]
+#[cfg(any(feature = "local-storage", feature = "s3"))]
 pub mod storage;
 
 #[cfg(feature = "memory-cache")]
 pub use cache::MokaCache;
+#[cfg(feature = "redis")]
+pub use cache::RedisCache;
+#[cfg(all(feature = "redis", feature = "memory-cache"))]
+pub use cache::TwoLevelCache;
+#[cfg(feature = "dynamodb")]
+pub use database::dynamodb::DynamoDatabase;
+#[cfg(feature = "postgres")]
+pub use database::postgres::PostgresDatabase;
 #[cfg(feature = "sqlite")]
 pub use database::sqlite::SqliteDatabase;
 #[cfg(feature = "embedded-queue")]
 pub use queue::embedded::EmbeddedQueue;
-#[cfg(feature = "local-storage")]
+#[cfg(feature = "nats")]
+pub use queue::nats::NatsQueue;
+#[cfg(feature = "rabbitmq")]
+pub use queue::rabbitmq::RabbitQueue;
+#[cfg(feature = "sqs")]
+pub use queue::sqs::SqsQueue;
+#[cfg(any(feature = "local-storage", feature = "s3"))]
 pub use storage::ObjectStoreBlobs;

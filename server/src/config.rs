@@ -189,7 +189,10 @@ mod tests {
                 role: Some(Role::Worker),
                 ..Overrides::default()
             };
-            assert_eq!(Config::load(None, &flags).map_err(|e| *e)?.role, Role::Worker);
+            assert_eq!(
+                Config::load(None, &flags).map_err(|e| *e)?.role,
+                Role::Worker
+            );
             Ok(())
         });
     }

@@ -253,7 +253,14 @@ impl TestApp {
 
     /// The key of every blob in the server's storage.
     pub async fn stored_blobs(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.storage.list("").await.expect("list blobs").into_iter().map(|b| b.key).collect();
+        let mut keys: Vec<String> = self
+            .storage
+            .list("")
+            .await
+            .expect("list blobs")
+            .into_iter()
+            .map(|b| b.key)
+            .collect();
         keys.sort();
         keys
     }

@@ -3,6 +3,6 @@
 //! against every adapter.
 
 pub mod app;
+pub mod contract;
 pub mod services;
 pub mod stacks;
-pub mod contract;

@@ -22,7 +22,10 @@ pub fn require(var: &str, suite: &str) -> Option<String> {
         Ok(value) if !value.trim().is_empty() => Some(value),
         _ => {
             let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-            assert!(!ci, "{suite}: {var} is not set, and in CI no backend suite may skip");
+            assert!(
+                !ci,
+                "{suite}: {var} is not set, and in CI no backend suite may skip"
+            );
             eprintln!("DARKROOM_SUITE_SKIPPED: {suite} (set {var} to run it)");
             mark_skipped(suite);
             None
@@ -40,5 +43,9 @@ fn mark_skipped(suite: &str) {
 /// A name no other test uses, for schemas, tables, buckets, key prefixes, queues and streams.
 /// Lowercase letters, digits and `_`; starts with a letter; short enough for every backend's rules.
 pub fn unique_name(prefix: &str) -> String {
-    format!("{prefix}_{}", uuid::Uuid::now_v7().simple()).chars().take(48).collect::<String>().to_lowercase()
+    format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
+        .chars()
+        .take(48)
+        .collect::<String>()
+        .to_lowercase()
 }

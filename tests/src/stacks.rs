@@ -24,6 +24,24 @@ fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{STACK}={} needs {name}", current()))
 }
 
+/// The (port, backend name) pairs `/readyz` should report for this stack, in its order.
+pub fn expected_backends() -> [(&'static str, String); 4] {
+    let stack = current();
+    let names: Vec<String> = match stack.as_str() {
+        "embedded" => ["sqlite", "local", "embedded", "memory"]
+            .map(String::from)
+            .to_vec(),
+        other => other.split('-').map(String::from).collect(),
+    };
+    let name = |i: usize| names.get(i).cloned().unwrap_or_default();
+    [
+        ("database", name(0)),
+        ("storage", name(1)),
+        ("queue", name(2)),
+        ("cache", name(3)),
+    ]
+}
+
 /// `url` with `key=value` added to its query.
 fn with_param(url: &str, key: &str, value: &str) -> String {
     let separator = if url.contains('?') { '&' } else { '?' };
@@ -48,7 +66,10 @@ pub fn apply(mut config: Config) -> Config {
         other => panic!("{STACK}: unknown database {other}"),
     });
     config.storage_url = Some(match storage {
-        "s3" => format!("s3://darkroom-api-tests?region=us-east-1&endpoint={}&path_style=true&prefix={ns}", aws()),
+        "s3" => format!(
+            "s3://darkroom-api-tests?region=us-east-1&endpoint={}&path_style=true&prefix={ns}",
+            aws()
+        ),
         other => panic!("{STACK}: unknown storage {other}"),
     });
     config.queue_url = match queue {

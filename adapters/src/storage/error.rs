@@ -16,8 +16,37 @@ pub(crate) fn map_error(err: object_store::Error, key: &str) -> StorageError {
         E::JoinError { .. } => {
             StorageError::Unavailable(format!("storage task failed on {key:?}: {err}"))
         }
+        E::Generic { ref source, .. } if is_connection_failure(source.as_ref()) => {
+            StorageError::Unavailable(format!("{key:?}: {err}"))
+        }
         other => StorageError::Other(format!("{key:?}: {other}")),
     }
+}
+
+/// Whether `err` comes from a connection that could not be made or broke (an S3 endpoint that is down, a
+/// network filesystem that timed out): somewhere in its chain of sources is such an I/O error.
+fn is_connection_failure(err: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind as K;
+    let mut current = Some(err);
+    while let Some(err) = current {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                K::ConnectionRefused
+                    | K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::NotConnected
+                    | K::TimedOut
+                    | K::BrokenPipe
+                    | K::HostUnreachable
+                    | K::NetworkUnreachable
+            ) {
+                return true;
+            }
+        }
+        current = err.source();
+    }
+    false
 }
 
 /// A key `object_store` refuses although `BlobKey` accepted it.
@@ -39,6 +68,22 @@ mod tests {
             StorageError::NotFound(key) => assert_eq!(key, "a/b"),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn connection_failures_are_unavailable() {
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let err = object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(refused),
+        };
+        assert!(matches!(map_error(err, "a"), StorageError::Unavailable(_)));
+        let other = std::io::Error::new(std::io::ErrorKind::InvalidData, "bad");
+        let err = object_store::Error::Generic {
+            store: "S3",
+            source: Box::new(other),
+        };
+        assert!(matches!(map_error(err, "a"), StorageError::Other(_)));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 mod blobs;
 mod error;
+#[cfg(feature = "s3")]
+mod s3;
 
 pub use blobs::ObjectStoreBlobs;
 

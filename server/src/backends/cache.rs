@@ -16,13 +16,17 @@ pub async fn connect(config: &Config) -> anyhow::Result<Arc<dyn Cache>> {
         "memory" => memory(config),
         "redis" | "rediss" => redis(url).await,
         "redis+local" => two_level(config, url.trim_start_matches("redis+local")).await,
-        other => bail!("unknown cache scheme `{other}` (expected memory, redis:// or redis+local://)"),
+        other => {
+            bail!("unknown cache scheme `{other}` (expected memory, redis:// or redis+local://)")
+        }
     }
 }
 
 #[cfg(feature = "memory-cache")]
 fn memory(config: &Config) -> anyhow::Result<Arc<dyn Cache>> {
-    Ok(Arc::new(darkroom_adapters::cache::MokaCache::new(config.cache_max_bytes)))
+    Ok(Arc::new(darkroom_adapters::cache::MokaCache::new(
+        config.cache_max_bytes,
+    )))
 }
 
 #[cfg(not(feature = "memory-cache"))]
@@ -32,7 +36,9 @@ fn memory(_config: &Config) -> anyhow::Result<Arc<dyn Cache>> {
 
 #[cfg(feature = "redis")]
 async fn redis(url: &str) -> anyhow::Result<Arc<dyn Cache>> {
-    Ok(Arc::new(darkroom_adapters::cache::redis::RedisCache::from_url(url).await?))
+    Ok(Arc::new(
+        darkroom_adapters::cache::redis::RedisCache::from_url(url).await?,
+    ))
 }
 
 #[cfg(not(feature = "redis"))]
@@ -45,7 +51,9 @@ async fn two_level(config: &Config, rest: &str) -> anyhow::Result<Arc<dyn Cache>
     use darkroom_adapters::cache::redis::{RedisCache, TwoLevelCache};
     let url = format!("redis{rest}");
     let remote = RedisCache::from_url(&url).await?;
-    Ok(Arc::new(TwoLevelCache::new(config.cache_max_bytes, remote).await?))
+    Ok(Arc::new(
+        TwoLevelCache::new(config.cache_max_bytes, remote).await?,
+    ))
 }
 
 #[cfg(not(all(feature = "redis", feature = "memory-cache")))]

@@ -13,7 +13,9 @@ pub async fn connect(url: &str, migrate: bool) -> anyhow::Result<Arc<dyn Databas
         "sqlite" => sqlite(url, migrate).await,
         "postgres" | "postgresql" => postgres(url, migrate).await,
         "dynamodb" => dynamodb(url, migrate).await,
-        other => bail!("unknown database scheme `{other}` (expected sqlite://, postgres:// or dynamodb://)"),
+        other => bail!(
+            "unknown database scheme `{other}` (expected sqlite://, postgres:// or dynamodb://)"
+        ),
     }
 }
 

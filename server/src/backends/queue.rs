@@ -9,21 +9,29 @@ use darkroom_core::ports::{Queue, QueueSettings};
 use super::not_built;
 use crate::config::Config;
 
-pub async fn connect(config: &Config, settings: QueueSettings, migrate: bool) -> anyhow::Result<Arc<dyn Queue>> {
+pub async fn connect(
+    config: &Config,
+    settings: QueueSettings,
+    migrate: bool,
+) -> anyhow::Result<Arc<dyn Queue>> {
     let url = config.queue_url.as_str();
     match super::scheme(url) {
         "embedded" => embedded(config, settings).await,
         "nats" => nats(url, settings, migrate).await,
         "amqp" | "amqps" => rabbitmq(url, settings, migrate).await,
         "sqs" => sqs(url, settings, migrate).await,
-        other => bail!("unknown queue scheme `{other}` (expected embedded, nats://, amqp:// or sqs://)"),
+        other => {
+            bail!("unknown queue scheme `{other}` (expected embedded, nats://, amqp:// or sqs://)")
+        }
     }
 }
 
 #[cfg(feature = "embedded-queue")]
 async fn embedded(config: &Config, settings: QueueSettings) -> anyhow::Result<Arc<dyn Queue>> {
     use darkroom_adapters::queue::embedded::EmbeddedQueue;
-    Ok(Arc::new(EmbeddedQueue::open(&config.data_dir.join("queue.sqlite"), settings).await?))
+    Ok(Arc::new(
+        EmbeddedQueue::open(&config.data_dir.join("queue.sqlite"), settings).await?,
+    ))
 }
 
 #[cfg(not(feature = "embedded-queue"))]
@@ -42,12 +50,20 @@ async fn nats(url: &str, settings: QueueSettings, migrate: bool) -> anyhow::Resu
 }
 
 #[cfg(not(feature = "nats"))]
-async fn nats(_url: &str, _settings: QueueSettings, _migrate: bool) -> anyhow::Result<Arc<dyn Queue>> {
+async fn nats(
+    _url: &str,
+    _settings: QueueSettings,
+    _migrate: bool,
+) -> anyhow::Result<Arc<dyn Queue>> {
     Err(not_built("a nats queue", "nats"))
 }
 
 #[cfg(feature = "rabbitmq")]
-async fn rabbitmq(url: &str, settings: QueueSettings, migrate: bool) -> anyhow::Result<Arc<dyn Queue>> {
+async fn rabbitmq(
+    url: &str,
+    settings: QueueSettings,
+    migrate: bool,
+) -> anyhow::Result<Arc<dyn Queue>> {
     use darkroom_adapters::queue::rabbitmq::RabbitQueue;
     let queue = RabbitQueue::from_url(url, settings).await?;
     if migrate {
@@ -57,7 +73,11 @@ async fn rabbitmq(url: &str, settings: QueueSettings, migrate: bool) -> anyhow::
 }
 
 #[cfg(not(feature = "rabbitmq"))]
-async fn rabbitmq(_url: &str, _settings: QueueSettings, _migrate: bool) -> anyhow::Result<Arc<dyn Queue>> {
+async fn rabbitmq(
+    _url: &str,
+    _settings: QueueSettings,
+    _migrate: bool,
+) -> anyhow::Result<Arc<dyn Queue>> {
     Err(not_built("a rabbitmq queue", "rabbitmq"))
 }
 
@@ -72,6 +92,10 @@ async fn sqs(url: &str, settings: QueueSettings, migrate: bool) -> anyhow::Resul
 }
 
 #[cfg(not(feature = "sqs"))]
-async fn sqs(_url: &str, _settings: QueueSettings, _migrate: bool) -> anyhow::Result<Arc<dyn Queue>> {
+async fn sqs(
+    _url: &str,
+    _settings: QueueSettings,
+    _migrate: bool,
+) -> anyhow::Result<Arc<dyn Queue>> {
     Err(not_built("an sqs queue", "sqs"))
 }

@@ -20,7 +20,9 @@ pub async fn connect(url: &str, migrate: bool) -> anyhow::Result<Arc<dyn BlobSto
 fn local(url: &str) -> anyhow::Result<Arc<dyn BlobStore>> {
     use darkroom_adapters::storage::ObjectStoreBlobs;
     match url.strip_prefix("file://") {
-        Some(path) => Ok(Arc::new(ObjectStoreBlobs::local(std::path::Path::new(path))?)),
+        Some(path) => Ok(Arc::new(ObjectStoreBlobs::local(std::path::Path::new(
+            path,
+        ))?)),
         None => Ok(Arc::new(ObjectStoreBlobs::in_memory())),
     }
 }

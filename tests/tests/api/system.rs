@@ -20,14 +20,15 @@ async fn health_readiness_and_metrics_answer() {
             )
         })
         .collect();
-    assert_eq!(backends.len(), 4, "{backends:?}");
-    assert!(
-        backends.contains(&("database".into(), "sqlite".into())),
-        "{backends:?}"
-    );
-    assert!(
-        backends.contains(&("queue".into(), "embedded".into())),
-        "{backends:?}"
+    let expected: Vec<(String, String)> = darkroom_tests::stacks::expected_backends()
+        .iter()
+        .map(|(port, backend)| (port.to_string(), backend.to_string()))
+        .collect();
+    assert_eq!(
+        backends,
+        expected,
+        "the stack {} is what serves",
+        darkroom_tests::stacks::current()
     );
 
     let _ = app.get(None, "/v1/limits", &[]).await;

@@ -84,7 +84,11 @@ async fn the_declared_type_does_not_matter_the_bytes_do() {
         .unwrap();
     assert_problem(text, 415, "unsupported_media_type").await;
     let left = app.stored_blobs().await;
-    assert!(left.is_empty(), "refused uploads leave nothing behind: {:?}", left);
+    assert!(
+        left.is_empty(),
+        "refused uploads leave nothing behind: {:?}",
+        left
+    );
 }
 
 #[tokio::test]

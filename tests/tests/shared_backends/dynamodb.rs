@@ -10,7 +10,9 @@ use darkroom_core::domain::{
     Email, ImageFormat, ImageId, Job, NewImage, NewUser, OutboxMessage, PageRequest, UserId,
     Username, Visibility,
 };
-use darkroom_core::ports::{CreateImageOutcome, Database, DbError};
+use darkroom_core::ports::{
+    CreateImageOutcome, Database, DbError, ImageRepository, OutboxRepository, UserRepository,
+};
 use darkroom_tests::contract::Fixture;
 use darkroom_tests::services::{require, unique_name, AWS_ENDPOINT};
 
@@ -119,7 +121,9 @@ async fn tables_do_not_see_each_other() {
     let job = OutboxMessage::job(&Job::ProcessImage {
         image_id: ImageId::new(),
     });
-    a.create_image(&new_image(user.id, None), &job).await.unwrap();
+    a.create_image(&new_image(user.id, None), &job)
+        .await
+        .unwrap();
     assert!(b.pending_outbox(100).await.unwrap().is_empty());
 }
 
@@ -154,13 +158,24 @@ async fn concurrent_uploads_with_one_idempotency_key_make_one_image() {
         .unwrap();
     assert_eq!(stored.items.len(), 1);
     assert!(replayed.iter().all(|id| *id == stored.items[0].id));
-    assert_eq!(db.pending_outbox(100).await.unwrap().len(), 1, "one job, for the one image");
+    assert_eq!(
+        db.pending_outbox(100).await.unwrap().len(),
+        1,
+        "one job, for the one image"
+    );
 
     // Deleting the image frees its key, as deleting the row does in SQL.
-    let purge = OutboxMessage::job(&Job::PurgeImage { image_id: stored.items[0].id });
-    db.delete_image(stored.items[0].id, &purge).await.unwrap().unwrap();
+    let purge = OutboxMessage::job(&Job::PurgeImage {
+        image_id: stored.items[0].id,
+    });
+    db.delete_image(stored.items[0].id, &purge)
+        .await
+        .unwrap()
+        .unwrap();
     let fresh_upload = new_image(owner.id, Some(key));
-    let job = OutboxMessage::job(&Job::ProcessImage { image_id: fresh_upload.id });
+    let job = OutboxMessage::job(&Job::ProcessImage {
+        image_id: fresh_upload.id,
+    });
     assert_eq!(
         db.create_image(&fresh_upload, &job).await.unwrap(),
         CreateImageOutcome::Created

@@ -79,7 +79,10 @@ async fn published_messages_survive_a_new_adapter() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_deduplicates_ids_across_processes_but_not_across_topics() {
     let Some(url) = fresh_url() else { return };
-    let (a, b) = (open(&url, queue::SETTINGS).await, open(&url, queue::SETTINGS).await);
+    let (a, b) = (
+        open(&url, queue::SETTINGS).await,
+        open(&url, queue::SETTINGS).await,
+    );
     let _cleanup = DeleteNamespace(a.clone());
     a.publish(&message("jobs", "m1")).await.unwrap();
     b.publish(&message("jobs", "m1")).await.unwrap();
@@ -89,7 +92,11 @@ async fn the_server_deduplicates_ids_across_processes_but_not_across_topics() {
     a.ack(&got[0]).await.unwrap();
     // Acked, and published again within the window: still de-duplicated.
     b.publish(&message("jobs", "m1")).await.unwrap();
-    assert!(a.receive("jobs", 10, Duration::from_millis(500)).await.unwrap().is_empty());
+    assert!(a
+        .receive("jobs", 10, Duration::from_millis(500))
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(a.receive("other", 10, PATIENCE).await.unwrap().len(), 1);
 }
 
@@ -105,22 +112,36 @@ async fn a_nack_of_the_last_attempt_dead_letters_at_once() {
     let sent = message("jobs", "last");
     queue.publish(&sent).await.unwrap();
     let got = queue.receive("jobs", 1, PATIENCE).await.unwrap();
-    queue.nack(&got[0], Duration::ZERO).await.unwrap();
-    assert_eq!(queue.dead_letters("jobs", 10).await.unwrap(), vec![sent.clone()]);
+    // No retry is coming, so the delay does not matter.
+    queue.nack(&got[0], Duration::from_secs(60)).await.unwrap();
+    assert_eq!(
+        queue.dead_letters("jobs", 10).await.unwrap(),
+        vec![sent.clone()]
+    );
     // Listing does not consume them.
     assert_eq!(queue.dead_letters("jobs", 10).await.unwrap(), vec![sent]);
-    assert!(queue.receive("jobs", 1, Duration::from_millis(300)).await.unwrap().is_empty());
+    assert!(queue
+        .receive("jobs", 1, Duration::from_millis(300))
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receipt_settles_only_through_the_adapter_that_received_it() {
     let Some(url) = fresh_url() else { return };
-    let (a, b) = (open(&url, queue::SETTINGS).await, open(&url, queue::SETTINGS).await);
+    let (a, b) = (
+        open(&url, queue::SETTINGS).await,
+        open(&url, queue::SETTINGS).await,
+    );
     let _cleanup = DeleteNamespace(a.clone());
     a.publish(&message("jobs", "m")).await.unwrap();
     let got = a.receive("jobs", 1, PATIENCE).await.unwrap();
     let refused = b.ack(&got[0]).await;
-    assert!(matches!(refused, Err(QueueError::InvalidReceipt)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(QueueError::InvalidReceipt)),
+        "{refused:?}"
+    );
     a.ack(&got[0]).await.unwrap();
 }
 
@@ -151,12 +172,23 @@ async fn an_unreachable_server_fails_fast_and_says_unavailable() {
     let started = Instant::now();
     // Port 1 on loopback: nothing listens, so the connection is refused at once.
     let result = NatsQueue::from_url("nats://127.0.0.1:1", queue::SETTINGS).await;
-    assert!(matches!(result, Err(QueueError::Unavailable(_))), "{result:?}");
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        matches!(result, Err(QueueError::Unavailable(_))),
+        "{result:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_url_parameters_are_refused_by_name() {
-    let result = NatsQueue::from_url("nats://127.0.0.1:4222?namespace=a&bogus=1", queue::SETTINGS).await;
-    assert!(matches!(&result, Err(QueueError::Other(m)) if m.contains("bogus")), "{result:?}");
+    let result =
+        NatsQueue::from_url("nats://127.0.0.1:4222?namespace=a&bogus=1", queue::SETTINGS).await;
+    assert!(
+        matches!(&result, Err(QueueError::Other(m)) if m.contains("bogus")),
+        "{result:?}"
+    );
 }

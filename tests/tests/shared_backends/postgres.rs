@@ -9,7 +9,9 @@ use darkroom_core::domain::{
     Email, ImageFormat, ImageId, Job, NewImage, NewUser, OutboxMessage, UserId, Username,
     Visibility,
 };
-use darkroom_core::ports::{CreateImageOutcome, Database, DbError};
+use darkroom_core::ports::{
+    CreateImageOutcome, Database, DbError, ImageRepository, OutboxRepository, UserRepository,
+};
 use darkroom_tests::contract::Fixture;
 use darkroom_tests::services::{require, unique_name, POSTGRES_URL};
 
@@ -116,7 +118,9 @@ async fn schemas_do_not_see_each_other() {
     let job = OutboxMessage::job(&Job::ProcessImage {
         image_id: ImageId::new(),
     });
-    a.create_image(&new_image(user.id, None), &job).await.unwrap();
+    a.create_image(&new_image(user.id, None), &job)
+        .await
+        .unwrap();
     assert!(b.pending_outbox(100).await.unwrap().is_empty());
 }
 
@@ -146,12 +150,19 @@ async fn concurrent_uploads_with_one_idempotency_key_make_one_image() {
     }
     assert_eq!(created, 1);
     let stored = db
-        .images_by_owner(owner.id, darkroom_core::domain::PageRequest::new(None, None))
+        .images_by_owner(
+            owner.id,
+            darkroom_core::domain::PageRequest::new(None, None),
+        )
         .await
         .unwrap();
     assert_eq!(stored.items.len(), 1);
     assert!(replayed.iter().all(|id| *id == stored.items[0].id));
-    assert_eq!(db.pending_outbox(100).await.unwrap().len(), 1, "one job, for the one image");
+    assert_eq!(
+        db.pending_outbox(100).await.unwrap().len(),
+        1,
+        "one job, for the one image"
+    );
 }
 
 #[tokio::test]
@@ -180,7 +191,11 @@ async fn a_missing_database_or_an_unknown_parameter_is_refused() {
         PostgresDatabase::from_url(&missing).await,
         Err(DbError::Unavailable(_))
     ));
-    match PostgresDatabase::from_url(&with_schema(&url, "s").replace("schema=s", "schema=s&poolsize=3")).await {
+    match PostgresDatabase::from_url(
+        &with_schema(&url, "s").replace("schema=s", "schema=s&poolsize=3"),
+    )
+    .await
+    {
         Err(DbError::Other(message)) => assert!(message.contains("poolsize"), "{message}"),
         other => panic!("expected the parameter to be refused, got {other:?}"),
     }
@@ -191,9 +206,15 @@ async fn dropping_the_schema_removes_everything_and_needs_a_schema() {
     let Some(db) = fresh().await else { return };
     let user = db.create_user(&new_user()).await.unwrap();
     db.drop_schema().await.unwrap();
-    assert!(db.user_by_id(user.id).await.is_err(), "the tables went with the schema");
+    assert!(
+        db.user_by_id(user.id).await.is_err(),
+        "the tables went with the schema"
+    );
     db.drop_schema().await.unwrap();
     let url = require(POSTGRES_URL, "database_postgres").unwrap();
     let public = PostgresDatabase::from_url(&url).await.unwrap();
-    assert!(public.drop_schema().await.is_err(), "public is never dropped");
+    assert!(
+        public.drop_schema().await.is_err(),
+        "public is never dropped"
+    );
 }

@@ -80,7 +80,10 @@ async fn published_messages_survive_a_new_adapter() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_process_publishes_an_id_once_and_another_process_cannot_tell() {
     let Some(url) = fresh_url() else { return };
-    let (a, b) = (open(&url, queue::SETTINGS).await, open(&url, queue::SETTINGS).await);
+    let (a, b) = (
+        open(&url, queue::SETTINGS).await,
+        open(&url, queue::SETTINGS).await,
+    );
     let _cleanup = DeleteDeclared(a.clone());
     a.publish(&message("jobs", "m1")).await.unwrap();
     a.publish(&message("jobs", "m1")).await.unwrap();
@@ -109,27 +112,43 @@ async fn listing_dead_letters_does_not_consume_them() {
     }
     for _ in &sent {
         let got = queue.receive("jobs", 1, PATIENCE).await.unwrap();
-        queue.nack(&got[0], Duration::ZERO).await.unwrap();
+        // The last attempt: no retry is coming, so the delay is not waited out.
+        queue.nack(&got[0], Duration::from_secs(60)).await.unwrap();
     }
     // Dead-lettering is the broker's, asynchronous: give it a moment.
     let deadline = Instant::now() + PATIENCE;
-    while queue.dead_letters("jobs", 10).await.unwrap().len() < sent.len() && Instant::now() < deadline {
+    while queue.dead_letters("jobs", 10).await.unwrap().len() < sent.len()
+        && Instant::now() < deadline
+    {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(queue.dead_letters("jobs", 10).await.unwrap(), sent);
-    assert_eq!(queue.dead_letters("jobs", 2).await.unwrap(), sent[..2].to_vec());
-    assert_eq!(queue.dead_letters("jobs", 10).await.unwrap(), sent, "still there, in order");
+    assert_eq!(
+        queue.dead_letters("jobs", 2).await.unwrap(),
+        sent[..2].to_vec()
+    );
+    assert_eq!(
+        queue.dead_letters("jobs", 10).await.unwrap(),
+        sent,
+        "still there, in order"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receipt_settles_only_through_the_adapter_that_received_it() {
     let Some(url) = fresh_url() else { return };
-    let (a, b) = (open(&url, queue::SETTINGS).await, open(&url, queue::SETTINGS).await);
+    let (a, b) = (
+        open(&url, queue::SETTINGS).await,
+        open(&url, queue::SETTINGS).await,
+    );
     let _cleanup = DeleteDeclared(a.clone());
     a.publish(&message("jobs", "m")).await.unwrap();
     let got = a.receive("jobs", 1, PATIENCE).await.unwrap();
     let refused = b.ack(&got[0]).await;
-    assert!(matches!(refused, Err(QueueError::InvalidReceipt)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(QueueError::InvalidReceipt)),
+        "{refused:?}"
+    );
     a.ack(&got[0]).await.unwrap();
 }
 
@@ -162,12 +181,26 @@ async fn an_unreachable_broker_fails_fast_and_says_unavailable() {
     let started = Instant::now();
     // Port 1 on loopback: nothing listens, so the connection is refused at once.
     let result = RabbitQueue::from_url("amqp://guest:guest@127.0.0.1:1/%2f", queue::SETTINGS).await;
-    assert!(matches!(result, Err(QueueError::Unavailable(_))), "{result:?}");
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        matches!(result, Err(QueueError::Unavailable(_))),
+        "{result:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_url_parameters_are_refused_by_name() {
-    let result = RabbitQueue::from_url("amqp://127.0.0.1:5672/%2f?namespace=a&bogus=1", queue::SETTINGS).await;
-    assert!(matches!(&result, Err(QueueError::Other(m)) if m.contains("bogus")), "{result:?}");
+    let result = RabbitQueue::from_url(
+        "amqp://127.0.0.1:5672/%2f?namespace=a&bogus=1",
+        queue::SETTINGS,
+    )
+    .await;
+    assert!(
+        matches!(&result, Err(QueueError::Other(m)) if m.contains("bogus")),
+        "{result:?}"
+    );
 }

@@ -45,15 +45,21 @@ impl Drop for ClearPrefix {
 }
 
 async fn redis() -> Option<Fixture<dyn Cache>> {
-    let cache = RedisCache::from_url(&fresh_url("cache_redis")?).await.unwrap();
+    let cache = RedisCache::from_url(&fresh_url("cache_redis")?)
+        .await
+        .unwrap();
     cache.migrate().await.unwrap();
     let port: Arc<dyn Cache> = Arc::new(cache.clone());
     Some(Fixture::with_guard(port, ClearPrefix(cache)))
 }
 
 async fn two_level() -> Option<Fixture<dyn Cache>> {
-    let redis = RedisCache::from_url(&fresh_url("cache_two_level")?).await.unwrap();
-    let cache = TwoLevelCache::new(LOCAL_BYTES, redis.clone()).await.unwrap();
+    let redis = RedisCache::from_url(&fresh_url("cache_two_level")?)
+        .await
+        .unwrap();
+    let cache = TwoLevelCache::new(LOCAL_BYTES, redis.clone())
+        .await
+        .unwrap();
     let port: Arc<dyn Cache> = Arc::new(cache);
     Some(Fixture::with_guard(port, ClearPrefix(redis)))
 }
@@ -89,7 +95,9 @@ async fn eventually(cache: &dyn Cache, key: &str, expected: Option<&'static [u8]
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delete_through_one_replica_reaches_the_other() {
-    let Some((a, b, _guard)) = replicas().await else { return };
+    let Some((a, b, _guard)) = replicas().await else {
+        return;
+    };
     let long = Duration::from_secs(60);
     for round in 0..20 {
         let key = format!("k{round}");
@@ -98,25 +106,39 @@ async fn a_delete_through_one_replica_reaches_the_other() {
         assert_eq!(a.get(&key).await.unwrap(), Some(Bytes::from_static(b"v")));
         assert_eq!(b.get(&key).await.unwrap(), Some(Bytes::from_static(b"v")));
         a.delete(&key).await.unwrap();
-        assert_eq!(a.get(&key).await.unwrap(), None, "the deleting replica sees it at once");
-        assert!(eventually(&b, &key, None).await, "round {round}: the other replica kept a deleted value");
+        assert_eq!(
+            a.get(&key).await.unwrap(),
+            None,
+            "the deleting replica sees it at once"
+        );
+        assert!(
+            eventually(&b, &key, None).await,
+            "round {round}: the other replica kept a deleted value"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_set_through_one_replica_replaces_the_others_copy() {
-    let Some((a, b, _guard)) = replicas().await else { return };
+    let Some((a, b, _guard)) = replicas().await else {
+        return;
+    };
     let long = Duration::from_secs(60);
     a.set("k", Bytes::from_static(b"old"), long).await.unwrap();
     assert_eq!(b.get("k").await.unwrap(), Some(Bytes::from_static(b"old")));
     a.set("k", Bytes::from_static(b"new"), long).await.unwrap();
     assert_eq!(a.get("k").await.unwrap(), Some(Bytes::from_static(b"new")));
-    assert!(eventually(&b, "k", Some(b"new")).await, "the other replica kept the replaced value");
+    assert!(
+        eventually(&b, "k", Some(b"new")).await,
+        "the other replica kept the replaced value"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_local_copy_never_outlives_the_redis_ttl() {
-    let Some((a, b, _guard)) = replicas().await else { return };
+    let Some((a, b, _guard)) = replicas().await else {
+        return;
+    };
     let short = Duration::from_millis(300);
     a.set("k", Bytes::from_static(b"v"), short).await.unwrap();
     // B copies it with what is left of its TTL, not with the local TTL of seconds.
@@ -128,7 +150,9 @@ async fn a_local_copy_never_outlives_the_redis_ttl() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writes_and_reads_settle_on_the_last_write() {
-    let Some((a, b, _guard)) = replicas().await else { return };
+    let Some((a, b, _guard)) = replicas().await else {
+        return;
+    };
     let (a, b) = (Arc::new(a), Arc::new(b));
     let long = Duration::from_secs(60);
     // Readers on both replicas keep filling their tiers while A writes; once the writes stop, both must
@@ -179,7 +203,9 @@ async fn an_unreachable_server_fails_fast_with_unavailable() {
     };
     // Nothing listens on port 1.
     match RedisCache::from_url("redis://127.0.0.1:1").await {
-        Err(CacheError::Unavailable(message)) => assert!(message.contains("127.0.0.1:1"), "{message}"),
+        Err(CacheError::Unavailable(message)) => {
+            assert!(message.contains("127.0.0.1:1"), "{message}")
+        }
         other => panic!("expected Unavailable, got {other:?}"),
     }
     assert!(matches!(

@@ -43,7 +43,11 @@ impl Drop for DeletePrefix {
 async fn s3_store() -> Option<Fixture<dyn BlobStore>> {
     let endpoint = require(AWS_ENDPOINT, "s3")?;
     BUCKET_READY
-        .get_or_init(|| async { ObjectStoreBlobs::ensure_s3_bucket(&bucket_url(&endpoint)).await.unwrap() })
+        .get_or_init(|| async {
+            ObjectStoreBlobs::ensure_s3_bucket(&bucket_url(&endpoint))
+                .await
+                .unwrap()
+        })
         .await;
     let url = format!("{}&prefix={}", bucket_url(&endpoint), unique_name("case"));
     let store = ObjectStoreBlobs::s3_from_url(&url).await.unwrap();
@@ -57,10 +61,18 @@ mod contract {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ensuring_the_bucket_twice_is_fine() {
-    let Some(endpoint) = require(AWS_ENDPOINT, "s3") else { return };
-    ObjectStoreBlobs::ensure_s3_bucket(&bucket_url(&endpoint)).await.unwrap();
-    ObjectStoreBlobs::ensure_s3_bucket(&bucket_url(&endpoint)).await.unwrap();
-    let store = ObjectStoreBlobs::s3_from_url(&bucket_url(&endpoint)).await.unwrap();
+    let Some(endpoint) = require(AWS_ENDPOINT, "s3") else {
+        return;
+    };
+    ObjectStoreBlobs::ensure_s3_bucket(&bucket_url(&endpoint))
+        .await
+        .unwrap();
+    ObjectStoreBlobs::ensure_s3_bucket(&bucket_url(&endpoint))
+        .await
+        .unwrap();
+    let store = ObjectStoreBlobs::s3_from_url(&bucket_url(&endpoint))
+        .await
+        .unwrap();
     assert_eq!(store.backend(), "s3");
     store.ping().await.unwrap();
 }
@@ -75,24 +87,46 @@ async fn an_unreachable_endpoint_fails_fast_and_says_unavailable() {
     let store = ObjectStoreBlobs::s3_from_url(url).await.unwrap();
     let err = store.ping().await.unwrap_err();
     assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prefixes_keep_stores_sharing_a_bucket_apart() {
-    let (Some(a), Some(b)) = (s3_store().await, s3_store().await) else { return };
+    let (Some(a), Some(b)) = (s3_store().await, s3_store().await) else {
+        return;
+    };
     let key = BlobKey::parse("images/same/original").unwrap();
-    a.port.put(&key, Bytes::from_static(b"from a")).await.unwrap();
-    assert!(matches!(b.port.head(&key).await, Err(StorageError::NotFound(_))));
+    a.port
+        .put(&key, Bytes::from_static(b"from a"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        b.port.head(&key).await,
+        Err(StorageError::NotFound(_))
+    ));
     assert!(b.port.list("").await.unwrap().is_empty());
-    b.port.put(&key, Bytes::from_static(b"from b")).await.unwrap();
-    assert_eq!(a.port.get(&key, None).await.unwrap(), Bytes::from_static(b"from a"));
+    b.port
+        .put(&key, Bytes::from_static(b"from b"))
+        .await
+        .unwrap();
+    assert_eq!(
+        a.port.get(&key, None).await.unwrap(),
+        Bytes::from_static(b"from a")
+    );
     assert_eq!(a.port.list("images/").await.unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn urls_it_cannot_serve_are_refused() {
-    for bad in ["s3://Bad_Bucket", "s3://media?colour=blue", "s3://media?path_style=maybe"] {
+    for bad in [
+        "s3://Bad_Bucket",
+        "s3://media?colour=blue",
+        "s3://media?path_style=maybe",
+    ] {
         let err = ObjectStoreBlobs::s3_from_url(bad).await.unwrap_err();
         assert!(matches!(err, StorageError::Other(_)), "{bad}: {err:?}");
     }

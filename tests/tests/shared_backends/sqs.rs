@@ -62,19 +62,29 @@ fn message(topic: &str, payload: &'static [u8]) -> Message {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_twice_is_fine_and_provisions_the_jobs_topic() {
-    let Some(endpoint) = require(AWS_ENDPOINT, "sqs") else { return };
+    let Some(endpoint) = require(AWS_ENDPOINT, "sqs") else {
+        return;
+    };
     let queue = SqsQueue::from_url(&url(&endpoint), SETTINGS).await.unwrap();
     let _cleanup = DeleteQueues(queue.clone());
     queue.migrate().await.unwrap();
     queue.migrate().await.unwrap();
     // A second process with other settings reconciles the same queues.
-    let other = SqsQueue::from_url(&url(&endpoint), QueueSettings::default()).await.unwrap();
+    let other = SqsQueue::from_url(&url(&endpoint), QueueSettings::default())
+        .await
+        .unwrap();
     let _other_cleanup = DeleteQueues(other.clone());
     other.migrate().await.unwrap();
 
-    let sent = message(darkroom_core::domain::JOBS_TOPIC, b"{\"kind\":\"process_image\"}");
+    let sent = message(
+        darkroom_core::domain::JOBS_TOPIC,
+        b"{\"kind\":\"process_image\"}",
+    );
     queue.publish(&sent).await.unwrap();
-    let got = queue.receive(&sent.topic, 10, Duration::from_secs(5)).await.unwrap();
+    let got = queue
+        .receive(&sent.topic, 10, Duration::from_secs(5))
+        .await
+        .unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].message, sent);
     queue.ack(&got[0]).await.unwrap();
@@ -86,30 +96,50 @@ async fn migrate_twice_is_fine_and_provisions_the_jobs_topic() {
 async fn an_unreachable_endpoint_fails_fast_and_says_unavailable() {
     let started = Instant::now();
     // Port 1 on loopback: nothing listens, so connections are refused at once.
-    let queue = SqsQueue::from_url("sqs://nowhere?endpoint=http://127.0.0.1:1&region=us-east-1", SETTINGS)
-        .await
-        .unwrap();
+    let queue = SqsQueue::from_url(
+        "sqs://nowhere?endpoint=http://127.0.0.1:1&region=us-east-1",
+        SETTINGS,
+    )
+    .await
+    .unwrap();
     for result in [
         queue.ping().await,
         queue.migrate().await,
         queue.publish(&message("jobs", b"{}")).await,
     ] {
-        assert!(matches!(result, Err(QueueError::Unavailable(_))), "{result:?}");
+        assert!(
+            matches!(result, Err(QueueError::Unavailable(_))),
+            "{result:?}"
+        );
     }
-    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dotted_topics_binary_payloads_and_dead_letters_that_stay() {
-    let Some(fixture) = sqs_queue(SETTINGS).await else { return };
+    let Some(fixture) = sqs_queue(SETTINGS).await else {
+        return;
+    };
     let queue = fixture.port.clone();
     let sent = message("image.ready", b"\x00\x01\xffnot text");
     queue.publish(&sent).await.unwrap();
     let empty = message("image.ready", b"");
     queue.publish(&empty).await.unwrap();
-    let mut got = queue.receive("image.ready", 10, Duration::from_secs(5)).await.unwrap();
+    let mut got = queue
+        .receive("image.ready", 10, Duration::from_secs(5))
+        .await
+        .unwrap();
     if got.len() < 2 {
-        got.extend(queue.receive("image.ready", 10, Duration::from_secs(5)).await.unwrap());
+        got.extend(
+            queue
+                .receive("image.ready", 10, Duration::from_secs(5))
+                .await
+                .unwrap(),
+        );
     }
     let mut payloads: Vec<Bytes> = got.iter().map(|d| d.message.payload.clone()).collect();
     payloads.sort();
@@ -120,9 +150,17 @@ async fn dotted_topics_binary_payloads_and_dead_letters_that_stay() {
         for delivery in &got {
             queue.nack(delivery, Duration::ZERO).await.unwrap();
         }
-        got = queue.receive("image.ready", 10, Duration::from_secs(5)).await.unwrap();
+        got = queue
+            .receive("image.ready", 10, Duration::from_secs(5))
+            .await
+            .unwrap();
         if got.len() < 2 {
-            got.extend(queue.receive("image.ready", 10, Duration::from_secs(5)).await.unwrap());
+            got.extend(
+                queue
+                    .receive("image.ready", 10, Duration::from_secs(5))
+                    .await
+                    .unwrap(),
+            );
         }
         assert_eq!(got.len(), 2);
     }
@@ -130,7 +168,11 @@ async fn dotted_topics_binary_payloads_and_dead_letters_that_stay() {
         queue.nack(delivery, Duration::ZERO).await.unwrap();
     }
     // The redrive happens when someone next receives from the topic.
-    assert!(queue.receive("image.ready", 10, Duration::from_secs(1)).await.unwrap().is_empty());
+    assert!(queue
+        .receive("image.ready", 10, Duration::from_secs(1))
+        .await
+        .unwrap()
+        .is_empty());
     for _ in 0..2 {
         let mut dead = queue.dead_letters("image.ready", 10).await.unwrap();
         dead.sort_by(|a, b| a.payload.cmp(&b.payload));
@@ -145,10 +187,16 @@ async fn urls_and_topics_sqs_cannot_serve_are_refused() {
         let err = SqsQueue::from_url(bad, SETTINGS).await.unwrap_err();
         assert!(matches!(err, QueueError::Other(_)), "{bad}: {err:?}");
     }
-    let queue = SqsQueue::from_url("sqs://p?endpoint=http://127.0.0.1:1&region=us-east-1", SETTINGS)
+    let queue = SqsQueue::from_url(
+        "sqs://p?endpoint=http://127.0.0.1:1&region=us-east-1",
+        SETTINGS,
+    )
+    .await
+    .unwrap();
+    let err = queue
+        .publish(&message("has-hyphen", b"{}"))
         .await
-        .unwrap();
-    let err = queue.publish(&message("has-hyphen", b"{}")).await.unwrap_err();
+        .unwrap_err();
     assert!(err.to_string().contains("has-hyphen"), "{err}");
     let err = queue.receive("x.dlq", 1, Duration::ZERO).await.unwrap_err();
     assert!(err.to_string().contains("dead-letter"), "{err}");

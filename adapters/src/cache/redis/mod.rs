@@ -1,0 +1,201 @@
+//! The cache port on Redis, shared by every replica, and (`TwoLevelCache`, with the `memory-cache` feature
+//! too) a moka tier in front of it that stays coherent across replicas through Redis pub/sub.
+//!
+//! Every key lives under `{prefix}:`, so several deployments (or test cases) share one Redis without seeing
+//! each other, and `clear` can remove one namespace. Values are plain strings with a millisecond `PX` expiry.
+
+mod errors;
+#[cfg(feature = "memory-cache")]
+mod two_level;
+mod url;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use ::redis::{AsyncCommands, Client, Pipeline};
+use async_trait::async_trait;
+use bytes::Bytes;
+use darkroom_core::ports::{Cache, CacheError};
+
+use self::errors::cache_error;
+use self::url::RedisUrl;
+
+#[cfg(feature = "memory-cache")]
+pub use self::two_level::TwoLevelCache;
+
+/// How long one connection attempt may take; the first one (in `from_url`) fails the start after this.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a command may take as a whole, waiting for a reconnection included: a cache that is slow is
+/// worse than a miss, and callers treat errors as misses.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+/// Retries of a lost connection (the redis crate waits a second or two first) before the commands waiting
+/// on it fail; the next command starts another round.
+const RECONNECT_ATTEMPTS: usize = 1;
+const RECONNECT_DELAY_MS: u64 = 500;
+/// Longest TTL honoured; longer ones are cut to it (a cache may forget early).
+const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
+/// Keys asked for per `SCAN` round trip in `clear`.
+const SCAN_BATCH: usize = 1000;
+
+/// A cache in Redis. Cloning is cheap and shares the connection.
+#[derive(Clone)]
+pub struct RedisCache {
+    client: Client,
+    connection: ConnectionManager,
+    prefix: Arc<str>,
+}
+
+impl RedisCache {
+    /// Connects to `redis://[user:password@]host[:port][/db][?prefix=NAME]` (`prefix` defaults to
+    /// `darkroom`). The connection is made at once, so that a wrong address, password or database fails
+    /// here, within seconds; later it reconnects by itself.
+    pub async fn from_url(url: &str) -> Result<Self, CacheError> {
+        let url = RedisUrl::parse(url)?;
+        let client = Client::open(url.connect.as_str())
+            .map_err(|e| CacheError::Other(format!("invalid redis url: {e}")))?;
+        let address = client.get_connection_info().addr.to_string();
+        let unreachable = |why: String| {
+            CacheError::Unavailable(format!("cannot connect to redis at {address}: {why}"))
+        };
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(CONNECT_TIMEOUT)
+            .set_response_timeout(COMMAND_TIMEOUT)
+            .set_number_of_retries(RECONNECT_ATTEMPTS)
+            .set_max_delay(RECONNECT_DELAY_MS);
+        // The manager retries its first connection too; the outer bound keeps a black-holed host from
+        // holding the start for the sum of every attempt.
+        let connection = tokio::time::timeout(
+            CONNECT_TIMEOUT * 2,
+            ConnectionManager::new_with_config(client.clone(), config),
+        )
+        .await
+        .map_err(|_| unreachable(format!("no answer within {:?}", CONNECT_TIMEOUT * 2)))?
+        .map_err(|e| unreachable(e.to_string()))?;
+        Ok(Self {
+            client,
+            connection,
+            prefix: url.prefix.into(),
+        })
+    }
+
+    /// Nothing to create in Redis; here so every adapter starts the same way.
+    pub async fn migrate(&self) -> Result<(), CacheError> {
+        Ok(())
+    }
+
+    /// The namespace every key of this cache lives under.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Removes every key of this cache's namespace (and nothing else); returns how many there were.
+    /// `SCAN` walks the keyspace in batches, so this never blocks Redis the way `KEYS` would.
+    pub async fn clear(&self) -> Result<u64, CacheError> {
+        let mut connection = self.connection.clone();
+        let pattern = format!("{}:*", self.prefix);
+        let mut cursor = 0u64;
+        let mut removed = 0u64;
+        loop {
+            let (next, keys): (u64, Vec<Vec<u8>>) = bounded(
+                ::redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(SCAN_BATCH)
+                    .query_async(&mut connection),
+            )
+            .await?;
+            if !keys.is_empty() {
+                let gone: u64 = bounded(connection.unlink(keys)).await?;
+                removed += gone;
+            }
+            if next == 0 {
+                return Ok(removed);
+            }
+            cursor = next;
+        }
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}:{key}", self.prefix)
+    }
+
+    /// Adds "store `value` under `key` for `ttl`" to `pipe`. A TTL under a millisecond cannot be expressed
+    /// in `PX` and rounding it up would keep the value past it, so the key is deleted instead: a value that
+    /// expires at once is no value.
+    fn push_set(&self, pipe: &mut Pipeline, key: &str, value: &[u8], ttl: Duration) {
+        let millis = u64::try_from(ttl.min(MAX_TTL).as_millis()).unwrap_or(u64::MAX);
+        if millis == 0 {
+            pipe.cmd("DEL").arg(self.key(key)).ignore();
+        } else {
+            pipe.cmd("SET")
+                .arg(self.key(key))
+                .arg(value)
+                .arg("PX")
+                .arg(millis)
+                .ignore();
+        }
+    }
+
+    async fn exec(&self, pipe: &Pipeline) -> Result<(), CacheError> {
+        bounded(pipe.query_async::<()>(&mut self.connection.clone())).await
+    }
+}
+
+/// Runs one command (or pipeline) under `COMMAND_TIMEOUT`.
+async fn bounded<T>(
+    command: impl Future<Output = ::redis::RedisResult<T>>,
+) -> Result<T, CacheError> {
+    tokio::time::timeout(COMMAND_TIMEOUT, command)
+        .await
+        .map_err(|_| {
+            CacheError::Unavailable(format!("redis: no answer within {COMMAND_TIMEOUT:?}"))
+        })?
+        .map_err(cache_error)
+}
+
+impl fmt::Debug for RedisCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisCache")
+            .field(
+                "address",
+                &self.client.get_connection_info().addr.to_string(),
+            )
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Cache for RedisCache {
+    fn backend(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Bytes>, CacheError> {
+        let value: Option<Vec<u8>> = bounded(self.connection.clone().get(self.key(key))).await?;
+        Ok(value.map(Bytes::from))
+    }
+
+    async fn set(&self, key: &str, value: Bytes, ttl: Duration) -> Result<(), CacheError> {
+        let mut pipe = ::redis::pipe();
+        self.push_set(&mut pipe, key, &value, ttl);
+        self.exec(&pipe).await
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), CacheError> {
+        let mut pipe = ::redis::pipe();
+        pipe.cmd("DEL").arg(self.key(key)).ignore();
+        self.exec(&pipe).await
+    }
+
+    async fn ping(&self) -> Result<(), CacheError> {
+        let _: String =
+            bounded(::redis::cmd("PING").query_async(&mut self.connection.clone())).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,203 @@
+//! `ImageRepository` on DynamoDB, the reads and `create_image`; the writes after creation are in
+//! `lifecycle.rs`. An image is one item; its owner's listing entry and its idempotency claim are written
+//! and deleted in the same transactions as the image.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use darkroom_core::domain::{
+    Cursor, Failure, Image, ImageId, ImagePatch, NewImage, OutboxMessage, Page, PageRequest,
+    ProcessedImage, UserId,
+};
+use darkroom_core::ports::{CreateImageOutcome, DbError, ImageRepository};
+
+use super::attrs::s;
+use super::calls::Transacted;
+use super::errors::db_error;
+use super::items;
+use super::keys::{self, PK, SK};
+use super::lifecycle::Finished;
+use super::writes::{vals, PRESENT};
+use super::DynamoDatabase;
+
+/// A replay finds the image its key made; should that image vanish in between (deleted, which frees the
+/// key), creation is tried again. Two rounds settle it; more would mean a bug.
+const CREATE_ROUNDS: usize = 3;
+
+impl DynamoDatabase {
+    async fn try_create_image(
+        &self,
+        image: &NewImage,
+        job: &OutboxMessage,
+    ) -> Result<Option<CreateImageOutcome>, DbError> {
+        let Some(owner) = self
+            .get(keys::user(image.owner_id), "reading an image's owner")
+            .await?
+        else {
+            return Err(DbError::Other(format!(
+                "owner {} does not exist",
+                image.owner_id.0
+            )));
+        };
+        let owner = items::user(&owner)?;
+        // Index by index: 0 owner, 1 image, 2 listing entry, 3 outbox entry, 4 outbox pointer, 5 claim.
+        let mut writes = vec![
+            self.check(keys::user(image.owner_id), PRESENT, vals([]))?,
+            self.put_new(items::new_image(image, &owner.username, Utc::now())?)?,
+            self.put_new(items::listing(image))?,
+            self.put_new(items::outbox_entry(job))?,
+            self.put_new(items::outbox_pointer(job))?,
+        ];
+        if let Some(key) = &image.idempotency_key {
+            writes.push(self.put_new(items::idempotency(image, key))?);
+        }
+        let outcome = self.transact(writes, "creating an image").await?;
+        if outcome == Transacted::Done {
+            return Ok(Some(CreateImageOutcome::Created));
+        }
+        if outcome.failed(5) {
+            // A retried upload: nothing was written; answer with what the first one made.
+            let Some(key) = &image.idempotency_key else {
+                return Err(DbError::Other(
+                    "idempotency claim failed without a key".into(),
+                ));
+            };
+            let claim = self
+                .get(
+                    keys::idempotency(image.owner_id, key),
+                    "reading an idempotency claim",
+                )
+                .await?;
+            let Some(claim) = claim else {
+                return Ok(None);
+            };
+            let earlier = self.image(items::claimed_image(&claim)?).await?;
+            return Ok(
+                earlier.map(|earlier| CreateImageOutcome::IdempotentReplay(Box::new(earlier)))
+            );
+        }
+        Err(if outcome.failed(0) {
+            DbError::Other(format!("owner {} does not exist", image.owner_id.0))
+        } else if outcome.failed(1) || outcome.failed(2) {
+            DbError::AlreadyExists("images.id".into())
+        } else {
+            DbError::AlreadyExists("outbox.id".into())
+        })
+    }
+}
+
+#[async_trait]
+impl ImageRepository for DynamoDatabase {
+    async fn create_image(
+        &self,
+        image: &NewImage,
+        job: &OutboxMessage,
+    ) -> Result<CreateImageOutcome, DbError> {
+        for _ in 0..CREATE_ROUNDS {
+            if let Some(outcome) = self.try_create_image(image, job).await? {
+                return Ok(outcome);
+            }
+        }
+        Err(DbError::Other(format!(
+            "creating an image did not settle in {CREATE_ROUNDS} rounds"
+        )))
+    }
+
+    async fn image(&self, id: ImageId) -> Result<Option<Image>, DbError> {
+        self.get(keys::image(id), "reading an image")
+            .await?
+            .as_ref()
+            .map(items::image)
+            .transpose()
+    }
+
+    async fn images_by_owner(
+        &self,
+        owner: UserId,
+        page: PageRequest,
+    ) -> Result<Page<Image>, DbError> {
+        let limit = page.limit as usize;
+        // One entry more than the page tells whether another page follows without a count.
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":pk", s(keys::images_of(owner)));
+        query = match page.after {
+            None => query.key_condition_expression("#pk = :pk"),
+            Some(after) => query
+                .key_condition_expression("#pk = :pk AND #sk < :after")
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":after", s(keys::order(after.created_at, after.id))),
+        };
+        let entries = query
+            .send()
+            .await
+            .map_err(|e| db_error(e, &self.table, "listing an owner's images"))?
+            .items
+            .unwrap_or_default();
+        let listed = entries
+            .iter()
+            .take(limit)
+            .map(items::listed_image)
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let found = self
+            .batch_get(
+                listed.iter().map(|(id, _)| keys::image(*id)).collect(),
+                "reading a page of images",
+            )
+            .await?;
+        let mut by_id: HashMap<ImageId, Image> = found
+            .iter()
+            .map(|item| items::image(item).map(|image| (image.id, image)))
+            .collect::<Result<_, _>>()?;
+        // In the listing's order; an image deleted between the two reads is left out.
+        let items = listed
+            .iter()
+            .filter_map(|(id, _)| by_id.remove(id))
+            .collect();
+        let next = if entries.len() > limit {
+            listed.last().map(|(id, created_at)| Cursor {
+                created_at: *created_at,
+                id: id.0,
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn update_image(
+        &self,
+        id: ImageId,
+        patch: &ImagePatch,
+    ) -> Result<Option<Image>, DbError> {
+        self.patch_image(id, patch).await
+    }
+
+    async fn complete_processing(
+        &self,
+        id: ImageId,
+        result: &ProcessedImage,
+    ) -> Result<bool, DbError> {
+        self.finish_processing(id, Finished::Ready(result)).await
+    }
+
+    async fn fail_processing(&self, id: ImageId, failure: &Failure) -> Result<bool, DbError> {
+        self.finish_processing(id, Finished::Failed(failure)).await
+    }
+
+    async fn delete_image(
+        &self,
+        id: ImageId,
+        job: &OutboxMessage,
+    ) -> Result<Option<Image>, DbError> {
+        self.remove_image(id, job).await
+    }
+}

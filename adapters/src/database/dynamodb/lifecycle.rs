@@ -1,0 +1,225 @@
+//! An image's life after creation: the owner's patches, the end of processing, deletion. Each write carries
+//! its precondition as a condition expression, so it is atomic without a transaction where one item
+//! changes, and bumps `version`, which deletion checks so that it returns exactly the image it removed.
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::ReturnValue;
+use chrono::Utc;
+use darkroom_core::domain::{
+    Failure, Image, ImageId, ImagePatch, ImageStatus, OutboxMessage, ProcessedImage,
+};
+use darkroom_core::ports::{DbError, ImageRepository};
+
+use super::attrs::{json, micros, n, s, strings};
+use super::calls::{retry_conflicts, Transacted};
+use super::errors::db_error;
+use super::items;
+use super::keys::{self, Item};
+use super::writes::{names, vals, values, PRESENT};
+use super::DynamoDatabase;
+
+/// Deletion reads, then deletes if nothing changed meanwhile; a concurrent write sends it round again.
+const DELETE_ROUNDS: usize = 5;
+
+/// How processing ended.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Finished<'a> {
+    Ready(&'a ProcessedImage),
+    Failed(&'a Failure),
+}
+
+impl DynamoDatabase {
+    /// One conditional UpdateItem on an image, `version` bumped and `updated_at` set besides `set` and
+    /// `remove`. Returns the image as stored afterwards, or `None` when the condition did not hold.
+    async fn update_image_item(
+        &self,
+        id: ImageId,
+        set: &[&str],
+        remove: &[&str],
+        condition: &str,
+        mut update_values: Item,
+        doing: &str,
+    ) -> Result<Option<Image>, DbError> {
+        let assignments: Vec<&str> = std::iter::once("#updated_at = :now")
+            .chain(set.iter().copied())
+            .collect();
+        let mut expression = format!("SET {} ADD #version :one", assignments.join(", "));
+        if !remove.is_empty() {
+            expression = format!("{expression} REMOVE {}", remove.join(", "));
+        }
+        update_values.insert(":now".to_owned(), micros(Utc::now()));
+        update_values.insert(":one".to_owned(), n(1));
+        let updated = retry_conflicts(|| {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(keys::image(id)))
+                .update_expression(&expression)
+                .condition_expression(condition)
+                .set_expression_attribute_names(names(&[&expression, condition]))
+                .set_expression_attribute_values(values(update_values.clone()))
+                .return_values(ReturnValue::AllNew)
+                .send()
+        })
+        .await;
+        match updated {
+            Ok(output) => output.attributes.as_ref().map(items::image).transpose(),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(db_error(e, &self.table, doing)),
+        }
+    }
+
+    pub(super) async fn patch_image(
+        &self,
+        id: ImageId,
+        patch: &ImagePatch,
+    ) -> Result<Option<Image>, DbError> {
+        if *patch == ImagePatch::default() {
+            return self.image(id).await;
+        }
+        let (mut set, mut remove, mut update_values) = (Vec::new(), Vec::new(), Item::new());
+        if let Some(visibility) = patch.visibility {
+            set.push("#visibility = :visibility");
+            update_values.insert(":visibility".to_owned(), s(visibility.as_str()));
+        }
+        match &patch.alt_text {
+            Some(Some(alt)) => {
+                set.push("#alt_text = :alt_text");
+                update_values.insert(":alt_text".to_owned(), s(alt));
+            }
+            Some(None) => remove.push("#alt_text"),
+            None => {}
+        }
+        if let Some(tags) = &patch.tags {
+            set.push("#tags = :tags");
+            update_values.insert(":tags".to_owned(), strings(tags));
+        }
+        self.update_image_item(
+            id,
+            &set,
+            &remove,
+            PRESENT,
+            update_values,
+            "updating an image",
+        )
+        .await
+    }
+
+    /// Moves a `processing` image to `ready` or `failed`; any other state (or no image) is left alone.
+    pub(super) async fn finish_processing(
+        &self,
+        id: ImageId,
+        finished: Finished<'_>,
+    ) -> Result<bool, DbError> {
+        let condition = "#status = :processing";
+        let mut update_values = vals([(":processing", s(ImageStatus::Processing.as_str()))]);
+        let (set, remove): (&[&str], &[&str]) = match finished {
+            Finished::Ready(result) => {
+                update_values.extend(vals([
+                    (":status", s(ImageStatus::Ready.as_str())),
+                    (":width", n(result.width)),
+                    (":height", n(result.height)),
+                    (":blurhash", s(&result.blurhash)),
+                    (":dominant_color", s(&result.dominant_color)),
+                    (":variants", json(&result.variants)?),
+                    (":public_original_key", s(&result.public_original_key)),
+                ]));
+                (
+                    &[
+                        "#status = :status",
+                        "#width = :width",
+                        "#height = :height",
+                        "#blurhash = :blurhash",
+                        "#dominant_color = :dominant_color",
+                        "#variants = :variants",
+                        "#public_original_key = :public_original_key",
+                    ],
+                    &["#failure_code", "#failure_message"],
+                )
+            }
+            Finished::Failed(failure) => {
+                update_values.extend(vals([
+                    (":status", s(ImageStatus::Failed.as_str())),
+                    (":failure_code", s(&failure.code)),
+                    (":failure_message", s(&failure.message)),
+                ]));
+                (
+                    &[
+                        "#status = :status",
+                        "#failure_code = :failure_code",
+                        "#failure_message = :failure_message",
+                    ],
+                    &[],
+                )
+            }
+        };
+        let moved = self
+            .update_image_item(
+                id,
+                set,
+                remove,
+                condition,
+                update_values,
+                "finishing processing",
+            )
+            .await?;
+        Ok(moved.is_some())
+    }
+
+    /// Deletes the image with its listing entry and idempotency claim, and enqueues `job`, in one
+    /// transaction that only goes through if the image is still the one read.
+    pub(super) async fn remove_image(
+        &self,
+        id: ImageId,
+        job: &OutboxMessage,
+    ) -> Result<Option<Image>, DbError> {
+        for _ in 0..DELETE_ROUNDS {
+            let Some(item) = self.get(keys::image(id), "reading an image").await? else {
+                return Ok(None);
+            };
+            let image = items::image(&item)?;
+            let version = items::image_version(&item)?;
+            // Index by index: 0 image, 1 outbox entry, 2 outbox pointer, 3 listing entry, 4 claim.
+            let mut writes = vec![
+                self.delete(
+                    keys::image(id),
+                    Some("#version = :version"),
+                    vals([(":version", n(version))]),
+                )?,
+                self.put_new(items::outbox_entry(job))?,
+                self.put_new(items::outbox_pointer(job))?,
+                self.delete(
+                    keys::listing(image.owner_id, image.created_at, image.id),
+                    None,
+                    Item::new(),
+                )?,
+            ];
+            if let Some(key) = items::idempotency_key(&item)? {
+                writes.push(self.delete(
+                    keys::idempotency(image.owner_id, &key),
+                    None,
+                    Item::new(),
+                )?);
+            }
+            match self.transact(writes, "deleting an image").await? {
+                Transacted::Done => return Ok(Some(image)),
+                outcome if outcome.failed(1) || outcome.failed(2) => {
+                    return Err(DbError::AlreadyExists("outbox.id".into()))
+                }
+                // Changed or deleted since we read it: look again.
+                _ => {}
+            }
+        }
+        Err(DbError::Unavailable(format!(
+            "deleting image {} did not settle in {DELETE_ROUNDS} rounds: it keeps changing",
+            id.0
+        )))
+    }
+}

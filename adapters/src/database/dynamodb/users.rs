@@ -1,0 +1,84 @@
+//! `UserRepository` on DynamoDB. DynamoDB has no unique index, so a username and an email are each claimed
+//! by an item of their own, written in one transaction with the user: a taken name fails its condition and
+//! the transaction writes nothing.
+
+use async_trait::async_trait;
+use darkroom_core::domain::{NewUser, User, UserId};
+use darkroom_core::ports::{DbError, UserRepository};
+
+use super::attrs::{req_uuid, s};
+use super::calls::Transacted;
+use super::items;
+use super::keys::{self, Item};
+use super::DynamoDatabase;
+
+/// The rules of `create_user`'s transaction items, in their order, for naming the one that failed.
+const RULES: [&str; 3] = ["id", "username", "email"];
+
+impl DynamoDatabase {
+    /// The user a claim item (`USERNAME#…`, `EMAIL#…`) points to, with the user item itself.
+    async fn claimed_user(&self, claim: Item, doing: &str) -> Result<Option<Item>, DbError> {
+        let Some(claim) = self.get(claim, doing).await? else {
+            return Ok(None);
+        };
+        let id = UserId(req_uuid(&claim, "user_id")?);
+        self.get(keys::user(id), doing).await
+    }
+}
+
+#[async_trait]
+impl UserRepository for DynamoDatabase {
+    async fn create_user(&self, user: &NewUser) -> Result<User, DbError> {
+        let item = items::new_user(user);
+        let stored = items::user(&item)?;
+        let claim = |mut key: Item| {
+            key.insert("user_id".to_owned(), s(user.id.0.to_string()));
+            self.put_new(key)
+        };
+        let writes = vec![
+            self.put_new(item)?,
+            claim(keys::username(user.username.as_str()))?,
+            claim(keys::email(user.email.as_str()))?,
+        ];
+        match self.transact(writes, "creating a user").await? {
+            Transacted::Done => Ok(stored),
+            failed => {
+                let rule = (0..RULES.len())
+                    .find(|index| failed.failed(*index))
+                    .map_or("id", |index| RULES[index]);
+                Err(DbError::AlreadyExists(rule.to_owned()))
+            }
+        }
+    }
+
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, DbError> {
+        self.get(keys::user(id), "reading a user")
+            .await?
+            .as_ref()
+            .map(items::user)
+            .transpose()
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, DbError> {
+        let claim = keys::username(&username.trim().to_lowercase());
+        self.claimed_user(claim, "reading a user by username")
+            .await?
+            .as_ref()
+            .map(items::user)
+            .transpose()
+    }
+
+    async fn credentials(&self, login: &str) -> Result<Option<(User, String)>, DbError> {
+        // A username cannot contain '@' and an email must, so the login says which claim to read.
+        let login = login.trim().to_lowercase();
+        let claim = if login.contains('@') {
+            keys::email(&login)
+        } else {
+            keys::username(&login)
+        };
+        let Some(item) = self.claimed_user(claim, "reading credentials").await? else {
+            return Ok(None);
+        };
+        Ok(Some((items::user(&item)?, items::password_hash(&item)?)))
+    }
+}

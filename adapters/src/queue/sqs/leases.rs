@@ -1,0 +1,175 @@
+//! Receipts that know when they expire, and which were settled already.
+//!
+//! SQS cannot tell a stale receipt handle from a current one: a `DeleteMessage` with the handle of an
+//! earlier delivery "succeeds" (and may or may not delete), and moto deletes the message another consumer
+//! now holds. The port promises `InvalidReceipt` for a receipt that expired or was settled, so the adapter
+//! keeps that knowledge itself: the receipt carries the wall-clock end of its lease
+//! (`{deadline_ms}:{handle}`), and each queue remembers the receipts it settled until their lease ends
+//! (after which the deadline alone refuses them). A lease is dated conservatively (see `lease_start`), so
+//! a receipt the adapter still honours was never handed to someone else.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use darkroom_core::ports::QueueError;
+
+/// How long a receive's answer may have taken to reach us after SQS claimed the messages.
+const LATENCY_ALLOWANCE: Duration = Duration::from_millis(100);
+/// Settled receipts are swept once this many have gathered (then at twice what survived).
+const SWEEP_FLOOR: usize = 1024;
+
+/// A receipt taken apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Lease<'a> {
+    pub handle: &'a str,
+    pub deadline_ms: u64,
+}
+
+/// The receipt handed to a consumer for SQS's `handle`, valid until `deadline_ms`.
+pub(super) fn receipt(handle: &str, deadline_ms: u64) -> String {
+    format!("{deadline_ms}:{handle}")
+}
+
+/// A receipt this adapter did not make is unknown, hence `InvalidReceipt`.
+pub(super) fn parse(receipt: &str) -> Result<Lease<'_>, QueueError> {
+    let (deadline, handle) = receipt.split_once(':').ok_or(QueueError::InvalidReceipt)?;
+    let deadline_ms = deadline.parse().map_err(|_| QueueError::InvalidReceipt)?;
+    if handle.is_empty() {
+        return Err(QueueError::InvalidReceipt);
+    }
+    Ok(Lease {
+        handle,
+        deadline_ms,
+    })
+}
+
+/// The earliest moment SQS can have claimed messages that a receive asked for at `asked_ms` and got at
+/// `answered_ms`: it claims them just before answering, so a long poll's lease starts near its answer,
+/// not when it began waiting.
+pub(super) fn lease_start(asked_ms: u64, answered_ms: u64) -> u64 {
+    let allowance = u64::try_from(LATENCY_ALLOWANCE.as_millis()).unwrap_or(u64::MAX);
+    asked_ms.max(answered_ms.saturating_sub(allowance))
+}
+
+pub(super) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// The receipts settled by this queue whose leases have not ended yet.
+#[derive(Debug, Default)]
+pub(super) struct Settled {
+    inner: Mutex<SettledInner>,
+}
+
+#[derive(Debug, Default)]
+struct SettledInner {
+    deadlines: HashMap<String, u64>,
+    sweep_at: usize,
+}
+
+impl Settled {
+    /// Takes the right to settle `lease` (once): `InvalidReceipt` when it expired or was settled before.
+    pub fn claim(&self, lease: &Lease<'_>, now_ms: u64) -> Result<(), QueueError> {
+        if now_ms >= lease.deadline_ms {
+            return Err(QueueError::InvalidReceipt);
+        }
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if inner.deadlines.len() >= inner.sweep_at.max(SWEEP_FLOOR) {
+            inner.deadlines.retain(|_, deadline| *deadline > now_ms);
+            inner.sweep_at = inner.deadlines.len() * 2;
+        }
+        if inner
+            .deadlines
+            .insert(lease.handle.to_owned(), lease.deadline_ms)
+            .is_some()
+        {
+            return Err(QueueError::InvalidReceipt);
+        }
+        Ok(())
+    }
+
+    /// Gives a claim back: the settling call failed in a way that left the message as it was.
+    pub fn release(&self, lease: &Lease<'_>) {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        inner.deadlines.remove(lease.handle);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn receipts_round_trip_and_foreign_ones_are_invalid() {
+        let made = receipt("AQEB+abc:def==", 42);
+        assert_eq!(
+            parse(&made).unwrap(),
+            Lease {
+                handle: "AQEB+abc:def==",
+                deadline_ms: 42
+            }
+        );
+        for foreign in ["", "abc", "x:abc", "12:"] {
+            assert!(
+                matches!(parse(foreign), Err(QueueError::InvalidReceipt)),
+                "{foreign}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_lease_settles_once_and_not_after_its_deadline() {
+        let settled = Settled::default();
+        let lease = Lease {
+            handle: "h",
+            deadline_ms: 1_000,
+        };
+        assert!(settled.claim(&lease, 999).is_ok());
+        assert!(matches!(
+            settled.claim(&lease, 999),
+            Err(QueueError::InvalidReceipt)
+        ));
+        settled.release(&lease);
+        assert!(settled.claim(&lease, 999).is_ok());
+        let other = Lease {
+            handle: "other",
+            deadline_ms: 1_000,
+        };
+        assert!(matches!(
+            settled.claim(&other, 1_000),
+            Err(QueueError::InvalidReceipt)
+        ));
+    }
+
+    #[test]
+    fn expired_claims_are_swept() {
+        let settled = Settled::default();
+        for i in 0..3 * SWEEP_FLOOR {
+            let handle = format!("h{i}");
+            let lease = Lease {
+                handle: &handle,
+                deadline_ms: 10 + i as u64,
+            };
+            settled.claim(&lease, 9 + i as u64).unwrap();
+        }
+        assert!(settled.inner.lock().unwrap().deadlines.len() < 2 * SWEEP_FLOOR);
+    }
+
+    #[test]
+    fn a_long_poll_lease_starts_near_its_answer() {
+        assert_eq!(lease_start(1_000, 1_050), 1_000);
+        assert_eq!(lease_start(1_000, 21_000), 20_900);
+    }
+}
