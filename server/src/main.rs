@@ -1,4 +1,7 @@
-//! `darkroom`: serve the API and/or the worker, print the OpenAPI document, or run migrations.
+//! `darkroom`: serve the API and/or the worker, print the OpenAPI document, run migrations, or make
+//! thumbnails of local files.
+
+mod cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +44,8 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Resize local image files with the upload pipeline (no server, no configuration).
+    Thumbnail(cli::thumbnail::ThumbnailArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +53,9 @@ fn main() -> ExitCode {
     if let Command::Openapi = cli.command {
         println!("{}", darkroom::api::openapi_json());
         return ExitCode::SUCCESS;
+    }
+    if let Command::Thumbnail(args) = &cli.command {
+        return cli::thumbnail::run(args);
     }
     let overrides = match &cli.command {
         Command::Serve {
@@ -63,7 +71,7 @@ fn main() -> ExitCode {
             data_dir: data_dir.clone(),
             ..Overrides::default()
         },
-        Command::Openapi => Overrides::default(),
+        Command::Openapi | Command::Thumbnail(_) => Overrides::default(),
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
         Ok(config) => config,

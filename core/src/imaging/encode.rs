@@ -1,9 +1,9 @@
 //! Encoding variants. Encoders are given bare pixels, so nothing of the source's metadata can leak.
 
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder};
 
+use super::jpeg_encode::encode_jpeg;
 use super::pixels::Pixels;
 use super::ImagingError;
 use crate::domain::OutputFormat;
@@ -18,43 +18,44 @@ pub fn encodable(format: OutputFormat) -> bool {
     !matches!(format, OutputFormat::Avif)
 }
 
-/// Encodes `pixels` in `format`, or `None` when this build cannot encode it (see [`encodable`]).
+/// Encodes `pixels` in `format` at the upload variants' quality, or `None` when this build cannot encode
+/// it (see [`encodable`]).
 pub(crate) fn encode(
     pixels: &Pixels,
     format: OutputFormat,
 ) -> Result<Option<Vec<u8>>, ImagingError> {
+    encode_at(pixels, format, None)
+}
+
+/// Encodes at `quality` (1-100, the format's own scale; ignored for PNG), or the variants' default.
+pub(crate) fn encode_at(
+    pixels: &Pixels,
+    format: OutputFormat,
+    quality: Option<u8>,
+) -> Result<Option<Vec<u8>>, ImagingError> {
     match format {
-        OutputFormat::Jpeg => encode_jpeg(pixels).map(Some),
-        OutputFormat::Webp => encode_webp(pixels).map(Some),
+        // JPEG has no alpha: transparency is flattened onto white.
+        OutputFormat::Jpeg => {
+            encode_jpeg(&pixels.to_opaque(), quality.unwrap_or(JPEG_QUALITY)).map(Some)
+        }
+        OutputFormat::Webp => {
+            let quality = quality.map_or(WEBP_QUALITY, |q| f32::from(q.clamp(1, 100)));
+            encode_webp(pixels, quality).map(Some)
+        }
         OutputFormat::Png => encode_png(pixels).map(Some),
         OutputFormat::Avif => Ok(None),
     }
 }
 
-/// Baseline JPEG with a JFIF header only; transparency is flattened onto white.
-fn encode_jpeg(pixels: &Pixels) -> Result<Vec<u8>, ImagingError> {
-    let rgb = pixels.to_opaque();
-    let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY)
-        .write_image(
-            rgb.as_raw(),
-            rgb.width(),
-            rgb.height(),
-            ExtendedColorType::Rgb8,
-        )
-        .map_err(|e| ImagingError::encode_failed("jpeg", e))?;
-    Ok(out)
-}
-
 /// Lossy WebP through libwebp; alpha is kept (compressed losslessly beside the lossy colour).
-fn encode_webp(pixels: &Pixels) -> Result<Vec<u8>, ImagingError> {
+fn encode_webp(pixels: &Pixels, quality: f32) -> Result<Vec<u8>, ImagingError> {
     let (width, height) = pixels.dimensions();
     let (bytes, layout) = match pixels {
         Pixels::Opaque(image) => (image.as_raw(), webp::PixelLayout::Rgb),
         Pixels::Translucent(image) => (image.as_raw(), webp::PixelLayout::Rgba),
     };
     let encoded = webp::Encoder::new(bytes, layout, width, height)
-        .encode_simple(false, WEBP_QUALITY)
+        .encode_simple(false, quality)
         .map_err(|e| ImagingError::encode_failed("webp", format!("{e:?}")))?;
     Ok(encoded.to_vec())
 }
@@ -101,7 +102,8 @@ mod tests {
         let pixels = Pixels::Translucent(testdata::solid_rgba(16, 16, [0, 0, 0, 0]));
         let jpeg = encode(&pixels, OutputFormat::Jpeg).unwrap().unwrap();
         let decoded = decode(&jpeg).to_rgb8();
-        assert!(decoded.get_pixel(8, 8).0.iter().all(|&c| c > 250));
+        let pixel = decoded.get_pixel(8, 8).0;
+        assert!(pixel.iter().all(|&c| c > 250), "{pixel:?}");
     }
 
     #[test]

@@ -27,11 +27,19 @@ pub enum ImagingError {
         max_height: u32,
         max_pixels: u64,
     },
+    #[error("animation has {frames} frames, more than the {max} allowed")]
+    TooManyFrames { frames: u64, max: u32 },
     #[error("corrupt image: {0}")]
     Corrupt(String),
     /// Decoding would need more memory than `Limits::max_decode_alloc` allows.
     #[error("decoding the image would exceed the memory limit: {0}")]
     DecodeLimitExceeded(String),
+    #[error("processing took {elapsed_ms} ms by the end of {stage}, more than the {limit_ms} ms allowed")]
+    TimedOut {
+        stage: &'static str,
+        elapsed_ms: u64,
+        limit_ms: u64,
+    },
     #[error("encoding {format} failed: {reason}")]
     EncodeFailed {
         format: &'static str,
@@ -48,8 +56,10 @@ impl ImagingError {
             }
             Self::TooManyBytes { .. } => "image_too_large",
             Self::DimensionsTooLarge { .. } => "image_dimensions_too_large",
+            Self::TooManyFrames { .. } => "too_many_frames",
             Self::Corrupt(_) => "corrupt_image",
             Self::DecodeLimitExceeded(_) => "decode_limit_exceeded",
+            Self::TimedOut { .. } => "processing_timeout",
             Self::EncodeFailed { .. } => "encode_failed",
         }
     }
@@ -113,10 +123,22 @@ mod tests {
                 },
                 "image_dimensions_too_large",
             ),
+            (
+                ImagingError::TooManyFrames { frames: 2, max: 1 },
+                "too_many_frames",
+            ),
             (ImagingError::corrupt("bad"), "corrupt_image"),
             (
                 ImagingError::DecodeLimitExceeded("big".into()),
                 "decode_limit_exceeded",
+            ),
+            (
+                ImagingError::TimedOut {
+                    stage: "decode",
+                    elapsed_ms: 2,
+                    limit_ms: 1,
+                },
+                "processing_timeout",
             ),
             (ImagingError::encode_failed("jpeg", "oops"), "encode_failed"),
         ];

@@ -15,8 +15,15 @@ pub struct Limits {
     pub max_width: u32,
     pub max_height: u32,
     pub max_pixels: u64,
-    /// What the decoder may allocate, in case a header lies about what follows it.
+    /// The memory one decode may take, the upload's own bytes included: checked from the header (with
+    /// what the format's decoder is known to hold) before decoding, and given to the decoder as its
+    /// allocation cap in case a header lies about what follows it. The default keeps a worker under
+    /// 256 MiB whatever it is fed.
     pub max_decode_alloc: u64,
+    /// Frames of an animated GIF or WebP, counted from the container before decoding.
+    pub max_frames: u32,
+    /// How long one job may take, checked between its stages (decode, resize, each encode).
+    pub max_duration: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -26,7 +33,9 @@ impl Default for Limits {
             max_width: 16_384,
             max_height: 16_384,
             max_pixels: 50_000_000,
-            max_decode_alloc: 1 << 30,
+            max_decode_alloc: 192 << 20,
+            max_frames: 1000,
+            max_duration: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -72,10 +81,12 @@ pub(crate) fn open<'a>(
         )?;
     }
 
+    super::containers::check_containers(bytes, format, limits)?;
+
     // Only the allocation cap at first: with width/height caps the PNG decoder would refuse a pixel flood
     // itself, as a generic limit error, and we want to say precisely why.
     let mut reader = ImageReader::with_format(Cursor::new(bytes), codec);
-    reader.limits(decoder_limits(limits, None));
+    reader.limits(decoder_limits(limits, false));
     let mut decoder: CheckedDecoder<'a> =
         Box::new(reader.into_decoder().map_err(ImagingError::from_decode)?);
 
@@ -94,7 +105,7 @@ pub(crate) fn open<'a>(
     }
     // Now the strict caps too, so a decoder that discovers larger frames later still stops.
     decoder
-        .set_limits(decoder_limits(limits, Some((width, height))))
+        .set_limits(decoder_limits(limits, true))
         .map_err(ImagingError::from_decode)?;
     Ok((header, decoder))
 }
@@ -116,7 +127,7 @@ fn declared_dimensions(bytes: &[u8], format: ImageFormat) -> Option<(u32, u32)> 
     }
 }
 
-fn check_dimensions(header: &Header, limits: &Limits) -> Result<(), ImagingError> {
+pub(crate) fn check_dimensions(header: &Header, limits: &Limits) -> Result<(), ImagingError> {
     let (width, height) = (header.width, header.height);
     if width == 0 || height == 0 {
         return Err(ImagingError::corrupt(format!(
@@ -136,10 +147,11 @@ fn check_dimensions(header: &Header, limits: &Limits) -> Result<(), ImagingError
     Ok(())
 }
 
-fn decoder_limits(limits: &Limits, dimensions: Option<(u32, u32)>) -> image::Limits {
+/// The `image` crate's limits: always the allocation cap, and with `strict` the side caps too.
+fn decoder_limits(limits: &Limits, strict: bool) -> image::Limits {
     let mut out = image::Limits::default();
     out.max_alloc = Some(limits.max_decode_alloc);
-    if dimensions.is_some() {
+    if strict {
         out.max_image_width = Some(limits.max_width);
         out.max_image_height = Some(limits.max_height);
     }

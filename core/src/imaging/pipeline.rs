@@ -1,10 +1,17 @@
 //! The whole upload job: header check, one decode, orientation, variants, placeholders, public original.
 
+use image::metadata::Orientation::NoTransforms;
+
+use super::colour::ToSrgb;
+use super::deadline::Deadline;
+use super::decode::probe;
 use super::encode::encode;
-use super::pixels::{decode_upright, Pixels};
+use super::pixels::Pixels;
 use super::placeholder::placeholders;
+use super::render::{render_decoded, render_upright};
+use super::shrink::ShrinkOnLoad;
 use super::strip::{reencode_tiff, strip_metadata};
-use super::variants::{render, UPLOAD_VARIANTS};
+use super::variants::{Target, UPLOAD_VARIANTS};
 use super::{ImagingError, Limits};
 use crate::domain::{ImageFormat, OutputFormat, VariantName};
 
@@ -36,26 +43,50 @@ pub struct Processed {
 
 /// The whole upload job: header check, one decode, orientation, every variant in every `outputs` format.
 ///
-/// Formats this build cannot encode (AVIF: see [`super::encodable`]) are skipped, so a variant's
-/// `encodings` may hold fewer entries than `outputs`. Animated GIF and WebP give still variants of their
-/// first frame; the public original keeps the animation.
+/// The decode is shrunk on load (JPEG) as far as the largest variant allows with libvips' 2x headroom, and
+/// every variant is resized from that one buffer. Formats this build cannot encode (AVIF: see
+/// [`super::encodable`]) are skipped, so a variant's `encodings` may hold fewer entries than `outputs`.
+/// Animated GIF and WebP give still variants of their first frame; the public original keeps the animation.
 pub fn process_upload(
     bytes: &[u8],
     limits: &Limits,
     outputs: &[OutputFormat],
 ) -> Result<Processed, ImagingError> {
-    let decoded = decode_upright(bytes, limits)?;
-    let format = decoded.header.format;
-    // Before the pixels are converted to 8-bit: a TIFF is re-encoded from the decoded image at full depth.
-    let public_original = match format {
-        ImageFormat::Tiff => reencode_tiff(&decoded.image)?,
-        other => strip_metadata(bytes, other)?,
-    };
-    let upright = Pixels::from_image(decoded.image);
-    let (width, height) = upright.dimensions();
+    let deadline = Deadline::start(limits.max_duration);
+    let probe = probe(bytes, limits)?;
+    let format = probe.header.format;
+    let (width, height) = probe.upright_dimensions();
+    let targets: Vec<Target> = UPLOAD_VARIANTS
+        .iter()
+        .map(|spec| {
+            let (w, h) = spec.target_size(width, height);
+            Target {
+                width: w,
+                height: h,
+                crop: spec.square,
+            }
+        })
+        .collect();
 
-    let rendered = render(&upright, &UPLOAD_VARIANTS)?;
-    drop(upright);
+    let (public_original, rendered, _reservation) = if format == ImageFormat::Tiff {
+        // A TIFF's public original is rebuilt from its pixels at full depth: decode once, at full size.
+        let to_srgb = ToSrgb::from_icc(probe.icc.as_deref());
+        let orientation = probe.orientation;
+        let (mut image, reservation) = probe.decode_full_depth(&deadline)?;
+        image.apply_orientation(orientation);
+        let public_original = reencode_tiff(&image)?;
+        let pixels = Pixels::from_image(image);
+        let rendered = render_decoded(&pixels, &targets, NoTransforms, to_srgb.as_ref())?;
+        (public_original, rendered, reservation)
+    } else {
+        let public_original = strip_metadata(bytes, format)?;
+        let (rendered, reservation) =
+            render_upright(probe, &targets, ShrinkOnLoad::Quality, cores(), &deadline)?;
+        (public_original, rendered, reservation)
+    };
+
+    deadline.check("decode and resize")?;
+
     // The placeholders start from the smallest whole-image variant: it already is a clean downscale.
     let smallest_whole = rendered
         .iter()
@@ -66,25 +97,21 @@ pub fn process_upload(
         .ok_or_else(|| ImagingError::encode_failed("variant", "no whole-image variant"))?;
     let placeholders = placeholders(smallest_whole)?;
 
-    let mut variants = Vec::with_capacity(UPLOAD_VARIANTS.len());
-    for (spec, pixels) in UPLOAD_VARIANTS.iter().zip(&rendered) {
-        let (variant_width, variant_height) = pixels.dimensions();
-        let mut encodings = Vec::with_capacity(outputs.len());
-        for &output in outputs {
-            if encodings.iter().any(|(done, _)| *done == output) {
-                continue;
+    let encodings = encode_all(&rendered, outputs, &deadline)?;
+    let variants = UPLOAD_VARIANTS
+        .iter()
+        .zip(&rendered)
+        .zip(encodings)
+        .map(|((spec, pixels), encodings)| {
+            let (width, height) = pixels.dimensions();
+            RenderedVariant {
+                name: spec.name,
+                width,
+                height,
+                encodings,
             }
-            if let Some(encoded) = encode(pixels, output)? {
-                encodings.push((output, encoded));
-            }
-        }
-        variants.push(RenderedVariant {
-            name: spec.name,
-            width: variant_width,
-            height: variant_height,
-            encodings,
-        });
-    }
+        })
+        .collect();
 
     Ok(Processed {
         format,
@@ -95,4 +122,85 @@ pub fn process_upload(
         dominant_color: placeholders.dominant_color,
         public_original,
     })
+}
+
+/// One variant's encodings, in the order of the requested outputs.
+type Encodings = Vec<(OutputFormat, Vec<u8>)>;
+
+/// Encodes every variant in every output format, the encodings spread over the cores: they are most of
+/// an upload's cost (a 2048 px WebP alone takes longer than decoding a 12 Mpx JPEG), and sharp runs its
+/// outputs in parallel too. Largest first, so the longest encode starts at once.
+fn encode_all(
+    rendered: &[Pixels],
+    outputs: &[OutputFormat],
+    deadline: &Deadline,
+) -> Result<Vec<Encodings>, ImagingError> {
+    let mut formats: Vec<OutputFormat> = Vec::with_capacity(outputs.len());
+    for &output in outputs {
+        if !formats.contains(&output) {
+            formats.push(output);
+        }
+    }
+    let mut tasks: Vec<(usize, usize)> = (0..rendered.len())
+        .flat_map(|v| (0..formats.len()).map(move |f| (v, f)))
+        .collect();
+    let area = |v: usize| {
+        let (w, h) = rendered[v].dimensions();
+        u64::from(w) * u64::from(h)
+    };
+    tasks.sort_by_key(|&(v, _)| std::cmp::Reverse(area(v)));
+
+    let threads = cores().min(tasks.len()).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        while let Some(&(v, f)) = tasks.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+        {
+            deadline.check("encode")?;
+            done.push((v, f, encode(&rendered[v], formats[f])?));
+        }
+        Ok::<_, ImagingError>(done)
+    };
+    let results: Vec<Result<_, ImagingError>> = if threads == 1 {
+        vec![work()]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(ImagingError::encode_failed(
+                            "variant",
+                            "an encoder panicked",
+                        ))
+                    })
+                })
+                .collect()
+        })
+    };
+
+    let mut by_variant: Vec<Vec<Option<Vec<u8>>>> = vec![vec![None; formats.len()]; rendered.len()];
+    for result in results {
+        for (v, f, encoded) in result? {
+            by_variant[v][f] = encoded;
+        }
+    }
+    // In the order of `outputs`, skipping what this build cannot encode.
+    Ok(by_variant
+        .into_iter()
+        .map(|encoded| {
+            formats
+                .iter()
+                .zip(encoded)
+                .filter_map(|(format, bytes)| bytes.map(|b| (*format, b)))
+                .collect()
+        })
+        .collect())
+}
+
+/// The cores one upload may use: the worker runs uploads one after another on its blocking pool, and an
+/// upload's wait is what a user sees.
+pub(crate) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -309,6 +309,39 @@ fn truncated_uploads_never_panic() {
 }
 
 #[test]
+fn corrupted_bytes_never_panic() {
+    // A fixed xorshift sequence: the same mutations on every run, so a failure is reproducible.
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let gradient = DynamicImage::ImageRgb8(testdata::gradient(64, 48));
+    let samples = [
+        testdata::read("photos/Canon_40D.jpg"),
+        testdata::read("photos/Picoawards.tiff"),
+        testdata::png(&gradient),
+        testdata::encode(&gradient, image::ImageFormat::WebP),
+        testdata::encode(&gradient, image::ImageFormat::Gif),
+    ];
+    for original in samples {
+        for _ in 0..40 {
+            let mut bytes = original.clone();
+            for _ in 0..1 + next() % 8 {
+                let at = (next() % bytes.len() as u64) as usize;
+                bytes[at] = next() as u8;
+            }
+            // Ok (damage the decoder tolerates) or a coded error; a panic fails the test.
+            if let Err(e) = process_upload(&bytes, &Limits::default(), &WEB) {
+                assert!(!e.code().is_empty());
+            }
+        }
+    }
+}
+
+#[test]
 fn heic_is_refused_as_unsupported() {
     let heic = testdata::read("photos/IMG_5195.HEIC");
     assert_eq!(sniff(&heic), Some(ImageFormat::Heic));

@@ -3,29 +3,20 @@
 use std::borrow::Cow;
 
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, RgbImage, RgbaImage};
+use image::{DynamicImage, RgbImage, RgbaImage};
 
-use super::header::{open, Header};
+use super::decode::probe;
 use super::{ImagingError, Limits};
 
-/// The decoded image, upright, at its original bit depth (a TIFF's public original is re-encoded from it).
-#[derive(Debug)]
-pub(crate) struct Decoded {
-    pub header: Header,
-    pub image: DynamicImage,
-}
-
-/// Checks the header, decodes the pixels once, and applies the EXIF orientation.
-pub(crate) fn decode_upright(bytes: &[u8], limits: &Limits) -> Result<Decoded, ImagingError> {
-    let (header, mut decoder) = open(bytes, limits)?;
-    // A broken EXIF block must not sink an otherwise good image: it only costs us the orientation.
-    let orientation = decoder.orientation().unwrap_or_else(|error| {
-        tracing::debug!(%error, "unreadable exif orientation, keeping the image as stored");
-        Orientation::NoTransforms
-    });
-    let mut image = DynamicImage::from_decoder(decoder).map_err(ImagingError::from_decode)?;
+/// Checks the header and decodes the whole image at its original bit depth, upright (a TIFF's public
+/// original is re-encoded from this).
+pub(crate) fn decode_upright(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, ImagingError> {
+    let probe = probe(bytes, limits)?;
+    let orientation = probe.orientation;
+    let (mut image, _reservation) =
+        probe.decode_full_depth(&super::deadline::Deadline::start(limits.max_duration))?;
     image.apply_orientation(orientation);
-    Ok(Decoded { header, image })
+    Ok(image)
 }
 
 /// 8-bit pixels: RGB, or RGBA when the source really has transparency.
@@ -36,17 +27,44 @@ pub(crate) enum Pixels {
 }
 
 impl Pixels {
-    /// Converts any bit depth and colour type to 8-bit; an alpha channel that is opaque everywhere is
-    /// dropped so it costs nothing in the encodings.
+    /// Converts any bit depth and colour type to 8-bit RGB, or RGBA when there is an alpha channel (8-bit
+    /// RGB and RGBA without a copy). Whether the alpha is really used is decided on the much smaller
+    /// outputs (see [`Self::without_unused_alpha`]), not with a second full-size buffer here.
     pub fn from_image(image: DynamicImage) -> Self {
-        if !image.color().has_alpha() {
-            return Self::Opaque(image.into_rgb8());
-        }
-        let rgba = image.into_rgba8();
-        if rgba.pixels().all(|p| p.0[3] == u8::MAX) {
-            Self::Opaque(DynamicImage::ImageRgba8(rgba).into_rgb8())
+        if image.color().has_alpha() {
+            Self::Translucent(image.into_rgba8())
         } else {
-            Self::Translucent(rgba)
+            Self::Opaque(image.into_rgb8())
+        }
+    }
+
+    /// Drops an alpha channel that is opaque everywhere, so it costs nothing in the encodings.
+    pub fn without_unused_alpha(self) -> Self {
+        match self {
+            Self::Translucent(rgba) if rgba.pixels().all(|p| p.0[3] == u8::MAX) => {
+                Self::Opaque(DynamicImage::ImageRgba8(rgba).into_rgb8())
+            }
+            other => other,
+        }
+    }
+
+    /// Turns stored pixels upright. Done on the resized variants rather than on the decode: rotating a
+    /// 12 Mpx buffer costs more than rotating all of its variants together.
+    pub fn oriented(self, orientation: Orientation) -> Self {
+        if orientation == Orientation::NoTransforms {
+            return self;
+        }
+        match self {
+            Self::Opaque(image) => {
+                let mut image = DynamicImage::ImageRgb8(image);
+                image.apply_orientation(orientation);
+                Self::Opaque(image.into_rgb8())
+            }
+            Self::Translucent(image) => {
+                let mut image = DynamicImage::ImageRgba8(image);
+                image.apply_orientation(orientation);
+                Self::Translucent(image.into_rgba8())
+            }
         }
     }
 
@@ -86,13 +104,13 @@ mod tests {
     fn opaque_alpha_is_dropped_and_real_alpha_kept() {
         let opaque = testdata::solid_rgba(4, 4, [10, 20, 30, 255]);
         assert!(matches!(
-            Pixels::from_image(DynamicImage::ImageRgba8(opaque)),
+            Pixels::from_image(DynamicImage::ImageRgba8(opaque)).without_unused_alpha(),
             Pixels::Opaque(_)
         ));
         let mut translucent = testdata::solid_rgba(4, 4, [10, 20, 30, 255]);
         translucent.put_pixel(0, 0, image::Rgba([0, 0, 0, 0]));
         assert!(matches!(
-            Pixels::from_image(DynamicImage::ImageRgba8(translucent)),
+            Pixels::from_image(DynamicImage::ImageRgba8(translucent)).without_unused_alpha(),
             Pixels::Translucent(_)
         ));
     }
@@ -126,24 +144,36 @@ mod tests {
     #[test]
     fn decoding_applies_exif_orientation() {
         // landscape_6 is stored rotated (portrait) with orientation 6; upright it matches landscape_1.
-        let reference = decode_upright(
-            &testdata::read("photos/landscape_1.jpg"),
-            &Limits::default(),
-        )
-        .unwrap();
-        let rotated = decode_upright(
-            &testdata::read("photos/landscape_6.jpg"),
-            &Limits::default(),
-        )
-        .unwrap();
+        let (reference, rotated) = (
+            testdata::read("photos/landscape_1.jpg"),
+            testdata::read("photos/landscape_6.jpg"),
+        );
+        let stored = crate::imaging::read_header(&rotated, &Limits::default()).unwrap();
+        let reference_header = crate::imaging::read_header(&reference, &Limits::default()).unwrap();
         assert_eq!(
-            (rotated.header.height, rotated.header.width),
-            (reference.header.width, reference.header.height),
+            (stored.height, stored.width),
+            (reference_header.width, reference_header.height),
             "stored sideways"
         );
+        let reference = decode_upright(&reference, &Limits::default()).unwrap();
+        let rotated = decode_upright(&rotated, &Limits::default()).unwrap();
         assert_eq!(
-            (rotated.image.width(), rotated.image.height()),
-            (reference.image.width(), reference.image.height())
+            (rotated.width(), rotated.height()),
+            (reference.width(), reference.height())
         );
+    }
+
+    #[test]
+    fn orienting_pixels_matches_orienting_the_image() {
+        let source = testdata::gradient(6, 4);
+        for exif in 1..=8 {
+            let orientation = Orientation::from_exif(exif).unwrap();
+            let mut expected = DynamicImage::ImageRgb8(source.clone());
+            expected.apply_orientation(orientation);
+            let Pixels::Opaque(ours) = Pixels::Opaque(source.clone()).oriented(orientation) else {
+                panic!("stays opaque")
+            };
+            assert_eq!(ours, expected.to_rgb8(), "orientation {exif}");
+        }
     }
 }

@@ -29,7 +29,7 @@ pub fn strip_metadata(bytes: &[u8], format: ImageFormat) -> Result<Vec<u8>, Imag
         ImageFormat::Png => strip_png(bytes),
         ImageFormat::Webp => strip_webp(bytes),
         ImageFormat::Gif => strip_gif(bytes),
-        ImageFormat::Tiff => reencode_tiff(&decode_upright(bytes, &Limits::default())?.image),
+        ImageFormat::Tiff => reencode_tiff(&decode_upright(bytes, &Limits::default())?),
         ImageFormat::Avif | ImageFormat::Heic => Err(ImagingError::UnsupportedFormat(format)),
     }
 }

@@ -50,31 +50,98 @@ impl VariantSpec {
     }
 }
 
+/// One output's size, in the orientation of the pixels it is rendered from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Target {
+    pub width: u32,
+    pub height: u32,
+    /// Take the largest centred region with the target's aspect ratio first (thumbnails); otherwise the
+    /// whole image is scaled (stretched, if the aspect ratios differ).
+    pub crop: bool,
+}
+
+impl Target {
+    /// Output pixels per source pixel for a `width` x `height` source (the larger of the two axes).
+    pub fn scale(&self, width: u32, height: u32) -> f64 {
+        let w = f64::from(self.width) / f64::from(width.max(1));
+        let h = f64::from(self.height) / f64::from(height.max(1));
+        w.max(h)
+    }
+
+    /// The same target with width and height exchanged, for pixels stored sideways.
+    pub fn transposed(self) -> Self {
+        Self {
+            width: self.height,
+            height: self.width,
+            crop: self.crop,
+        }
+    }
+}
+
 /// Renders every spec from `source`, returned in the order of `specs`.
-///
-/// Larger variants are rendered first so a smaller one can start from a variant at least twice its size
-/// rather than from the full image: Lanczos over 2x or more loses nothing visible and is much cheaper.
+#[cfg(test)]
 pub(crate) fn render(source: &Pixels, specs: &[VariantSpec]) -> Result<Vec<Pixels>, ImagingError> {
     let (width, height) = source.dimensions();
-    let mut order: Vec<usize> = (0..specs.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(specs[i].edge));
+    let targets: Vec<Target> = specs
+        .iter()
+        .map(|spec| {
+            let (w, h) = spec.target_size(width, height);
+            Target {
+                width: w,
+                height: h,
+                crop: spec.square,
+            }
+        })
+        .collect();
+    render_targets(source, &targets)
+}
 
-    let mut rendered: Vec<Option<Pixels>> = vec![None; specs.len()];
+/// Renders every target from `source`, returned in the order of `targets`.
+///
+/// Larger outputs are rendered first so a smaller one can start from an uncropped output at least twice its
+/// size rather than from the full image: Lanczos over 2x or more loses nothing visible and is much cheaper.
+pub(crate) fn render_targets(
+    source: &Pixels,
+    targets: &[Target],
+) -> Result<Vec<Pixels>, ImagingError> {
+    let (width, height) = source.dimensions();
+    let mut order: Vec<usize> = (0..targets.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (
+            targets[a].scale(width, height),
+            targets[b].scale(width, height),
+        );
+        b.total_cmp(&a)
+    });
+
+    let mut rendered: Vec<Option<Pixels>> = vec![None; targets.len()];
     for i in order {
-        let spec = specs[i];
-        let (target_w, target_h) = spec.target_size(width, height);
-        // Only whole-image variants can stand in for the source; a square crop has lost its edges.
+        let target = targets[i];
+        // The whole image at the target's scale: what a stand-in must have twice of.
+        let scale = target.scale(width, height);
+        let needed = (
+            f64::from(width) * scale * 2.0,
+            f64::from(height) * scale * 2.0,
+        );
+        // Only uncropped outputs can stand in for the source; a cropped one has lost its edges.
         let start = rendered
             .iter()
-            .zip(specs)
-            .filter_map(|(pixels, s)| pixels.as_ref().filter(|_| !s.square))
-            .filter(|p| covers_twice(p.dimensions(), (target_w, target_h), spec.square))
+            .zip(targets)
+            .filter_map(|(pixels, t)| pixels.as_ref().filter(|_| !t.crop))
+            .filter(|p| {
+                let (w, h) = p.dimensions();
+                // A stretched output has the wrong shape to stand in (rounding allows a pixel either way).
+                let same_shape = (u64::from(w) * u64::from(height))
+                    .abs_diff(u64::from(h) * u64::from(width))
+                    <= u64::from(width.max(height));
+                same_shape && f64::from(w) >= needed.0 && f64::from(h) >= needed.1
+            })
             .min_by_key(|p| p.dimensions().0)
             .unwrap_or(source);
-        let pixels = if start.dimensions() == (target_w, target_h) {
+        let pixels = if start.dimensions() == (target.width, target.height) {
             start.clone()
         } else {
-            resize(start, target_w, target_h, spec.square)?
+            resize(start, target.width, target.height, target.crop)?
         };
         rendered[i] = Some(pixels);
     }
@@ -82,18 +149,6 @@ pub(crate) fn render(source: &Pixels, specs: &[VariantSpec]) -> Result<Vec<Pixel
         .into_iter()
         .map(|p| p.ok_or_else(|| ImagingError::encode_failed("variant", "variant not rendered")))
         .collect()
-}
-
-/// Whether `candidate` has at least twice the pixels per side the target needs.
-fn covers_twice(candidate: (u32, u32), target: (u32, u32), square: bool) -> bool {
-    let (cw, ch) = (u64::from(candidate.0), u64::from(candidate.1));
-    let (tw, th) = (u64::from(target.0), u64::from(target.1));
-    if square {
-        // The crop is a centred square of the candidate's shorter side.
-        cw.min(ch) >= 2 * tw
-    } else {
-        cw >= 2 * tw && ch >= 2 * th
-    }
 }
 
 #[cfg(test)]

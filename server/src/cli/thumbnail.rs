@@ -1,0 +1,198 @@
+//! `darkroom thumbnail`: resizes local files with the very pipeline the worker runs on uploads
+//! (`darkroom_core::imaging::thumbnail`), one file per thread, `--threads` at a time.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use darkroom_core::domain::OutputFormat;
+use darkroom_core::imaging::{
+    process_upload, thumbnail, Fit, Limits, ShrinkOnLoad, ThumbnailOptions,
+};
+
+#[derive(Debug, clap::Args)]
+pub struct ThumbnailArgs {
+    /// Width of the box to fit into, in pixels.
+    #[arg(long, required_unless_present = "upload_variants")]
+    width: Option<u32>,
+    /// Height of the box (default: unbounded for `inside`, the width for `cover` and `fill`).
+    #[arg(long)]
+    height: Option<u32>,
+    #[arg(long, value_enum, default_value_t = FitArg::Inside)]
+    fit: FitArg,
+    #[arg(long, value_enum, default_value_t = FormatArg::Jpeg)]
+    format: FormatArg,
+    /// 1-100 (default: 82 for JPEG, 80 for WebP, as the upload variants).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+    quality: Option<u8>,
+    /// Files processed at once (default: one per core). With fewer files in flight than cores, each
+    /// large JPEG is decoded on the cores left over.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// How far a JPEG is shrunk while decoding: `fast` keeps the output size (sharp's default),
+    /// `quality` twice the output size (libvips' rule, what upload variants use), `off` decodes it whole.
+    #[arg(long, value_enum, default_value_t = ShrinkArg::Fast)]
+    shrink_on_load: ShrinkArg,
+    /// Directory the outputs go to, as `<file stem>.<format>`.
+    #[arg(short = 'o', long = "out-dir")]
+    out_dir: PathBuf,
+    /// Instead of one thumbnail, run the worker's whole upload job on each file and write every variant
+    /// (thumb, small, medium, large) as JPEG and WebP, named `<file stem>-<variant>.<format>`.
+    #[arg(long, conflicts_with_all = ["width", "height", "fit", "format", "quality", "shrink_on_load"])]
+    upload_variants: bool,
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FitArg {
+    Inside,
+    Cover,
+    Fill,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Jpeg,
+    Webp,
+    Avif,
+    Png,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ShrinkArg {
+    Fast,
+    Quality,
+    Off,
+}
+
+impl ThumbnailArgs {
+    fn options(&self, decode_threads: usize) -> ThumbnailOptions {
+        ThumbnailOptions {
+            width: self.width.unwrap_or(1),
+            height: self.height,
+            fit: match self.fit {
+                FitArg::Inside => Fit::Inside,
+                FitArg::Cover => Fit::Cover,
+                FitArg::Fill => Fit::Fill,
+            },
+            format: match self.format {
+                FormatArg::Jpeg => OutputFormat::Jpeg,
+                FormatArg::Webp => OutputFormat::Webp,
+                FormatArg::Avif => OutputFormat::Avif,
+                FormatArg::Png => OutputFormat::Png,
+            },
+            quality: self.quality,
+            shrink_on_load: match self.shrink_on_load {
+                ShrinkArg::Fast => ShrinkOnLoad::Fast,
+                ShrinkArg::Quality => ShrinkOnLoad::Quality,
+                ShrinkArg::Off => ShrinkOnLoad::Off,
+            },
+            threads: decode_threads,
+        }
+    }
+}
+
+/// Processes every file; a file that fails is reported on stderr and the others still run.
+pub fn run(args: &ThumbnailArgs) -> ExitCode {
+    if let Err(err) = std::fs::create_dir_all(&args.out_dir) {
+        eprintln!("darkroom: cannot create {}: {err}", args.out_dir.display());
+        return ExitCode::FAILURE;
+    }
+    let limits = Limits::default();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = args
+        .threads
+        .unwrap_or(cores)
+        .clamp(1, args.files.len().max(1));
+    let options = args.options((cores / threads).max(1));
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some(file) = args.files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let done = if args.upload_variants {
+                        variants(file, &args.out_dir, &limits)
+                    } else {
+                        one(file, &args.out_dir, &options, &limits)
+                    };
+                    match done {
+                        Ok(line) => println!("{line}"),
+                        Err(err) => {
+                            eprintln!("darkroom: {}: {err}", file.display());
+                            failed.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if failed.load(Ordering::Relaxed) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Reads a file, refusing an oversized one before reading it into memory.
+fn read(file: &Path, limits: &Limits) -> Result<Vec<u8>, String> {
+    let size = std::fs::metadata(file).map_err(|e| e.to_string())?.len();
+    if size > limits.max_bytes {
+        return Err(format!(
+            "{size} bytes, more than the {} allowed",
+            limits.max_bytes
+        ));
+    }
+    std::fs::read(file).map_err(|e| e.to_string())
+}
+
+fn variants(file: &Path, out_dir: &Path, limits: &Limits) -> Result<String, String> {
+    let bytes = read(file, limits)?;
+    let outputs = [OutputFormat::Jpeg, OutputFormat::Webp];
+    let processed =
+        process_upload(&bytes, limits, &outputs).map_err(|e| format!("{} ({e})", e.code()))?;
+    let stem = file
+        .file_stem()
+        .unwrap_or(file.as_os_str())
+        .to_string_lossy();
+    let mut written = 0;
+    for variant in &processed.variants {
+        for (format, encoded) in &variant.encodings {
+            let target = out_dir.join(format!("{stem}-{}.{}", variant.name, format.as_str()));
+            std::fs::write(&target, encoded).map_err(|e| format!("{}: {e}", target.display()))?;
+            written += encoded.len();
+        }
+    }
+    Ok(format!(
+        "{} -> {}/{stem}-*.{{jpeg,webp}} ({} variants, {written} bytes)",
+        file.display(),
+        out_dir.display(),
+        processed.variants.len()
+    ))
+}
+
+fn one(
+    file: &Path,
+    out_dir: &Path,
+    options: &ThumbnailOptions,
+    limits: &Limits,
+) -> Result<String, String> {
+    let bytes = read(file, limits)?;
+    let out = thumbnail(&bytes, limits, options).map_err(|e| format!("{} ({e})", e.code()))?;
+    // Not `with_extension`: a stem like `photo.001` would lose its `.001`.
+    let stem = file
+        .file_stem()
+        .unwrap_or(file.as_os_str())
+        .to_string_lossy();
+    let target = out_dir.join(format!("{stem}.{}", options.format.as_str()));
+    std::fs::write(&target, &out.bytes).map_err(|e| format!("{}: {e}", target.display()))?;
+    Ok(format!(
+        "{} -> {} ({}x{}, {} bytes)",
+        file.display(),
+        target.display(),
+        out.width,
+        out.height,
+        out.bytes.len()
+    ))
+}
