@@ -53,10 +53,11 @@ def commands(tool, job, files, out, parallel, env):
             return None  # vipsthumbnail makes one output per decode: no like-for-like set
         suffix = f"[Q=80,optimize_coding,strip]" if fmt == "jpeg" else "[Q=80,strip]"
         ext = "jpeg" if fmt == "jpeg" else "webp"
-        # vipsthumbnail handles its files one after another: one process per image in flight.
+        # vipsthumbnail handles its files one after another: one process per image in flight. `>`: never
+        # enlarge, as sharp (withoutEnlargement) and darkroom do.
         chunks = [files[i::parallel] for i in range(parallel)]
         return [
-            ["vipsthumbnail", "--vips-cache-max", "0", "-s", f"{width}x", "-o", f"{out}/%s.{ext}{suffix}"] + chunk
+            ["vipsthumbnail", "--vips-cache-max", "0", "-s", f"{width}x>", "-o", f"{out}/%s.{ext}{suffix}"] + chunk
             for chunk in chunks
             if chunk
         ]
