@@ -82,6 +82,7 @@ fn thumbnail_bench(c: &mut Criterion) {
             fit: Fit::Inside,
             format,
             quality: Some(80),
+            effort: None,
             shrink_on_load: rule,
             threads: 1,
         };

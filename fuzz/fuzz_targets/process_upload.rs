@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
         fit: Fit::Cover,
         format: OutputFormat::Png,
         quality: None,
+        effort: None,
         shrink_on_load: ShrinkOnLoad::Fast,
         threads: 2,
     };

@@ -4,7 +4,9 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use darkroom_core::domain::OutputFormat;
 use darkroom_core::imaging::Limits;
+use darkroom_core::services::processing::VariantFormats;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
@@ -61,6 +63,9 @@ pub struct Config {
     pub public_originals: bool,
     /// Jobs a worker runs at once; 0 means one per core.
     pub worker_concurrency: usize,
+    /// The formats of the upload variants, comma-separated: `jpeg` (required), `webp`, `avif`. AVIF is
+    /// made by a job of its own once the image is ready, so it never delays `ready`.
+    pub variant_formats: String,
     pub queue_visibility_timeout_secs: u64,
     pub queue_max_attempts: u32,
     pub cache_max_bytes: u64,
@@ -91,6 +96,7 @@ impl Default for Config {
             max_image_pixels: limits.max_pixels,
             public_originals: true,
             worker_concurrency: 0,
+            variant_formats: "jpeg,webp,avif".into(),
             queue_visibility_timeout_secs: 300,
             queue_max_attempts: 5,
             cache_max_bytes: 256 * 1024 * 1024,
@@ -153,6 +159,21 @@ impl Config {
         })
     }
 
+    pub fn variant_formats(&self) -> anyhow::Result<VariantFormats> {
+        let formats = self
+            .variant_formats
+            .split(',')
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(|f| {
+                f.to_ascii_lowercase()
+                    .parse::<OutputFormat>()
+                    .map_err(|_| anyhow::anyhow!("variant_formats: unknown format {f:?}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        VariantFormats::new(&formats).map_err(|e| anyhow::anyhow!("variant_formats: {e}"))
+    }
+
     pub fn worker_concurrency(&self) -> usize {
         match self.worker_concurrency {
             0 => std::thread::available_parallelism()
@@ -195,5 +216,30 @@ mod tests {
             );
             Ok(())
         });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
+    fn variant_formats_come_from_a_comma_separated_list() {
+        assert_eq!(
+            Config::default().variant_formats().unwrap(),
+            VariantFormats::default()
+        );
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DARKROOM_VARIANT_FORMATS", "JPEG, webp");
+            let config = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
+            let formats = config.variant_formats().unwrap();
+            assert_eq!(
+                (formats.with_upload, formats.after_ready),
+                (vec![OutputFormat::Jpeg, OutputFormat::Webp], vec![])
+            );
+            Ok(())
+        });
+        let broken = |list: &str| Config {
+            variant_formats: list.into(),
+            ..Config::default()
+        };
+        assert!(broken("jpeg,gif").variant_formats().is_err());
+        assert!(broken("webp,avif").variant_formats().is_err());
     }
 }

@@ -2,6 +2,7 @@
 //! thumbnails of local files.
 
 mod cli;
+mod malloc_tuning;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    malloc_tuning::apply();
     let cli = Cli::parse();
     if let Command::Openapi = cli.command {
         println!("{}", darkroom::api::openapi_json());

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use darkroom_core::domain::OutputFormat;
 use darkroom_core::services::auth::{AuthService, AuthSettings};
 use darkroom_core::services::images::{ImageService, ImageSettings};
 use darkroom_core::services::outbox::run_relay;
@@ -82,8 +81,9 @@ impl Application {
                 backends.db.clone(),
                 backends.storage.clone(),
                 backends.cache.clone(),
+                backends.queue.clone(),
                 config.limits(),
-                vec![OutputFormat::Jpeg, OutputFormat::Webp],
+                config.variant_formats()?,
             );
             let settings = WorkerSettings {
                 concurrency: config.worker_concurrency(),

@@ -234,6 +234,29 @@ impl TestApp {
         }
     }
 
+    /// Polls `getImage` until every variant of a ready image lists `format` (made after `ready`, as AVIF
+    /// is); returns its JSON.
+    pub async fn wait_variant_format(&self, who: &Account, id: &str, format: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let image = self.wait_processed(who, id).await;
+            let variants = image["variants"].as_array().cloned().unwrap_or_default();
+            let has = |v: &Value| {
+                v["formats"]
+                    .as_array()
+                    .is_some_and(|f| f.iter().any(|f| f == format))
+            };
+            if !variants.is_empty() && variants.iter().all(has) {
+                return image;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "image {id} has no {format} variants after 120 s: {image}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Fetches a path with an optional account and extra headers.
     pub async fn get(
         &self,

@@ -127,6 +127,29 @@ impl Variant {
     }
 }
 
+/// An encoding made after the image was ready, for the variant `name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LateVariantFile {
+    pub name: VariantName,
+    pub file: VariantFile,
+}
+
+/// Adds each file to the variant of its name, unless that variant already has the file's format (so adding
+/// twice is adding once); a file for a variant that is not there is dropped. Returns whether anything was
+/// added. Every database adapter merges with this, so they all agree on what `add_variant_files` means.
+pub fn merge_variant_files(variants: &mut [Variant], files: &[LateVariantFile]) -> bool {
+    let mut added = false;
+    for late in files {
+        if let Some(variant) = variants.iter_mut().find(|v| v.name == late.name) {
+            if variant.file(late.file.format).is_none() {
+                variant.files.push(late.file.clone());
+                added = true;
+            }
+        }
+    }
+    added
+}
+
 /// An image as stored. `width`/`height` are upright (after EXIF orientation) once processing is done.
 /// Serialisable so the metadata cache can hold it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,5 +226,38 @@ mod tests {
         }
         assert!("secret".parse::<Visibility>().is_err());
         assert_eq!(OutputFormat::Jpeg.extension(), "jpg");
+    }
+
+    #[test]
+    fn merging_late_files_adds_each_format_once_and_only_to_existing_variants() {
+        let file = |format: OutputFormat, bytes| VariantFile {
+            format,
+            key: format!("thumb.{}", format.extension()),
+            bytes,
+            sha256: "00".repeat(32),
+        };
+        let mut variants = vec![Variant {
+            name: VariantName::Thumb,
+            width: 10,
+            height: 10,
+            files: vec![file(OutputFormat::Jpeg, 1)],
+        }];
+        let late = |name, format, bytes| LateVariantFile {
+            name,
+            file: file(format, bytes),
+        };
+        let files = [
+            late(VariantName::Thumb, OutputFormat::Avif, 2),
+            late(VariantName::Large, OutputFormat::Avif, 3),
+            late(VariantName::Thumb, OutputFormat::Jpeg, 4),
+        ];
+        assert!(merge_variant_files(&mut variants, &files));
+        assert_eq!(
+            variants[0].files,
+            [file(OutputFormat::Jpeg, 1), file(OutputFormat::Avif, 2)]
+        );
+        assert_eq!(variants.len(), 1, "no variant is made up");
+        assert!(!merge_variant_files(&mut variants, &files), "idempotent");
+        assert_eq!(variants[0].files.len(), 2);
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::ImageId;
+use super::{ImageId, OutputFormat};
 
 /// The queue topic that carries `Job`s.
 pub const JOBS_TOPIC: &str = "jobs";
@@ -19,6 +19,12 @@ pub enum Job {
     ProcessImage { image_id: ImageId },
     /// Delete every blob of an image that no longer exists.
     PurgeImage { image_id: ImageId },
+    /// Add `format` encodings to the variants of an image that is already `ready` (AVIF: too slow to
+    /// hold up `ready`). Published by the `ProcessImage` job, not through the outbox: see the processor.
+    EncodeVariants {
+        image_id: ImageId,
+        format: OutputFormat,
+    },
 }
 
 impl Job {
@@ -68,5 +74,16 @@ mod tests {
             .contains("\"kind\":\"process_image\""));
         assert_eq!(Job::from_bytes(&msg.payload).unwrap(), job);
         assert!(Job::from_bytes(b"{\"kind\":\"nope\"}").is_err());
+
+        let late = Job::EncodeVariants {
+            image_id: ImageId::new(),
+            format: OutputFormat::Avif,
+        };
+        let text = String::from_utf8(late.to_bytes().to_vec()).unwrap();
+        assert!(
+            text.contains("\"kind\":\"encode_variants\"") && text.contains("\"format\":\"avif\""),
+            "{text}"
+        );
+        assert_eq!(Job::from_bytes(text.as_bytes()).unwrap(), late);
     }
 }

@@ -8,8 +8,8 @@ mod user;
 
 pub use ids::{ImageId, UserId};
 pub use image::{
-    Failure, Image, ImageFormat, ImagePatch, ImageStatus, NewImage, OutputFormat, ProcessedImage,
-    Variant, VariantFile, VariantName, Visibility,
+    merge_variant_files, Failure, Image, ImageFormat, ImagePatch, ImageStatus, LateVariantFile,
+    NewImage, OutputFormat, ProcessedImage, Variant, VariantFile, VariantName, Visibility,
 };
 pub use jobs::{Job, OutboxMessage, JOBS_TOPIC};
 pub use page::{Cursor, Page, PageRequest};

@@ -75,6 +75,11 @@ impl ToSrgb {
     }
 }
 
+/// Whether `icc` parses as a profile for RGB pixels (the only kind worth embedding in an RGB file).
+pub(crate) fn is_rgb_profile(icc: &[u8]) -> bool {
+    ColorProfile::new_from_slice(icc).is_ok_and(|p| p.color_space == DataColorSpace::Rgb)
+}
+
 /// Whether a profile is sRGB already, judged by its description tag as browsers effectively do: the
 /// colorants of "sRGB IEC61966-2.1" profiles vary slightly between vendors, the name does not.
 fn is_srgb(profile: &ColorProfile) -> bool {

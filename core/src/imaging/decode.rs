@@ -32,6 +32,9 @@ enum Source<'a> {
     Jpeg(JpegInfo),
     /// Everything else, through the `image` crate's decoder (already positioned after the header).
     Image(CheckedDecoder<'a>),
+    /// HEIC and AVIF, through libheif: decoded whole, and already upright.
+    #[cfg(feature = "native-codecs")]
+    Heif(super::heif::HeifSource<'a>),
 }
 
 impl std::fmt::Debug for Probe<'_> {
@@ -66,6 +69,10 @@ fn job_bytes(input: usize, decoded: u64, extra: u64) -> u64 {
 /// Checks everything the header tells before a pixel is decoded: bytes, dimensions, pixel count, and the
 /// memory the decode would need (the upload itself included) against `limits.max_decode_alloc`.
 pub(crate) fn probe<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Probe<'a>, ImagingError> {
+    #[cfg(feature = "native-codecs")]
+    if let Some(format) = super::heif::format_of(bytes) {
+        return probe_heif(bytes, limits, format);
+    }
     if sniff(bytes) == Some(ImageFormat::Jpeg) {
         if let Some(info) = jpeg_info(bytes).filter(fast_path_handles) {
             return probe_jpeg(bytes, limits, info);
@@ -93,6 +100,33 @@ pub(crate) fn probe<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Probe<'a>, I
         bytes,
         limits: *limits,
         source: Source::Image(decoder),
+        image_job_bytes: job,
+    })
+}
+
+#[cfg(feature = "native-codecs")]
+fn probe_heif<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    format: ImageFormat,
+) -> Result<Probe<'a>, ImagingError> {
+    let (header, icc, source) = super::heif::open(bytes, format, limits)?;
+    let pixels = u64::from(header.width) * u64::from(header.height);
+    let job = job_bytes(
+        bytes.len(),
+        pixels * source.channels(),
+        source.working_bytes(),
+    );
+    check_budget(limits, job, &header)?;
+    Ok(Probe {
+        header,
+        // libheif has already applied the container's rotation and mirroring to the pixels and the
+        // dimensions; EXIF orientation must not turn them a second time.
+        orientation: Orientation::NoTransforms,
+        icc,
+        bytes,
+        limits: *limits,
+        source: Source::Heif(source),
         image_job_bytes: job,
     })
 }
@@ -233,6 +267,17 @@ impl Probe<'_> {
                     reservation,
                 })
             }
+            #[cfg(feature = "native-codecs")]
+            Source::Heif(source) => {
+                let reservation = reserve(self.image_job_bytes, pool, &what, deadline)?;
+                // libheif cannot be interrupted once decoding: a job already out of time stops here.
+                deadline.check("waiting for memory")?;
+                source.decode().map(|image| Decoded {
+                    pixels: Pixels::from_image(image),
+                    denominator: 1,
+                    reservation,
+                })
+            }
         }
     }
 
@@ -244,6 +289,17 @@ impl Probe<'_> {
         let what = describe(&self.header);
         let (decoder, job) = match self.source {
             Source::Image(decoder) => (decoder, self.image_job_bytes),
+            #[cfg(feature = "native-codecs")]
+            Source::Heif(source) => {
+                let reservation = reserve(
+                    self.image_job_bytes,
+                    self.limits.max_decode_alloc,
+                    &what,
+                    deadline,
+                )?;
+                deadline.check("waiting for memory")?;
+                return Ok((source.decode()?, reservation));
+            }
             Source::Jpeg(info) => {
                 let full = u64::from(info.width) * u64::from(info.height) * 3;
                 let (_, decoder) = open(self.bytes, &self.limits)?;

@@ -50,6 +50,10 @@ pub struct Header {
 
 /// Reads only the header; refuses what breaks `limits` before any pixel is decoded.
 pub fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImagingError> {
+    #[cfg(feature = "native-codecs")]
+    if let Some(format) = super::heif::format_of(bytes) {
+        return super::heif::open(bytes, format, limits).map(|(header, ..)| header);
+    }
     open(bytes, limits).map(|(header, _)| header)
 }
 
@@ -156,6 +160,16 @@ fn decoder_limits(limits: &Limits, strict: bool) -> image::Limits {
         out.max_image_height = Some(limits.max_height);
     }
     out
+}
+
+/// Whether this build decodes `format`: through the `image` crate, or (HEIC, AVIF) through libheif when
+/// built with `native-codecs` and the system libheif has the codec's plugin.
+pub(crate) fn decodes(format: ImageFormat) -> bool {
+    #[cfg(feature = "native-codecs")]
+    if super::heif::decodes(format) {
+        return true;
+    }
+    codec_for(format).is_some()
 }
 
 /// The `image` codec for a format this build decodes.
@@ -319,6 +333,9 @@ mod tests {
     fn unknown_and_undecodable_formats_are_unsupported() {
         let err = read_header(b"hello world, not an image", &Limits::default()).unwrap_err();
         assert_eq!(err.code(), "unsupported_media_type");
+        if cfg!(feature = "native-codecs") {
+            return; // HEIC decodes there: see heif_tests.rs
+        }
         let heic = testdata::read("photos/IMG_5195.HEIC");
         let err = read_header(&heic, &Limits::default()).unwrap_err();
         assert!(matches!(
@@ -326,5 +343,11 @@ mod tests {
             ImagingError::UnsupportedFormat(ImageFormat::Heic)
         ));
         assert_eq!(err.code(), "unsupported_media_type");
+        let avif = testdata::fixture("landscape_320x240.avif");
+        let err = read_header(&avif, &Limits::default()).unwrap_err();
+        assert!(matches!(
+            err,
+            ImagingError::UnsupportedFormat(ImageFormat::Avif)
+        ));
     }
 }

@@ -65,11 +65,14 @@ pub(crate) fn segment_at(bytes: &[u8], pos: usize) -> Result<(&[u8], usize), Ima
 /// Where the entropy-coded data after a scan header ends: at the next real marker, or at the end of the data
 /// for a truncated file. Stuffed zeros (FF 00), restart markers and fill bytes belong to the scan; so do
 /// reserved codes (FF 02-BF), which only appear in damaged data that decoders resynchronise past.
+///
+/// A 12 Mpx photo has ~3 MB of scan data and this runs before the (parallel) decode can start, so the scan
+/// for 0xFF goes through memchr's SIMD search rather than a byte loop (a tenth of the instructions).
 pub(crate) fn entropy_coded_end(bytes: &[u8], mut pos: usize) -> usize {
     while pos + 1 < bytes.len() {
-        if bytes[pos] != 0xFF {
-            pos += 1;
-            continue;
+        match memchr::memchr(0xFF, &bytes[pos..bytes.len() - 1]) {
+            Some(offset) => pos += offset,
+            None => break,
         }
         match bytes[pos + 1] {
             0xFF => pos += 1,

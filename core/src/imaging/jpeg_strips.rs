@@ -192,7 +192,7 @@ fn restart_markers(bytes: &[u8], from: usize, to: usize) -> Vec<usize> {
     let data = &bytes[from..to];
     let mut found = Vec::new();
     let mut i = 0;
-    while let Some(offset) = data[i..].iter().position(|&b| b == 0xFF) {
+    while let Some(offset) = memchr::memchr(0xFF, &data[i..]) {
         let at = i + offset;
         match data.get(at + 1) {
             Some(0xD0..=0xD7) => found.push(from + at),

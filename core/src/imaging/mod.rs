@@ -10,10 +10,12 @@
 //! Lanczos3 (fast_image_resize), then turned upright and converted to sRGB from any embedded ICC profile.
 //! [`thumbnail`] is the same path for one output (`darkroom thumbnail`).
 //!
-//! This build decodes JPEG, PNG, GIF, WebP and TIFF, and encodes JPEG, WebP and PNG. AVIF and HEIC are
-//! recognised (so they can be refused with a clear `unsupported_media_type`) but neither decoded nor,
-//! for AVIF, encoded. JPEG goes through libjpeg-turbo with the `native-codecs` feature and through pure-Rust
-//! codecs without it (see docs/pipeline.md). Everything here is CPU-bound: callers run it on a blocking
+//! This build decodes JPEG, PNG, GIF, WebP and TIFF, and encodes JPEG, WebP, AVIF (rav1e, for the
+//! variants a job makes after the image is ready: [`render_upload_variants`]) and PNG. AVIF and HEIC are
+//! recognised everywhere, decoded through the system libheif in the `native-codecs` build, and refused
+//! with a clear `unsupported_media_type` in the default one (see [`decodable`]). JPEG goes through
+//! libjpeg-turbo with the `native-codecs` feature and through pure-Rust codecs without it (see
+//! docs/pipeline.md). Everything here is CPU-bound: callers run it on a blocking
 //! thread.
 
 mod budget;
@@ -22,9 +24,14 @@ mod containers;
 mod deadline;
 mod decode;
 mod encode;
+mod encode_avif;
 mod error;
 mod exif;
 mod header;
+#[cfg(feature = "native-codecs")]
+mod heif;
+#[cfg(feature = "native-codecs")]
+mod heif_ffi;
 mod jpeg_decode;
 mod jpeg_encode;
 mod jpeg_info;
@@ -41,12 +48,15 @@ mod sniff;
 pub mod stages;
 mod strip;
 mod strip_gif;
+mod strip_heif;
 mod strip_jpeg;
 mod strip_png;
 mod strip_webp;
 mod thumbnail;
 mod variants;
 
+#[cfg(test)]
+mod avif_boxes;
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]
@@ -57,18 +67,19 @@ mod testdata;
 pub use encode::encodable;
 pub use error::ImagingError;
 pub use header::{read_header, Header, Limits};
-pub use pipeline::{process_upload, Processed, RenderedVariant};
+pub use pipeline::{process_upload, render_upload_variants, Processed, RenderedVariant};
 pub use shrink::ShrinkOnLoad;
 pub use sniff::{sniff, SNIFF_LEN};
-pub use strip::strip_metadata;
+pub use strip::{public_original_format, strip_metadata};
 pub use thumbnail::{thumbnail, Fit, Thumbnail, ThumbnailOptions};
 pub use variants::{VariantSpec, UPLOAD_VARIANTS};
 
 use crate::domain::ImageFormat;
 
-/// Whether this build decodes `format`: JPEG, PNG, GIF, WebP and TIFF yes; AVIF and HEIC no.
+/// Whether this build decodes `format`: JPEG, PNG, GIF, WebP and TIFF always; HEIC and AVIF only with
+/// `native-codecs` (and a libheif that has their decoders).
 pub fn decodable(format: ImageFormat) -> bool {
-    header::codec_for(format).is_some()
+    header::decodes(format)
 }
 
 /// The formats this build decodes, in `ImageFormat::ALL` order.
@@ -86,18 +97,22 @@ mod tests {
 
     #[test]
     fn decodes_the_formats_of_this_build() {
-        assert_eq!(
-            decodable_formats(),
-            [
-                ImageFormat::Jpeg,
-                ImageFormat::Png,
-                ImageFormat::Gif,
-                ImageFormat::Webp,
-                ImageFormat::Tiff
-            ]
-        );
-        assert!(!decodable(ImageFormat::Avif));
-        assert!(!decodable(ImageFormat::Heic));
+        let mut expected = vec![
+            ImageFormat::Jpeg,
+            ImageFormat::Png,
+            ImageFormat::Gif,
+            ImageFormat::Webp,
+            ImageFormat::Tiff,
+        ];
+        // The native build must really have libheif's HEVC and AV1 decoders, not just link libheif
+        // (in `ImageFormat::ALL` order, AVIF before HEIC).
+        if cfg!(feature = "native-codecs") {
+            expected.extend([ImageFormat::Avif, ImageFormat::Heic]);
+        }
+        assert_eq!(decodable_formats(), expected);
+        let heif = cfg!(feature = "native-codecs");
+        assert_eq!(decodable(ImageFormat::Avif), heif);
+        assert_eq!(decodable(ImageFormat::Heic), heif);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::pixels::Pixels;
 use super::placeholder::placeholders;
 use super::render::{render_decoded, render_upright};
 use super::shrink::ShrinkOnLoad;
-use super::strip::{reencode_tiff, strip_metadata};
+use super::strip::{rebuild_original, rebuilt_from_pixels, strip_metadata};
 use super::variants::{Target, UPLOAD_VARIANTS};
 use super::{ImagingError, Limits};
 use crate::domain::{ImageFormat, OutputFormat, VariantName};
@@ -44,7 +44,7 @@ pub struct Processed {
 /// The whole upload job: header check, one decode, orientation, every variant in every `outputs` format.
 ///
 /// The decode is shrunk on load (JPEG) as far as the largest variant allows with libvips' 2x headroom, and
-/// every variant is resized from that one buffer. Formats this build cannot encode (AVIF: see
+/// every variant is resized from that one buffer. Formats this build cannot encode (see
 /// [`super::encodable`]) are skipped, so a variant's `encodings` may hold fewer entries than `outputs`.
 /// Animated GIF and WebP give still variants of their first frame; the public original keeps the animation.
 pub fn process_upload(
@@ -56,25 +56,16 @@ pub fn process_upload(
     let probe = probe(bytes, limits)?;
     let format = probe.header.format;
     let (width, height) = probe.upright_dimensions();
-    let targets: Vec<Target> = UPLOAD_VARIANTS
-        .iter()
-        .map(|spec| {
-            let (w, h) = spec.target_size(width, height);
-            Target {
-                width: w,
-                height: h,
-                crop: spec.square,
-            }
-        })
-        .collect();
+    let targets = upload_targets(width, height);
 
-    let (public_original, rendered, _reservation) = if format == ImageFormat::Tiff {
-        // A TIFF's public original is rebuilt from its pixels at full depth: decode once, at full size.
+    let (public_original, rendered, _reservation) = if rebuilt_from_pixels(format) {
+        // TIFF, HEIC and AVIF public originals are rebuilt from their pixels: decode once, at full size.
         let to_srgb = ToSrgb::from_icc(probe.icc.as_deref());
+        let icc = probe.icc.clone();
         let orientation = probe.orientation;
         let (mut image, reservation) = probe.decode_full_depth(&deadline)?;
         image.apply_orientation(orientation);
-        let public_original = reencode_tiff(&image)?;
+        let public_original = rebuild_original(&image, format, icc.as_deref())?;
         let pixels = Pixels::from_image(image);
         let rendered = render_decoded(&pixels, &targets, NoTransforms, to_srgb.as_ref())?;
         (public_original, rendered, reservation)
@@ -97,21 +88,7 @@ pub fn process_upload(
         .ok_or_else(|| ImagingError::encode_failed("variant", "no whole-image variant"))?;
     let placeholders = placeholders(smallest_whole)?;
 
-    let encodings = encode_all(&rendered, outputs, &deadline)?;
-    let variants = UPLOAD_VARIANTS
-        .iter()
-        .zip(&rendered)
-        .zip(encodings)
-        .map(|((spec, pixels), encodings)| {
-            let (width, height) = pixels.dimensions();
-            RenderedVariant {
-                name: spec.name,
-                width,
-                height,
-                encodings,
-            }
-        })
-        .collect();
+    let variants = encode_variants(&rendered, outputs, &deadline)?;
 
     Ok(Processed {
         format,
@@ -122,6 +99,63 @@ pub fn process_upload(
         dominant_color: placeholders.dominant_color,
         public_original,
     })
+}
+
+/// Only the upload variants, in `outputs`: the same header check, shrunk decode, sizes and encoders as
+/// [`process_upload`], without the public original and the placeholders. For formats made after the image
+/// is ready (AVIF, whose encoder is too slow to hold up `ready`): its variants match the earlier ones
+/// pixel for pixel in size.
+pub fn render_upload_variants(
+    bytes: &[u8],
+    limits: &Limits,
+    outputs: &[OutputFormat],
+) -> Result<Vec<RenderedVariant>, ImagingError> {
+    let deadline = Deadline::start(limits.max_duration);
+    let probe = probe(bytes, limits)?;
+    let (width, height) = probe.upright_dimensions();
+    let targets = upload_targets(width, height);
+    let (rendered, _reservation) =
+        render_upright(probe, &targets, ShrinkOnLoad::Quality, cores(), &deadline)?;
+    deadline.check("decode and resize")?;
+    encode_variants(&rendered, outputs, &deadline)
+}
+
+/// The size of every `UPLOAD_VARIANTS` entry for an upright `width` x `height` image, in that order.
+fn upload_targets(width: u32, height: u32) -> Vec<Target> {
+    UPLOAD_VARIANTS
+        .iter()
+        .map(|spec| {
+            let (w, h) = spec.target_size(width, height);
+            Target {
+                width: w,
+                height: h,
+                crop: spec.square,
+            }
+        })
+        .collect()
+}
+
+/// Encodes the rendered `UPLOAD_VARIANTS` (in that order) in every `outputs` format.
+fn encode_variants(
+    rendered: &[Pixels],
+    outputs: &[OutputFormat],
+    deadline: &Deadline,
+) -> Result<Vec<RenderedVariant>, ImagingError> {
+    let encodings = encode_all(rendered, outputs, deadline)?;
+    Ok(UPLOAD_VARIANTS
+        .iter()
+        .zip(rendered)
+        .zip(encodings)
+        .map(|((spec, pixels), encodings)| {
+            let (width, height) = pixels.dimensions();
+            RenderedVariant {
+                name: spec.name,
+                width,
+                height,
+                encodings,
+            }
+        })
+        .collect())
 }
 
 /// One variant's encodings, in the order of the requested outputs.

@@ -211,13 +211,54 @@ fn transparency_is_kept_in_webp_and_png_and_flattened_in_jpeg() {
 }
 
 #[test]
-fn avif_outputs_are_skipped_and_duplicates_ignored() {
+fn outputs_keep_their_order_and_duplicates_are_ignored() {
     let png = testdata::png(&DynamicImage::ImageRgb8(testdata::gradient(50, 50)));
     let outputs = [OutputFormat::Avif, OutputFormat::Jpeg, OutputFormat::Jpeg];
     let processed = process(&png, &outputs);
     for variant in &processed.variants {
         let formats: Vec<OutputFormat> = variant.encodings.iter().map(|(f, _)| *f).collect();
-        assert_eq!(formats, [OutputFormat::Jpeg]);
+        assert_eq!(formats, [OutputFormat::Avif, OutputFormat::Jpeg]);
+    }
+}
+
+#[test]
+fn upload_variants_alone_match_the_upload_job() {
+    let bytes = testdata::read("photos/iphone_4032x3024.jpg");
+    let started = Instant::now();
+    let avif = render_upload_variants(&bytes, &Limits::default(), &[OutputFormat::Avif]).unwrap();
+    eprintln!(
+        "render_upload_variants(iphone_4032x3024.jpg, avif): {:?}",
+        started.elapsed()
+    );
+    let web = process(&bytes, &[OutputFormat::Webp]);
+    assert_eq!(avif.len(), web.variants.len());
+    for (avif, web) in avif.iter().zip(&web.variants) {
+        assert_eq!(
+            (avif.name, avif.width, avif.height),
+            (web.name, web.width, web.height)
+        );
+        let encoded = encoding(avif, OutputFormat::Avif);
+        assert_eq!(
+            avif.encodings.len(),
+            1,
+            "{}: only the formats asked for",
+            avif.name
+        );
+        assert_eq!(
+            super::avif_boxes::image_sizes(encoded),
+            [(avif.width, avif.height)],
+            "{}",
+            avif.name
+        );
+        // The point of AVIF: fewer bytes than WebP at the same look.
+        let webp = encoding(web, OutputFormat::Webp);
+        assert!(
+            encoded.len() < webp.len(),
+            "{}: avif {} bytes, webp {}",
+            avif.name,
+            encoded.len(),
+            webp.len()
+        );
     }
 }
 
@@ -341,6 +382,8 @@ fn corrupted_bytes_never_panic() {
     }
 }
 
+/// The default build has no HEIC decoder (the native one's HEIC tests are in `heif_tests.rs`).
+#[cfg(not(feature = "native-codecs"))]
 #[test]
 fn heic_is_refused_as_unsupported() {
     let heic = testdata::read("photos/IMG_5195.HEIC");

@@ -84,7 +84,7 @@ impl Pixels {
     }
 }
 
-fn flatten_onto_white(image: &RgbaImage) -> RgbImage {
+pub(crate) fn flatten_onto_white(image: &RgbaImage) -> RgbImage {
     RgbImage::from_fn(image.width(), image.height(), |x, y| {
         let [r, g, b, a] = image.get_pixel(x, y).0;
         let over_white = |c: u8| {

@@ -6,6 +6,7 @@ use image::{ColorType, DynamicImage};
 
 use super::pixels::decode_upright;
 use super::strip_gif::strip_gif;
+use super::strip_heif::public_jpeg;
 use super::strip_jpeg::strip_jpeg;
 use super::strip_png::strip_png;
 use super::strip_webp::strip_webp;
@@ -17,7 +18,9 @@ use crate::domain::ImageFormat;
 /// JPEG, PNG, WebP and GIF are rewritten at the container level, so the compressed pixels are the very
 /// bytes that were uploaded; only an orientation other than upright survives, as a minimal EXIF block.
 /// TIFF is decoded and re-encoded (uncompressed, upright), because its metadata lives in the same IFDs as
-/// the image structure and a GPS IFD can hang off any of them. AVIF and HEIC are not supported.
+/// the image structure and a GPS IFD can hang off any of them. HEIC and AVIF (`native-codecs` build) are
+/// decoded and re-encoded as a high-quality JPEG (see [`public_original_format`]); the default build
+/// refuses them as unsupported.
 pub fn strip_metadata(bytes: &[u8], format: ImageFormat) -> Result<Vec<u8>, ImagingError> {
     if sniff(bytes) != Some(format) {
         return Err(ImagingError::corrupt(format!(
@@ -30,7 +33,47 @@ pub fn strip_metadata(bytes: &[u8], format: ImageFormat) -> Result<Vec<u8>, Imag
         ImageFormat::Webp => strip_webp(bytes),
         ImageFormat::Gif => strip_gif(bytes),
         ImageFormat::Tiff => reencode_tiff(&decode_upright(bytes, &Limits::default())?),
-        ImageFormat::Avif | ImageFormat::Heic => Err(ImagingError::UnsupportedFormat(format)),
+        ImageFormat::Avif | ImageFormat::Heic => {
+            let probe = super::decode::probe(bytes, &Limits::default())?;
+            let icc = probe.icc.clone();
+            let deadline = super::deadline::Deadline::start(Limits::default().max_duration);
+            let (image, _reservation) = probe.decode_full_depth(&deadline)?;
+            rebuild_original(&image, format, icc.as_deref())
+        }
+    }
+}
+
+/// The format the public original of a `format` upload is stored and served in: the upload's own, except
+/// HEIC and AVIF, which are rebuilt from their pixels as JPEG. Their metadata (EXIF and XMP items with
+/// GPS) hangs off the same `meta` box as the image structure, so removing it means rewriting `iinf`,
+/// `iloc` and `iref` of a hostile file; a JPEG holds only the pixels, and every browser shows it (few
+/// show HEIC). Storage keys and the served content type both follow from this.
+pub fn public_original_format(format: ImageFormat) -> ImageFormat {
+    match format {
+        ImageFormat::Heic | ImageFormat::Avif => ImageFormat::Jpeg,
+        other => other,
+    }
+}
+
+/// Whether a `format` public original is rebuilt from decoded pixels (by [`rebuild_original`]) rather
+/// than rewritten at the container level.
+pub(crate) fn rebuilt_from_pixels(format: ImageFormat) -> bool {
+    matches!(
+        format,
+        ImageFormat::Tiff | ImageFormat::Heic | ImageFormat::Avif
+    )
+}
+
+/// The public original of a `format` upload from its upright pixels (and, for the JPEG, its ICC profile,
+/// kept so wide-gamut colours stay right: a profile holds no location or identity).
+pub(crate) fn rebuild_original(
+    image: &DynamicImage,
+    format: ImageFormat,
+    icc: Option<&[u8]>,
+) -> Result<Vec<u8>, ImagingError> {
+    match public_original_format(format) {
+        ImageFormat::Jpeg => public_jpeg(image, icc),
+        _ => reencode_tiff(image),
     }
 }
 
@@ -93,18 +136,23 @@ mod tests {
                 continue;
             };
             let result = strip_metadata(&original, format);
-            if matches!(format, ImageFormat::Heic | ImageFormat::Avif) {
+            if !crate::imaging::decodable(format) {
                 assert_eq!(result.unwrap_err().code(), "unsupported_media_type");
                 continue;
             }
             let stripped = result.unwrap();
-            let before = image::load_from_memory(&original).unwrap();
+            // HEIC is beyond the `image` crate: its size comes from libheif's header (already upright,
+            // as its JPEG rebuild is).
+            let before = match image::load_from_memory(&original) {
+                Ok(image) => (image.width(), image.height()),
+                Err(_) => {
+                    let header =
+                        crate::imaging::read_header(&original, &Limits::default()).unwrap();
+                    (header.width, header.height)
+                }
+            };
             let after = image::load_from_memory(&stripped).unwrap();
-            assert_eq!(
-                (before.width(), before.height()),
-                (after.width(), after.height()),
-                "{name}"
-            );
+            assert_eq!(before, (after.width(), after.height()), "{name}");
         }
     }
 

@@ -18,6 +18,13 @@ pub(crate) fn read(relative: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
+/// A fixture committed with this crate under `core/testdata/`, for inputs the shared photos lack (small
+/// AVIF and HEIC files).
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata")).join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
 /// Every file in a test data folder, sorted by name so failures are reproducible.
 pub(crate) fn all_in(folder: &str) -> Vec<(String, Vec<u8>)> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir().join(folder))

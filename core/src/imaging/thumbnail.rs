@@ -3,7 +3,7 @@
 
 use super::deadline::Deadline;
 use super::decode::probe;
-use super::encode::encode_at;
+use super::encode::encode_with;
 use super::render::render_upright;
 use super::shrink::ShrinkOnLoad;
 use super::variants::Target;
@@ -33,6 +33,8 @@ pub struct ThumbnailOptions {
     pub format: OutputFormat,
     /// 1-100 on the format's own scale; `None` for the upload variants' default.
     pub quality: Option<u8>,
+    /// WebP only: libwebp's `method`, 0 (fastest) to 6 (smallest); `None` for the upload variants' 4.
+    pub effort: Option<u8>,
     pub shrink_on_load: ShrinkOnLoad,
     /// Cores one decode may use (a large JPEG with restart markers is split across them); 0 for all of
     /// them. Set 1 when running one thumbnail per core already.
@@ -75,9 +77,10 @@ pub fn thumbnail(
         .ok_or_else(|| ImagingError::encode_failed("thumbnail", "nothing rendered"))?;
     deadline.check("decode and resize")?;
     let (out_w, out_h) = pixels.dimensions();
-    let encoded = encode_at(&pixels, options.format, options.quality)?.ok_or_else(|| {
-        ImagingError::encode_failed(options.format.as_str(), "no encoder in this build")
-    })?;
+    let encoded = encode_with(&pixels, options.format, options.quality, options.effort)?
+        .ok_or_else(|| {
+            ImagingError::encode_failed(options.format.as_str(), "no encoder in this build")
+        })?;
     Ok(Thumbnail {
         width: out_w,
         height: out_h,

@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::{
-    Failure, Image, ImageId, ImagePatch, NewImage, NewUser, OutboxMessage, Page, PageRequest,
-    ProcessedImage, RefreshToken, User, UserId,
+    Failure, Image, ImageId, ImagePatch, LateVariantFile, NewImage, NewUser, OutboxMessage, Page,
+    PageRequest, ProcessedImage, RefreshToken, User, UserId,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +88,11 @@ pub trait SessionRepository: Send + Sync {
 /// - `complete_processing` and `fail_processing` only move an image that is `processing`; on any other
 ///   state they change nothing and return false (a redelivered job must not undo a later state).
 /// - `delete_image` removes the image and enqueues `job` in one transaction; returns the deleted image.
+/// - `add_variant_files` records encodings made after an image became `ready` (AVIF): each file joins the
+///   variant of its name, unless that variant already has a file in its format (adding twice leaves one
+///   file, the first); a file for a variant the image lacks is dropped (see `merge_variant_files`). It is
+///   atomic against concurrent writes to the image, and returns true when the image is `ready` (whether or
+///   not anything was new); on any other state, or no image, it changes nothing and returns false.
 #[async_trait]
 pub trait ImageRepository: Send + Sync {
     async fn create_image(
@@ -114,6 +119,11 @@ pub trait ImageRepository: Send + Sync {
         id: ImageId,
         job: &OutboxMessage,
     ) -> Result<Option<Image>, DbError>;
+    async fn add_variant_files(
+        &self,
+        id: ImageId,
+        files: &[LateVariantFile],
+    ) -> Result<bool, DbError>;
 }
 
 /// The transactional outbox, relayed to the queue.

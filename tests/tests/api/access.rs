@@ -168,6 +168,9 @@ async fn the_owner_changes_visibility_and_deletes_everything() {
     assert!(cleared["alt_text"].is_null());
     assert_eq!(cleared["visibility"], "public", "absent fields stay");
 
+    // Once the AVIF job is done too, so that the check below sees what deletion left, not that job's
+    // files landing after it (that job cleans up after itself: see late_variants.rs).
+    app.wait_variant_format(&owner, id, "avif").await;
     assert!(!app.stored_blobs().await.is_empty());
     let delete = app
         .client

@@ -3,6 +3,8 @@
 
 mod access;
 mod auth;
+mod heif;
+mod late_variants;
 mod openapi;
 mod processing;
 mod restart;

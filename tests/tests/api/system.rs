@@ -1,3 +1,5 @@
+use darkroom_core::domain::ImageFormat;
+use darkroom_core::imaging::decodable;
 use darkroom_tests::app::{assert_problem, spawn_app};
 use serde_json::Value;
 
@@ -52,7 +54,10 @@ async fn limits_show_the_policy_in_force() {
     for expected in ["jpeg", "png", "gif", "webp", "tiff"] {
         assert!(formats.contains(&expected), "{formats:?}");
     }
-    assert!(!formats.contains(&"heic"));
+    // HEIC and AVIF only where this build decodes them (`native-codecs`).
+    for (name, format) in [("heic", ImageFormat::Heic), ("avif", ImageFormat::Avif)] {
+        assert_eq!(formats.contains(&name), decodable(format), "{formats:?}");
+    }
 }
 
 #[tokio::test]

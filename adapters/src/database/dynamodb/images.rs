@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::Utc;
 use darkroom_core::domain::{
-    Cursor, Failure, Image, ImageId, ImagePatch, NewImage, OutboxMessage, Page, PageRequest,
-    ProcessedImage, UserId,
+    Cursor, Failure, Image, ImageId, ImagePatch, LateVariantFile, NewImage, OutboxMessage, Page,
+    PageRequest, ProcessedImage, UserId,
 };
 use darkroom_core::ports::{CreateImageOutcome, DbError, ImageRepository};
 
@@ -199,5 +199,12 @@ impl ImageRepository for DynamoDatabase {
         job: &OutboxMessage,
     ) -> Result<Option<Image>, DbError> {
         self.remove_image(id, job).await
+    }
+    async fn add_variant_files(
+        &self,
+        id: ImageId,
+        files: &[LateVariantFile],
+    ) -> Result<bool, DbError> {
+        self.add_late_files(id, files).await
     }
 }

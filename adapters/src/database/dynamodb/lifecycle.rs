@@ -6,7 +6,8 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::Utc;
 use darkroom_core::domain::{
-    Failure, Image, ImageId, ImagePatch, ImageStatus, OutboxMessage, ProcessedImage,
+    merge_variant_files, Failure, Image, ImageId, ImagePatch, ImageStatus, LateVariantFile,
+    OutboxMessage, ProcessedImage,
 };
 use darkroom_core::ports::{DbError, ImageRepository};
 
@@ -19,6 +20,7 @@ use super::writes::{names, vals, values, PRESENT};
 use super::DynamoDatabase;
 
 /// Deletion reads, then deletes if nothing changed meanwhile; a concurrent write sends it round again.
+/// Adding late variant files reads, merges and writes back the same way.
 const DELETE_ROUNDS: usize = 5;
 
 /// How processing ended.
@@ -171,6 +173,49 @@ impl DynamoDatabase {
             )
             .await?;
         Ok(moved.is_some())
+    }
+
+    /// Adds files made after the image was ready to its variants: read, merge, then write back only if
+    /// the image is still the version read (and `ready`), else read again.
+    pub(super) async fn add_late_files(
+        &self,
+        id: ImageId,
+        files: &[LateVariantFile],
+    ) -> Result<bool, DbError> {
+        for _ in 0..DELETE_ROUNDS {
+            let Some(item) = self.get(keys::image(id), "reading an image").await? else {
+                return Ok(false);
+            };
+            let mut image = items::image(&item)?;
+            if image.status != ImageStatus::Ready {
+                return Ok(false);
+            }
+            if !merge_variant_files(&mut image.variants, files) {
+                return Ok(true);
+            }
+            let version = items::image_version(&item)?;
+            let written = self
+                .update_image_item(
+                    id,
+                    &["#variants = :variants"],
+                    &[],
+                    "#status = :ready AND #version = :version",
+                    vals([
+                        (":variants", json(&image.variants)?),
+                        (":ready", s(ImageStatus::Ready.as_str())),
+                        (":version", n(version)),
+                    ]),
+                    "adding variant files",
+                )
+                .await?;
+            if written.is_some() {
+                return Ok(true);
+            }
+        }
+        Err(DbError::Unavailable(format!(
+            "adding variant files to image {} did not settle in {DELETE_ROUNDS} rounds",
+            id.0
+        )))
     }
 
     /// Deletes the image with its listing entry and idempotency claim, and enqueues `job`, in one

@@ -5,14 +5,14 @@
 use async_trait::async_trait;
 use chrono::Utc;
 use darkroom_core::domain::{
-    Cursor, Failure, Image, ImageId, ImagePatch, NewImage, OutboxMessage, Page, PageRequest,
-    ProcessedImage, UserId,
+    merge_variant_files, Cursor, Failure, Image, ImageId, ImagePatch, ImageStatus, LateVariantFile,
+    NewImage, OutboxMessage, Page, PageRequest, ProcessedImage, UserId, Variant,
 };
 use darkroom_core::ports::{CreateImageOutcome, DbError, ImageRepository};
 
 use super::errors::db_error;
 use super::outbox::insert_outbox;
-use super::rows::{signed, to_json, ImageRow, IMAGE_COLUMNS};
+use super::rows::{json, signed, to_json, ImageRow, IMAGE_COLUMNS};
 use super::PostgresDatabase;
 
 #[async_trait]
@@ -233,5 +233,40 @@ impl ImageRepository for PostgresDatabase {
         insert_outbox(&mut tx, job).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(Some(image))
+    }
+    async fn add_variant_files(
+        &self,
+        id: ImageId,
+        files: &[LateVariantFile],
+    ) -> Result<bool, DbError> {
+        let mut tx = self.begin().await?;
+        // FOR UPDATE holds the row from the read to the write, so concurrent additions serialise.
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT status, variants::text FROM images WHERE id = $1 FOR UPDATE")
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        let Some((status, variants)) = row else {
+            return Ok(false);
+        };
+        if status != ImageStatus::Ready.as_str() {
+            return Ok(false);
+        }
+        let mut variants: Vec<Variant> = json(&variants)?;
+        if merge_variant_files(&mut variants, files) {
+            sqlx::query(
+                "UPDATE images SET variants = $2::jsonb, updated_at = GREATEST($3, created_at) \
+                 WHERE id = $1",
+            )
+            .bind(id.0)
+            .bind(to_json(&variants)?)
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            tx.commit().await.map_err(db_error)?;
+        }
+        Ok(true)
     }
 }

@@ -4,14 +4,14 @@
 use async_trait::async_trait;
 use chrono::Utc;
 use darkroom_core::domain::{
-    Cursor, Failure, Image, ImageId, ImagePatch, NewImage, OutboxMessage, Page, PageRequest,
-    ProcessedImage, UserId,
+    merge_variant_files, Cursor, Failure, Image, ImageId, ImagePatch, ImageStatus, LateVariantFile,
+    NewImage, OutboxMessage, Page, PageRequest, ProcessedImage, UserId, Variant,
 };
 use darkroom_core::ports::{CreateImageOutcome, DbError, ImageRepository};
 use sqlx::SqliteConnection;
 
 use super::outbox::insert_outbox;
-use super::rows::{micros, to_json, ImageRow, IMAGE_COLUMNS};
+use super::rows::{json, micros, to_json, ImageRow, IMAGE_COLUMNS};
 use super::{db_error, SqliteDatabase};
 
 /// One image with its owner's username, read on `conn` (so inside a transaction when there is one).
@@ -232,5 +232,39 @@ impl ImageRepository for SqliteDatabase {
         insert_outbox(&mut tx, job).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(Some(image))
+    }
+    async fn add_variant_files(
+        &self,
+        id: ImageId,
+        files: &[LateVariantFile],
+    ) -> Result<bool, DbError> {
+        // BEGIN IMMEDIATE holds the write lock from the read to the write: nothing changes in between.
+        let mut tx = self.write().await?;
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT status, variants FROM images WHERE id = ?1")
+                .bind(id.0.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        let Some((status, variants)) = row else {
+            return Ok(false);
+        };
+        if status != ImageStatus::Ready.as_str() {
+            return Ok(false);
+        }
+        let mut variants: Vec<Variant> = json(&variants)?;
+        if merge_variant_files(&mut variants, files) {
+            sqlx::query(
+                "UPDATE images SET variants = ?2, updated_at = MAX(?3, created_at) WHERE id = ?1",
+            )
+            .bind(id.0.to_string())
+            .bind(to_json(&variants)?)
+            .bind(micros(Utc::now()))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            tx.commit().await.map_err(db_error)?;
+        }
+        Ok(true)
     }
 }

@@ -22,8 +22,11 @@ pub mod keys {
         format!("images/{id}/original")
     }
 
+    /// Named after the format the public original is stored in, which is the upload's own except
+    /// for HEIC and AVIF (rebuilt as JPEG: see `imaging::public_original_format`).
     pub fn public_original(id: ImageId, format: ImageFormat) -> String {
-        format!("images/{id}/public-original.{format}")
+        let stored = crate::imaging::public_original_format(format);
+        format!("images/{id}/public-original.{stored}")
     }
 
     pub fn variant(id: ImageId, name: VariantName, format: OutputFormat) -> String {
@@ -119,7 +122,27 @@ impl ImageService {
     }
 }
 
-/// Stripping keeps the container format, so the mime type is the upload's.
+/// Stripping keeps the container format, so the mime type is the upload's, except where the public
+/// original is rebuilt in another format (HEIC and AVIF as JPEG); the key says the same.
 fn public_original_mime(format: ImageFormat) -> &'static str {
-    format.mime()
+    crate::imaging::public_original_format(format).mime()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_original_key_and_mime_agree_on_its_format() {
+        let id = ImageId::new();
+        for format in ImageFormat::ALL.iter().copied() {
+            let key = keys::public_original(id, format);
+            let stored = crate::imaging::public_original_format(format);
+            assert!(key.ends_with(&format!(".{stored}")), "{key}");
+            assert_eq!(public_original_mime(format), stored.mime(), "{format}");
+        }
+        assert!(keys::public_original(id, ImageFormat::Heic).ends_with(".jpeg"));
+        assert_eq!(public_original_mime(ImageFormat::Avif), "image/jpeg");
+        assert_eq!(public_original_mime(ImageFormat::Png), "image/png");
+    }
 }

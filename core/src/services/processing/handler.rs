@@ -1,16 +1,18 @@
 //! What each job does. Every path is idempotent: keys are derived from the image id, and the database only
-//! moves an image out of `processing` once.
+//! moves an image out of `processing` once. The formats made after `ready` are in `late_variants.rs`.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+use super::VariantFormats;
 use crate::domain::{
     Failure, ImageId, ImageStatus, Job, OutputFormat, ProcessedImage, Variant, VariantFile,
+    VariantName,
 };
 use crate::imaging::{self, Limits, Processed};
-use crate::ports::{BlobKey, BlobStore, BlobStoreExt, Cache, Database};
+use crate::ports::{BlobKey, BlobStore, BlobStoreExt, Cache, Database, Queue};
 use crate::services::images::{forget_cached, keys};
 use crate::services::ServiceError;
 
@@ -23,13 +25,16 @@ pub enum JobOutcome {
     Retry(String),
 }
 
+/// Runs jobs. It holds the queue too: the upload job publishes the jobs that add formats after `ready`
+/// itself, before its own delivery is acked (see `late_variants.rs`).
 #[derive(Debug, Clone)]
 pub struct Processor {
-    db: Arc<dyn Database>,
-    storage: Arc<dyn BlobStore>,
-    cache: Arc<dyn Cache>,
-    limits: Limits,
-    outputs: Vec<OutputFormat>,
+    pub(super) db: Arc<dyn Database>,
+    pub(super) storage: Arc<dyn BlobStore>,
+    pub(super) cache: Arc<dyn Cache>,
+    pub(super) queue: Arc<dyn Queue>,
+    pub(super) limits: Limits,
+    pub(super) formats: VariantFormats,
 }
 
 impl Processor {
@@ -37,27 +42,37 @@ impl Processor {
         db: Arc<dyn Database>,
         storage: Arc<dyn BlobStore>,
         cache: Arc<dyn Cache>,
+        queue: Arc<dyn Queue>,
         limits: Limits,
-        outputs: Vec<OutputFormat>,
+        formats: VariantFormats,
     ) -> Self {
         Self {
             db,
             storage,
             cache,
+            queue,
             limits,
-            outputs,
+            formats,
         }
     }
 
     /// Runs `job`. On its `last_attempt` a job that would be retried fails the image instead, so that no
-    /// image stays `processing` forever.
+    /// image stays `processing` forever; a late format's job gives up and leaves the image as it is.
     pub async fn handle(&self, job: &Job, last_attempt: bool) -> JobOutcome {
         let result = match job {
             Job::ProcessImage { image_id } => self.process(*image_id).await,
             Job::PurgeImage { image_id } => self.purge(*image_id).await,
+            Job::EncodeVariants { image_id, format } => {
+                self.encode_late_variants(*image_id, *format).await
+            }
         };
         match (result, job) {
             (Ok(()), _) => JobOutcome::Done,
+            (Err(err), Job::EncodeVariants { image_id, format }) if last_attempt => {
+                // The image is ready with its other formats and is served in them: never fail it for this.
+                tracing::error!(image = %image_id, %format, error = %err, "late variants gave up after their last attempt");
+                JobOutcome::Done
+            }
             (Err(err), Job::ProcessImage { image_id }) if last_attempt => {
                 tracing::error!(image = %image_id, error = %err, "processing gave up after its last attempt");
                 let failure = Failure {
@@ -78,14 +93,18 @@ impl Processor {
             // Deleted before we got to it: make sure nothing of it stays behind.
             return self.purge(id).await;
         };
-        if image.status != ImageStatus::Processing {
-            return Ok(());
+        match image.status {
+            ImageStatus::Processing => {}
+            // A redelivery after the image was completed: the crash may have come before the late
+            // formats' jobs were published, so publish whatever is still missing.
+            ImageStatus::Ready => return self.request_late_variants(&image.variants, id).await,
+            ImageStatus::Failed => return Ok(()),
         }
         let original = self
             .storage
             .get(&BlobKey::parse(&image.original_key)?, None)
             .await?;
-        let (limits, outputs) = (self.limits, self.outputs.clone());
+        let (limits, outputs) = (self.limits, self.formats.with_upload.clone());
         let decoded = tokio::task::spawn_blocking(move || {
             imaging::process_upload(&original, &limits, &outputs)
         })
@@ -103,12 +122,18 @@ impl Processor {
             }
         };
         let result = self.store(id, processed).await?;
-        if !self.db.complete_processing(id, &result).await? && self.db.image(id).await?.is_none() {
+        let completed = self.db.complete_processing(id, &result).await?;
+        if !completed && self.db.image(id).await?.is_none() {
             // Deleted while we worked: what we just wrote belongs to nobody.
             self.purge(id).await?;
         }
         forget_cached(self.cache.as_ref(), id).await;
-        tracing::info!(image = %id, width = result.width, height = result.height, "image ready");
+        if completed {
+            tracing::info!(image = %id, width = result.width, height = result.height, "image ready");
+            // Before this delivery is acked: should publishing fail (or the process die), the redelivered
+            // job finds the image ready and publishes again.
+            self.request_late_variants(&result.variants, id).await?;
+        }
         Ok(())
     }
 
@@ -121,18 +146,7 @@ impl Processor {
         for rendered in processed.variants {
             let mut files = Vec::with_capacity(rendered.encodings.len());
             for (format, bytes) in rendered.encodings {
-                let key = keys::variant(id, rendered.name, format);
-                let sha256 = hex::encode(Sha256::digest(&bytes));
-                let size = bytes.len() as u64;
-                self.storage
-                    .put(&BlobKey::parse(&key)?, Bytes::from(bytes))
-                    .await?;
-                files.push(VariantFile {
-                    format,
-                    key,
-                    bytes: size,
-                    sha256,
-                });
+                files.push(self.store_file(id, rendered.name, format, bytes).await?);
             }
             variants.push(Variant {
                 name: rendered.name,
@@ -158,8 +172,34 @@ impl Processor {
         })
     }
 
+    /// Stores one encoding under its variant key and describes it.
+    pub(super) async fn store_file(
+        &self,
+        id: ImageId,
+        name: VariantName,
+        format: OutputFormat,
+        bytes: Vec<u8>,
+    ) -> Result<VariantFile, ServiceError> {
+        let key = keys::variant(id, name, format);
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let size = bytes.len() as u64;
+        self.storage
+            .put(&BlobKey::parse(&key)?, Bytes::from(bytes))
+            .await?;
+        Ok(VariantFile {
+            format,
+            key,
+            bytes: size,
+            sha256,
+        })
+    }
+
     async fn fail(&self, id: ImageId, failure: &Failure) -> Result<(), ServiceError> {
-        self.db.fail_processing(id, failure).await?;
+        if !self.db.fail_processing(id, failure).await? {
+            // Not processing any more (another delivery made it ready, or it was deleted): its variants, if
+            // any, are not ours to remove.
+            return Ok(());
+        }
         forget_cached(self.cache.as_ref(), id).await;
         // Variants of an earlier, interrupted attempt are of no use to a failed image. The original stays:
         // it is the owner's, and they may download it.
@@ -169,7 +209,7 @@ impl Processor {
         Ok(())
     }
 
-    async fn purge(&self, id: ImageId) -> Result<(), ServiceError> {
+    pub(super) async fn purge(&self, id: ImageId) -> Result<(), ServiceError> {
         let removed = self.storage.delete_prefix(&keys::prefix(id)).await?;
         tracing::debug!(image = %id, removed, "image blobs purged");
         Ok(())

@@ -10,12 +10,14 @@ mod lifecycle;
 mod outbox;
 mod sessions;
 mod users;
+mod variant_files;
 
 pub use images::*;
 pub use lifecycle::*;
 pub use outbox::*;
 pub use sessions::*;
 pub use users::*;
+pub use variant_files::*;
 
 use chrono::{DateTime, Utc};
 use darkroom_core::domain::{
@@ -58,6 +60,8 @@ macro_rules! database_contract_suite {
             fail_processing_only_moves_processing_images,
             update_image_applies_the_patch,
             delete_image_removes_the_row_and_enqueues_the_job,
+            add_variant_files_only_adds_to_ready_images_and_once,
+            concurrent_variant_file_additions_keep_every_format,
             outbox_is_oldest_first_and_pending_until_marked,
             marking_unknown_outbox_ids_is_harmless,
             ping_succeeds,
