@@ -14,7 +14,7 @@ mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 if [ ! -d "$cache/sharp/node_modules/sharp" ]; then
   mkdir -p "$cache/sharp"
-  (cd "$cache/sharp" && npm install --silent --no-audit --no-fund --no-save "sharp@${SHARP_VERSION:-0.34}")
+  (cd "$cache/sharp" && npm install --silent --no-audit --no-fund --no-save "sharp@${SHARP_VERSION:-0.35}")
 fi
 if [ ! -x "$cache/venv/bin/python" ]; then
   python3 -m venv "$cache/venv"
@@ -23,7 +23,9 @@ fi
 
 features="${DARKROOM_BENCH_FEATURES:-sqlite,embedded-queue,local-storage,memory-cache,native-codecs}"
 cargo build --release --locked -p darkroom --no-default-features --features "$features" --bin darkroom
-darkroom="$(pwd)/${CARGO_TARGET_DIR:-target}/release/darkroom"
+target_dir="${CARGO_TARGET_DIR:-target}"
+[[ "$target_dir" = /* ]] || target_dir="$(pwd)/$target_dir"
+darkroom="$target_dir/release/darkroom"
 
 photos="$(pwd)/../shared/testdata/photos"
 large="$cache/generated_8064x6048.jpg"
