@@ -226,8 +226,13 @@ impl Probe<'_> {
                 let estimate = |d: u32| {
                     let pixels =
                         u64::from(info.width.div_ceil(d)) * u64::from(info.height.div_ceil(d)) * 3;
-                    // Split decodes hold their strips and the stacked image at once.
-                    let strips = if threads > 1 { pixels } else { 0 };
+                    // libjpeg-turbo decodes each strip into its place in the one buffer; jpeg-decoder
+                    // returns each strip in a buffer of its own, held beside the stacked image.
+                    let strips = if threads > 1 && !cfg!(feature = "native-codecs") {
+                        pixels
+                    } else {
+                        0
+                    };
                     job_bytes(input, pixels, info.coefficient_bytes() + strips)
                 };
                 let mut denominator = jpeg_denominator(info.width, info.height, scale, rule);

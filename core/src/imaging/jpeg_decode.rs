@@ -35,50 +35,59 @@ pub(crate) fn decode_jpeg(
     Ok(Pixels::Opaque(image))
 }
 
-/// Decodes every strip on its own thread and stacks the rows.
+/// Decodes every strip on its own thread straight into its rows of one buffer, so the strips never exist
+/// beside the stacked image (with libjpeg-turbo; the pure-Rust decoder hands back its own buffer, which is
+/// copied in).
 pub(crate) fn decode_strips(
     strips: &[Strip],
     info: &JpegInfo,
     denominator: u32,
 ) -> Result<RgbImage, ImagingError> {
-    let decode = |strip: &Strip| {
+    // Both decoders scale a side to ceil(side / denominator); every strip but the last is a whole number of
+    // MCU rows (8 or 16 pixels), which 1, 2, 4 and 8 divide, so the strips' rows add up to the image's.
+    let width = info.width.div_ceil(denominator);
+    let row = width as usize * 3;
+    let heights: Vec<u32> = strips
+        .iter()
+        .map(|s| s.height.div_ceil(denominator))
+        .collect();
+    let height: u32 = heights.iter().sum();
+    let mut raw = vec![0u8; row * height as usize];
+    let mut chunks = Vec::with_capacity(strips.len());
+    let mut rest = raw.as_mut_slice();
+    for h in &heights {
+        let (chunk, tail) = rest.split_at_mut(row * *h as usize);
+        chunks.push(chunk);
+        rest = tail;
+    }
+    let decode = |strip: &Strip, out: &mut [u8]| {
         let strip_info = JpegInfo {
             height: strip.height,
             ..info.clone()
         };
-        backend::decode(&strip.jpeg, &strip_info, denominator)
+        backend::decode_into(&strip.jpeg, &strip_info, denominator, out)
     };
-    let parts: Vec<Result<RgbImage, ImagingError>> = std::thread::scope(|scope| {
-        let (last, others) = strips
-            .split_last()
-            .map_or((None, &[][..]), |(l, o)| (Some(l), o));
-        let handles: Vec<_> = others
-            .iter()
-            .map(|s| scope.spawn(move || decode(s)))
-            .collect();
-        let mine = last.map(decode);
-        let mut parts: Vec<_> = handles
+    let results: Vec<Result<(), ImagingError>> = std::thread::scope(|scope| {
+        let mut jobs: Vec<_> = strips.iter().zip(chunks).collect();
+        let mine = jobs.pop();
+        let handles: Vec<_> = jobs
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(ImagingError::corrupt("a strip decoder panicked")))
-            })
+            .map(|(strip, out)| scope.spawn(move || decode(strip, out)))
             .collect();
-        parts.extend(mine);
-        parts
+        let mut results: Vec<_> = mine
+            .map(|(strip, out)| decode(strip, out))
+            .into_iter()
+            .collect();
+        results.extend(handles.into_iter().map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(ImagingError::corrupt("a strip decoder panicked")))
+        }));
+        results
     });
-    let mut width = None;
-    let mut height = 0;
-    let mut raw = Vec::new();
-    for part in parts {
-        let part = part?;
-        if *width.get_or_insert(part.width()) != part.width() {
-            return Err(ImagingError::corrupt("jpeg strips of different widths"));
-        }
-        height += part.height();
-        raw.extend_from_slice(part.as_raw());
+    for result in results {
+        result?;
     }
-    RgbImage::from_raw(width.unwrap_or(0), height, raw)
+    RgbImage::from_raw(width, height, raw)
         .ok_or_else(|| ImagingError::corrupt("jpeg strips do not add up"))
 }
 
@@ -87,37 +96,64 @@ mod backend {
     use super::*;
     use turbojpeg::{Decompressor, Image, PixelFormat, ScalingFactor};
 
-    pub(super) fn decode(
+    /// Decodes into `out`, which must be exactly the scaled image's size (RGB rows, no padding).
+    pub(super) fn decode_into(
         bytes: &[u8],
         _info: &JpegInfo,
         denominator: u32,
-    ) -> Result<RgbImage, ImagingError> {
+        out: &mut [u8],
+    ) -> Result<(), ImagingError> {
         let failed = |e: turbojpeg::Error| ImagingError::corrupt(e.to_string());
-        let mut decompressor = Decompressor::new().map_err(failed)?;
-        let factor = ScalingFactor::new(1, denominator as usize);
-        decompressor.set_scaling_factor(factor).map_err(failed)?;
-        decompressor.set_scan_limit(MAX_SCANS).map_err(failed)?;
+        let (mut decompressor, factor) = decompressor(denominator)?;
         let header = decompressor
             .read_header(bytes)
             .map_err(failed)?
             .scaled(factor);
         let (width, height) = (header.width, header.height);
-        let mut pixels = vec![0u8; width * height * 3];
+        if width * height * 3 != out.len() {
+            return Err(ImagingError::corrupt(
+                "jpeg strip decodes to another size than its place",
+            ));
+        }
         decompressor
             .decompress(
                 bytes,
                 Image {
-                    pixels: &mut pixels[..],
+                    pixels: out,
                     width,
                     pitch: width * 3,
                     height,
                     format: PixelFormat::RGB,
                 },
             )
-            .map_err(failed)?;
+            .map_err(failed)
+    }
+
+    fn decompressor(denominator: u32) -> Result<(Decompressor, ScalingFactor), ImagingError> {
+        let failed = |e: turbojpeg::Error| ImagingError::corrupt(e.to_string());
+        let mut decompressor = Decompressor::new().map_err(failed)?;
+        let factor = ScalingFactor::new(1, denominator as usize);
+        decompressor.set_scaling_factor(factor).map_err(failed)?;
+        decompressor.set_scan_limit(MAX_SCANS).map_err(failed)?;
+        Ok((decompressor, factor))
+    }
+
+    pub(super) fn decode(
+        bytes: &[u8],
+        info: &JpegInfo,
+        denominator: u32,
+    ) -> Result<RgbImage, ImagingError> {
+        let failed = |e: turbojpeg::Error| ImagingError::corrupt(e.to_string());
+        let (mut decompressor, factor) = decompressor(denominator)?;
+        let header = decompressor
+            .read_header(bytes)
+            .map_err(failed)?
+            .scaled(factor);
+        let mut pixels = vec![0u8; header.width * header.height * 3];
+        decode_into(bytes, info, denominator, &mut pixels)?;
         let (w, h) = (
-            u32::try_from(width).map_err(|_| ImagingError::corrupt("width overflows"))?,
-            u32::try_from(height).map_err(|_| ImagingError::corrupt("height overflows"))?,
+            u32::try_from(header.width).map_err(|_| ImagingError::corrupt("width overflows"))?,
+            u32::try_from(header.height).map_err(|_| ImagingError::corrupt("height overflows"))?,
         );
         RgbImage::from_raw(w, h, pixels)
             .ok_or_else(|| ImagingError::corrupt("decoded buffer has the wrong size"))
@@ -128,6 +164,24 @@ mod backend {
 mod backend {
     use super::*;
     use jpeg_decoder::{Decoder, PixelFormat};
+
+    /// Decodes into `out`, which must be exactly the scaled image's size. jpeg-decoder cannot write into a
+    /// caller's buffer, so this decodes and copies.
+    pub(super) fn decode_into(
+        bytes: &[u8],
+        info: &JpegInfo,
+        denominator: u32,
+        out: &mut [u8],
+    ) -> Result<(), ImagingError> {
+        let image = decode(bytes, info, denominator)?;
+        if image.as_raw().len() != out.len() {
+            return Err(ImagingError::corrupt(
+                "jpeg strip decodes to another size than its place",
+            ));
+        }
+        out.copy_from_slice(image.as_raw());
+        Ok(())
+    }
 
     pub(super) fn decode(
         bytes: &[u8],
