@@ -12,10 +12,14 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// Where the shared test photos live (`../shared/testdata` beside the repository).
+/// Where the shared test photos live: `DARKROOM_TESTDATA` when set, else `../shared/testdata` beside the
+/// repository.
 pub fn testdata(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/testdata")
+    std::env::var_os("DARKROOM_TESTDATA")
+        .map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata"),
+            PathBuf::from,
+        )
         .join(relative)
 }
 

@@ -124,14 +124,7 @@ pub fn render_upload_variants(
 fn upload_targets(width: u32, height: u32) -> Vec<Target> {
     UPLOAD_VARIANTS
         .iter()
-        .map(|spec| {
-            let (w, h) = spec.target_size(width, height);
-            Target {
-                width: w,
-                height: h,
-                crop: spec.square,
-            }
-        })
+        .map(|spec| spec.target(width, height))
         .collect()
 }
 

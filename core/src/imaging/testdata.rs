@@ -5,12 +5,17 @@ use std::path::PathBuf;
 
 use image::{DynamicImage, ImageFormat as Codec, Rgb, RgbImage, Rgba, RgbaImage};
 
-/// `/work/shared/testdata`, found from this crate's manifest directory.
+/// The shared test photos: `DARKROOM_TESTDATA` when set, else `../shared/testdata` beside the repository.
 pub(crate) fn dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/testdata"
-    ))
+    std::env::var_os("DARKROOM_TESTDATA").map_or_else(
+        || {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../shared/testdata"
+            ))
+        },
+        PathBuf::from,
+    )
 }
 
 pub(crate) fn read(relative: &str) -> Vec<u8> {

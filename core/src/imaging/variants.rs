@@ -48,6 +48,16 @@ impl VariantSpec {
             fit_within(width, height, self.edge)
         }
     }
+
+    /// The output this spec asks of an upright `width` x `height` image.
+    pub(crate) fn target(&self, width: u32, height: u32) -> Target {
+        let (w, h) = self.target_size(width, height);
+        Target {
+            width: w,
+            height: h,
+            crop: self.square,
+        }
+    }
 }
 
 /// One output's size, in the orientation of the pixels it is rendered from.
@@ -84,14 +94,7 @@ pub(crate) fn render(source: &Pixels, specs: &[VariantSpec]) -> Result<Vec<Pixel
     let (width, height) = source.dimensions();
     let targets: Vec<Target> = specs
         .iter()
-        .map(|spec| {
-            let (w, h) = spec.target_size(width, height);
-            Target {
-                width: w,
-                height: h,
-                crop: spec.square,
-            }
-        })
+        .map(|spec| spec.target(width, height))
         .collect();
     render_targets(source, &targets)
 }
