@@ -18,6 +18,8 @@
 //! Every adapter translates its vendor's errors into the port's error enum itself; nothing vendor-specific
 //! crosses into `darkroom-core`.
 
+#[cfg(any(feature = "dynamodb", feature = "sqs"))]
+mod aws;
 #[cfg(any(feature = "memory-cache", feature = "redis"))]
 pub mod cache;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "dynamodb"))]

@@ -69,23 +69,15 @@ mod writes;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_config::meta::region::RegionProviderChain;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use darkroom_core::ports::{Database, DbError};
 
 use self::attrs::s;
 use self::errors::db_error;
 
-/// How long opening a connection may take: a wrong or unreachable endpoint must fail the start, not hang it.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// One attempt of one call, and the first call of all (whose attempts are retried with back-off).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Attempts per call, the first included; the SDK backs off between them and retries throttling too.
-const MAX_ATTEMPTS: u32 = 3;
 
 /// Darkroom's metadata in one DynamoDB table.
 #[derive(Debug, Clone)]
@@ -101,28 +93,12 @@ impl DynamoDatabase {
     /// here, within seconds; a table that does not exist yet is fine. Call `migrate` next.
     pub async fn from_url(url: &str) -> Result<Self, DbError> {
         let parsed = url::parse(url)?;
-        let region = match parsed.region {
-            Some(region) => RegionProviderChain::first_try(Region::new(region)),
-            None => RegionProviderChain::default_provider().or_else("us-east-1"),
-        };
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(region)
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                    .build(),
-            )
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-        if let Some(endpoint) = &parsed.endpoint {
-            loader = loader.endpoint_url(endpoint);
-        }
-        let config = loader.load().await;
+        let config = parsed.location.sdk_config(ATTEMPT_TIMEOUT).await;
         let db = Self {
             client: aws_sdk_dynamodb::Client::new(&config),
             table: parsed.table,
         };
-        let where_ = parsed.endpoint.as_deref().unwrap_or("aws");
+        let where_ = parsed.location.endpoint.as_deref().unwrap_or("aws");
         match tokio::time::timeout(PROBE_TIMEOUT, db.probe()).await {
             Err(_) => Err(DbError::Unavailable(format!(
                 "cannot reach dynamodb at {where_}: no answer within {PROBE_TIMEOUT:?}"

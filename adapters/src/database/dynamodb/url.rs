@@ -4,6 +4,8 @@
 
 use darkroom_core::ports::DbError;
 
+use crate::aws::AwsLocation;
+
 /// DynamoDB's own rule for table names.
 const NAME_LEN: std::ops::RangeInclusive<usize> = 3..=255;
 
@@ -11,8 +13,7 @@ const NAME_LEN: std::ops::RangeInclusive<usize> = 3..=255;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct DynamoUrl {
     pub table: String,
-    pub region: Option<String>,
-    pub endpoint: Option<String>,
+    pub location: AwsLocation,
 }
 
 pub(super) fn parse(url: &str) -> Result<DynamoUrl, DbError> {
@@ -34,61 +35,10 @@ pub(super) fn parse(url: &str) -> Result<DynamoUrl, DbError> {
         ));
     }
 
-    let mut parsed = DynamoUrl {
+    Ok(DynamoUrl {
         table: table.to_owned(),
-        region: None,
-        endpoint: None,
-    };
-    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-        let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = percent_decode(raw).ok_or_else(|| invalid(&format!("bad escape in {key}")))?;
-        if value.is_empty() {
-            return Err(invalid(&format!("{key} is empty")));
-        }
-        let slot = match key {
-            "region" => &mut parsed.region,
-            "endpoint" => &mut parsed.endpoint,
-            other => {
-                return Err(invalid(&format!(
-                    "unknown parameter {other:?} (expected region, endpoint)"
-                )))
-            }
-        };
-        if slot.replace(value).is_some() {
-            return Err(invalid(&format!("{key} is given twice")));
-        }
-    }
-    if let Some(endpoint) = &parsed.endpoint {
-        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
-            return Err(invalid("endpoint must be an http:// or https:// url"));
-        }
-    }
-    Ok(parsed)
-}
-
-/// Decodes `%XX` escapes (and `+` as a space, as forms do); `None` for a malformed escape or non-UTF-8.
-fn percent_decode(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            byte => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
+        location: AwsLocation::from_query(query).map_err(|why| invalid(&why))?,
+    })
 }
 
 #[cfg(test)]
@@ -107,15 +57,17 @@ mod tests {
             url,
             DynamoUrl {
                 table: "darkroom.prod".into(),
-                region: Some("eu-west-1".into()),
-                endpoint: Some("http://127.0.0.1:4566".into()),
+                location: AwsLocation {
+                    region: Some("eu-west-1".into()),
+                    endpoint: Some("http://127.0.0.1:4566".into()),
+                },
             }
         );
         let bare = parse("dynamodb://darkroom").unwrap();
-        assert_eq!((bare.region, bare.endpoint), (None, None));
+        assert_eq!(bare.location, AwsLocation::default());
         let raw_endpoint = parse("dynamodb://d_1-x?endpoint=http://localhost:4566/").unwrap();
         assert_eq!(
-            raw_endpoint.endpoint.as_deref(),
+            raw_endpoint.location.endpoint.as_deref(),
             Some("http://localhost:4566/")
         );
     }

@@ -27,21 +27,13 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_config::meta::region::RegionProviderChain;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
 use darkroom_core::ports::{Delivery, Message, Queue, QueueError, QueueSettings};
 
 use self::error::{classify, to_queue_error, Failure};
 use self::leases::Settled;
 
-/// A connection attempt that takes longer than this means the endpoint is not there.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// One attempt of a call: a long poll (up to 20 s) plus room for the answer.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Attempts per call, the first included (the SDK backs off between them).
-const MAX_ATTEMPTS: u32 = 3;
 /// SQS's longest visibility timeout (12 hours).
 const MAX_VISIBILITY_SECS: i32 = 43_200;
 
@@ -63,23 +55,7 @@ impl SqsQueue {
     /// `migrate` or the first use of a topic reaches the server.
     pub async fn from_url(url: &str, settings: QueueSettings) -> Result<Self, QueueError> {
         let parsed = url::parse(url)?;
-        let region = match parsed.region {
-            Some(region) => RegionProviderChain::first_try(Region::new(region)),
-            None => RegionProviderChain::default_provider().or_else("us-east-1"),
-        };
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(region)
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                    .build(),
-            )
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-        if let Some(endpoint) = &parsed.endpoint {
-            loader = loader.endpoint_url(endpoint);
-        }
-        let config = loader.load().await;
+        let config = parsed.location.sdk_config(ATTEMPT_TIMEOUT).await;
         let visibility_secs = whole_seconds_up(settings.visibility_timeout);
         if Duration::from_secs(visibility_secs.unsigned_abs().into()) != settings.visibility_timeout
         {
