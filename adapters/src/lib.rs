@@ -31,6 +31,10 @@ pub mod database;
     feature = "sqs"
 ))]
 pub mod queue;
+#[cfg(any(feature = "sqlite", feature = "embedded-queue"))]
+mod sqlite;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "embedded-queue"))]
+mod sqlx_errors;
 #[cfg(any(feature = "local-storage", feature = "s3"))]
 pub mod storage;
 

@@ -4,6 +4,7 @@
 //! through a port (`ports`), and the composition root in `server/` decides which adapter serves each one.
 //! It uses tokio only for `spawn_blocking` (CPU-heavy work: argon2, decoding) and timers.
 
+pub mod caching;
 pub mod domain;
 pub mod imaging;
 pub mod ports;

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use darkroom_core::caching::CachedImageRepository;
+use darkroom_core::ports::ImageRepository;
 use darkroom_core::services::auth::{AuthService, AuthSettings};
 use darkroom_core::services::images::{ImageService, ImageSettings};
 use darkroom_core::services::outbox::run_relay;
@@ -20,6 +22,10 @@ use tokio::task::JoinHandle;
 use crate::api::{self, AppState};
 use crate::backends::Backends;
 use crate::config::Config;
+
+/// How long image metadata stays in the cache. Every write through the cached repository drops its entry,
+/// so this only bounds what another replica's in-process cache may still hold.
+const IMAGE_METADATA_TTL: Duration = Duration::from_secs(300);
 
 pub struct Application {
     port: u16,
@@ -46,22 +52,28 @@ impl Application {
         let backends = Backends::connect(&config).await?;
         let signing_key = signing_key(&config)?;
         let auth = AuthService::new(
-            backends.db.clone(),
+            backends.db.users.clone(),
+            backends.db.sessions.clone(),
             &AuthSettings {
                 signing_key,
                 access_ttl: Duration::from_secs(config.access_token_ttl_secs),
                 refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
             },
         );
+        // Every reader and writer of images (the API and the worker) goes through the cache, so every
+        // write drops the entry it made stale.
+        let image_repository: Arc<dyn ImageRepository> = Arc::new(CachedImageRepository::new(
+            backends.db.images.clone(),
+            backends.cache.clone(),
+            IMAGE_METADATA_TTL,
+        ));
         let outbox_written = Arc::new(Notify::new());
         let images = ImageService::new(
-            backends.db.clone(),
+            image_repository.clone(),
             backends.storage.clone(),
-            backends.cache.clone(),
             ImageSettings {
                 limits: config.limits(),
                 public_originals: config.public_originals,
-                metadata_ttl: Duration::from_secs(300),
             },
             outbox_written.clone(),
         );
@@ -70,7 +82,7 @@ impl Application {
         let mut background = Vec::new();
         if config.role.serves_api() {
             background.push(tokio::spawn(run_relay(
-                backends.db.clone(),
+                backends.db.outbox.clone(),
                 backends.queue.clone(),
                 outbox_written,
                 stop_rx.clone(),
@@ -78,9 +90,8 @@ impl Application {
         }
         if config.role.runs_worker() {
             let processor = Processor::new(
-                backends.db.clone(),
+                image_repository,
                 backends.storage.clone(),
-                backends.cache.clone(),
                 backends.queue.clone(),
                 config.limits(),
                 config.variant_formats()?,

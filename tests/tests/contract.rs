@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use darkroom_adapters::{EmbeddedQueue, MokaCache, ObjectStoreBlobs, SqliteDatabase};
-use darkroom_core::ports::{BlobStore, Cache, Database, Queue, QueueSettings};
+use darkroom_core::ports::{BlobStore, Cache, Queue, QueueSettings, Repositories};
+use darkroom_tests::contract::database::TestDatabase;
 use darkroom_tests::contract::{queue, Fixture};
 use tempfile::TempDir;
 
@@ -24,21 +25,34 @@ async fn memory_storage() -> Fixture<dyn BlobStore> {
     Fixture::new(store)
 }
 
-async fn sqlite_file() -> Fixture<dyn Database> {
-    let dir = TempDir::new().unwrap();
-    let db = SqliteDatabase::open(&dir.path().join("darkroom.db"))
-        .await
-        .unwrap();
+async fn open_sqlite(path: PathBuf) -> Repositories {
+    let db = SqliteDatabase::open(&path).await.unwrap();
     db.migrate().await.unwrap();
-    let db: Arc<dyn Database> = Arc::new(db);
-    Fixture::with_guard(db, dir)
+    Repositories::of(Arc::new(db))
 }
 
-async fn sqlite_memory() -> Fixture<dyn Database> {
-    let db = SqliteDatabase::in_memory().await.unwrap();
+async fn sqlite_file() -> Fixture<TestDatabase> {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("darkroom.db");
+    let db = TestDatabase::new(open_sqlite(path.clone()).await, move || {
+        open_sqlite(path.clone())
+    });
+    Fixture::with_guard(Arc::new(db), dir)
+}
+
+async fn sqlite_memory() -> Fixture<TestDatabase> {
+    let db = Arc::new(SqliteDatabase::in_memory().await.unwrap());
     db.migrate().await.unwrap();
-    let db: Arc<dyn Database> = Arc::new(db);
-    Fixture::new(db)
+    // An in-memory database has no second handle: "reopening" migrates the same one again.
+    let again = db.clone();
+    let db = TestDatabase::new(Repositories::of(db), move || {
+        let db = again.clone();
+        async move {
+            db.migrate().await.unwrap();
+            Repositories::of(db)
+        }
+    });
+    Fixture::new(Arc::new(db))
 }
 
 async fn embedded_queue_file(settings: QueueSettings) -> Fixture<dyn Queue> {

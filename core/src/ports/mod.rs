@@ -1,4 +1,4 @@
-//! The four ports. Each is a small dyn-compatible trait used as `Arc<dyn …>`, with a `# Contract` section
+//! The four ports (the database one a set of repository traits). Each is a small dyn-compatible trait used as `Arc<dyn …>`, with a `# Contract` section
 //! that every adapter must honour (the contract suites in `tests/` check it), and one backend-neutral error
 //! enum. Adapters translate their vendor's errors into these enums themselves.
 
@@ -9,8 +9,8 @@ pub mod storage;
 
 pub use cache::{Cache, CacheError};
 pub use database::{
-    CreateImageOutcome, Database, DbError, ImageRepository, OutboxRepository, RefreshOutcome,
-    SessionRepository, UserRepository,
+    lease_end, BoxError, Conflict, CreateImageOutcome, DatabaseHealth, DbError, ImageRepository,
+    OutboxRepository, RefreshOutcome, Repositories, SessionRepository, UserRepository,
 };
 pub use queue::{Delivery, Message, Queue, QueueError, QueueSettings};
 pub use storage::{BlobKey, BlobMeta, BlobStore, BlobStoreExt, ByteStream, StorageError};

@@ -1,5 +1,8 @@
 //! The one error type of the use-case layer. Each variant has a stable code; `server` picks the HTTP status.
 
+use std::error::Error;
+use std::fmt;
+
 use crate::domain::ValidationError;
 use crate::ports::{CacheError, DbError, QueueError, StorageError};
 
@@ -31,6 +34,9 @@ pub enum ServiceError {
     IdempotencyKeyReused,
     #[error("a backend is unavailable: {0}")]
     Unavailable(String),
+    /// The database failed (`Unavailable` or `Other`); the source keeps the whole cause for the log.
+    #[error("the database failed")]
+    Database(#[source] DbError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -51,6 +57,8 @@ impl ServiceError {
             Self::UploadInterrupted(_) => "upload_interrupted",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Unavailable(_) => "service_unavailable",
+            Self::Database(DbError::Unavailable(_)) => "service_unavailable",
+            Self::Database(_) => "internal_error",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -60,9 +68,8 @@ impl From<DbError> for ServiceError {
     fn from(err: DbError) -> Self {
         match err {
             DbError::NotFound => Self::NotFound,
-            DbError::AlreadyExists(what) => Self::Taken(what),
-            DbError::Unavailable(msg) => Self::Unavailable(format!("database: {msg}")),
-            other => Self::Internal(other.to_string()),
+            DbError::Conflict(rule) => Self::Taken(rule.to_string()),
+            other => Self::Database(other),
         }
     }
 }
@@ -89,5 +96,61 @@ impl From<QueueError> for ServiceError {
 impl From<CacheError> for ServiceError {
     fn from(err: CacheError) -> Self {
         Self::Internal(err.to_string())
+    }
+}
+
+impl ServiceError {
+    /// Whether a backend could not serve the request now (503 rather than 500).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Self::Unavailable(_) | Self::Database(DbError::Unavailable(_))
+        )
+    }
+}
+
+/// An error and every source under it, `: `-separated, for a log line that shows the whole cause.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorChain<'a>(pub &'a (dyn Error + 'static));
+
+impl fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::Conflict;
+
+    #[test]
+    fn database_errors_keep_their_cause_and_code() {
+        let err = ServiceError::from(DbError::unavailable(std::io::Error::other(
+            "connection refused",
+        )));
+        assert_eq!(err.code(), "service_unavailable");
+        assert!(err.is_unavailable());
+        assert_eq!(
+            ErrorChain(&err).to_string(),
+            "the database failed: database unavailable: connection refused"
+        );
+        let err = ServiceError::from(DbError::other("corrupt uuid"));
+        assert_eq!(
+            (err.code(), err.is_unavailable()),
+            ("internal_error", false)
+        );
+        let err = ServiceError::from(DbError::Conflict(Conflict::Email));
+        assert_eq!(
+            (err.code(), err.to_string().as_str()),
+            ("already_exists", "email is already taken")
+        );
+        assert_eq!(ServiceError::from(DbError::NotFound).code(), "not_found");
     }
 }

@@ -1,29 +1,36 @@
-//! The outbox relay: moves messages written in database transactions onto the queue, at least once.
+//! The outbox relay: moves messages written in database transactions onto the queue, at least once. Every
+//! API replica runs one; each claims the rows it relays, so replicas share the work instead of publishing
+//! the same rows over and over.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::Utc;
 use tokio::sync::{watch, Notify};
 
-use crate::ports::{Database, Message, Queue};
+use super::ErrorChain;
+use crate::ports::{DbError, Message, OutboxRepository, Queue};
 
 const BATCH: usize = 100;
 /// A safety net for writes made by other processes, which cannot notify this one.
 const POLL: Duration = Duration::from_millis(500);
+/// How long a claim keeps other relays off its rows. Long enough to publish a batch; short enough that the
+/// rows of a relay that died, or could not publish, go out soon after through another.
+const LEASE: Duration = Duration::from_secs(15);
 
 /// Relays until `shutdown` turns true. A message is marked relayed only after the queue accepted it, so a
 /// crash in between publishes it again; its id lets the queue (or the idempotent consumer) drop the copy.
 pub async fn run_relay(
-    db: Arc<dyn Database>,
+    outbox: Arc<dyn OutboxRepository>,
     queue: Arc<dyn Queue>,
     written: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
-        let relayed = match relay_once(db.as_ref(), queue.as_ref()).await {
+        let relayed = match relay_once(outbox.as_ref(), queue.as_ref()).await {
             Ok(n) => n,
             Err(err) => {
-                tracing::warn!(error = %err, "outbox relay failed; will retry");
+                tracing::warn!(error = %ErrorChain(&err), "outbox relay failed; will retry");
                 0
             }
         };
@@ -38,18 +45,22 @@ pub async fn run_relay(
             _ = tokio::time::sleep(POLL) => {}
             _ = shutdown.changed() => {
                 // One last pass so that work accepted before the stop is not left waiting for the next start.
-                let _ = relay_once(db.as_ref(), queue.as_ref()).await;
+                let _ = relay_once(outbox.as_ref(), queue.as_ref()).await;
                 return;
             }
         }
     }
 }
 
-/// Relays one batch; returns how many messages went out.
-pub async fn relay_once(db: &dyn Database, queue: &dyn Queue) -> Result<usize, String> {
-    let pending = db.pending_outbox(BATCH).await.map_err(|e| e.to_string())?;
-    let mut done = Vec::with_capacity(pending.len());
-    for message in &pending {
+/// Claims one batch and relays it; returns how many messages went out. Messages it could not publish stay
+/// claimed until the lease runs out, then any relay (this one included) takes them again.
+pub async fn relay_once(
+    outbox: &dyn OutboxRepository,
+    queue: &dyn Queue,
+) -> Result<usize, DbError> {
+    let claimed = outbox.claim_outbox(BATCH, LEASE, Utc::now()).await?;
+    let mut done = Vec::with_capacity(claimed.len());
+    for message in &claimed {
         let published = queue
             .publish(&Message {
                 id: message.id.to_string(),
@@ -66,9 +77,7 @@ pub async fn relay_once(db: &dyn Database, queue: &dyn Queue) -> Result<usize, S
         }
     }
     if !done.is_empty() {
-        db.mark_outbox_relayed(&done)
-            .await
-            .map_err(|e| e.to_string())?;
+        outbox.mark_outbox_relayed(&done).await?;
     }
     Ok(done.len())
 }

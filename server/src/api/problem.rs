@@ -2,7 +2,7 @@
 //! it here, once; errors raised by the framework (parse errors, unknown routes, missing auth) are turned into
 //! the same shape by `framework_error`.
 
-use darkroom_core::services::ServiceError;
+use darkroom_core::services::{ErrorChain, ServiceError};
 use poem::http::StatusCode;
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
@@ -106,12 +106,12 @@ impl From<ServiceError> for ProblemResponse {
             ServiceError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            ServiceError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            err if err.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let detail = if status.is_server_error() {
-            // Internals go to the log, never to the client.
-            tracing::error!(error = %err, code = err.code(), "request failed");
+            // Internals go to the log, with their whole chain of causes, never to the client.
+            tracing::error!(error = %ErrorChain(&err), code = err.code(), "request failed");
             match status {
                 StatusCode::SERVICE_UNAVAILABLE => {
                     "a backend is unavailable; try again shortly".to_owned()

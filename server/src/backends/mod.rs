@@ -10,14 +10,16 @@ pub mod queue;
 pub mod storage;
 
 use anyhow::{bail, Context};
-use darkroom_core::ports::{BlobStore, Cache, Database, Queue, QueueSettings};
+use darkroom_core::ports::{BlobStore, Cache, Queue, QueueSettings, Repositories};
+use darkroom_core::services::ErrorChain;
 
 use crate::config::Config;
 
 /// The four ports, ready for the services.
 #[derive(Debug, Clone)]
 pub struct Backends {
-    pub db: Arc<dyn Database>,
+    /// The database's repositories, all served by one adapter.
+    pub db: Repositories,
     pub storage: Arc<dyn BlobStore>,
     pub queue: Arc<dyn Queue>,
     pub cache: Arc<dyn Cache>,
@@ -77,7 +79,7 @@ impl Backends {
 
     pub async fn readiness(&self) -> Vec<Readiness> {
         let (db, storage, queue, cache) = tokio::join!(
-            self.db.ping(),
+            self.db.health.ping(),
             self.storage.ping(),
             self.queue.ping(),
             self.cache.ping()
@@ -85,8 +87,8 @@ impl Backends {
         vec![
             Readiness {
                 port: "database",
-                backend: self.db.backend(),
-                error: db.err().map(|e| e.to_string()),
+                backend: self.db.health.backend(),
+                error: db.err().map(|e| ErrorChain(&e).to_string()),
             },
             Readiness {
                 port: "storage",

@@ -28,7 +28,7 @@ pub(super) fn micros(at: DateTime<Utc>) -> AttributeValue {
 pub(super) fn json<T: serde::Serialize>(value: &T) -> Result<AttributeValue, DbError> {
     serde_json::to_string(value)
         .map(AttributeValue::S)
-        .map_err(|e| DbError::Other(format!("cannot encode json attribute: {e}")))
+        .map_err(|e| DbError::other(format!("cannot encode json attribute: {e}")))
 }
 
 pub(super) fn strings(values: &[String]) -> AttributeValue {
@@ -43,7 +43,7 @@ pub(super) fn put_opt(item: &mut Item, name: &str, value: Option<AttributeValue>
 }
 
 fn corrupt(name: &str, why: impl Display) -> DbError {
-    DbError::Other(format!("corrupt attribute {name:?} in dynamodb: {why}"))
+    DbError::other(format!("corrupt attribute {name:?} in dynamodb: {why}"))
 }
 
 pub(super) fn opt_str<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str>, DbError> {

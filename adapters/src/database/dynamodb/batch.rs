@@ -87,7 +87,7 @@ impl DynamoDatabase {
     /// Backs off before the unprocessed rest of a batch goes again; gives up when the table stays busy.
     async fn before_resending(&self, attempt: &mut u32, doing: &str) -> Result<(), DbError> {
         if *attempt >= BATCH_ATTEMPTS {
-            return Err(DbError::Unavailable(format!(
+            return Err(DbError::unavailable(format!(
                 "dynamodb: {doing} in table {}: items left unprocessed after {BATCH_ATTEMPTS} attempts",
                 self.table
             )));

@@ -111,7 +111,7 @@ impl DynamoDatabase {
                     attempt += 1;
                 }
                 Verdict::Retry | Verdict::Busy => {
-                    return Err(DbError::Unavailable(format!(
+                    return Err(DbError::unavailable(format!(
                         "dynamodb: {doing} in table {}: transaction cancelled ({})",
                         self.table,
                         codes.join(", ")

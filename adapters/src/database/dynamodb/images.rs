@@ -10,7 +10,7 @@ use darkroom_core::domain::{
     Cursor, Failure, Image, ImageId, ImagePatch, LateVariantFile, NewImage, OutboxMessage, Page,
     PageRequest, ProcessedImage, UserId,
 };
-use darkroom_core::ports::{CreateImageOutcome, DbError, ImageRepository};
+use darkroom_core::ports::{Conflict, CreateImageOutcome, DbError, ImageRepository};
 
 use super::attrs::s;
 use super::calls::Transacted;
@@ -35,7 +35,7 @@ impl DynamoDatabase {
             .get(keys::user(image.owner_id), "reading an image's owner")
             .await?
         else {
-            return Err(DbError::Other(format!(
+            return Err(DbError::other(format!(
                 "owner {} does not exist",
                 image.owner_id.0
             )));
@@ -59,9 +59,7 @@ impl DynamoDatabase {
         if outcome.failed(5) {
             // A retried upload: nothing was written; answer with what the first one made.
             let Some(key) = &image.idempotency_key else {
-                return Err(DbError::Other(
-                    "idempotency claim failed without a key".into(),
-                ));
+                return Err(DbError::other("idempotency claim failed without a key"));
             };
             let claim = self
                 .get(
@@ -78,11 +76,11 @@ impl DynamoDatabase {
             );
         }
         Err(if outcome.failed(0) {
-            DbError::Other(format!("owner {} does not exist", image.owner_id.0))
+            DbError::other(format!("owner {} does not exist", image.owner_id.0))
         } else if outcome.failed(1) || outcome.failed(2) {
-            DbError::AlreadyExists("images.id".into())
+            DbError::Conflict(Conflict::ImageId)
         } else {
-            DbError::AlreadyExists("outbox.id".into())
+            DbError::Conflict(Conflict::OutboxId)
         })
     }
 }
@@ -99,7 +97,7 @@ impl ImageRepository for DynamoDatabase {
                 return Ok(outcome);
             }
         }
-        Err(DbError::Other(format!(
+        Err(DbError::other(format!(
             "creating an image did not settle in {CREATE_ROUNDS} rounds"
         )))
     }

@@ -2,18 +2,17 @@
 //! its precondition as a condition expression, so it is atomic without a transaction where one item
 //! changes, and bumps `version`, which deletion checks so that it returns exactly the image it removed.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::Utc;
 use darkroom_core::domain::{
     merge_variant_files, Failure, Image, ImageId, ImagePatch, ImageStatus, LateVariantFile,
     OutboxMessage, ProcessedImage,
 };
-use darkroom_core::ports::{DbError, ImageRepository};
+use darkroom_core::ports::{Conflict, DbError, ImageRepository};
 
 use super::attrs::{json, micros, n, s, strings};
 use super::calls::{retry_conflicts, Transacted};
-use super::errors::db_error;
+use super::errors::unless_condition_failed;
 use super::items;
 use super::keys::{self, Item};
 use super::writes::{names, vals, values, PRESENT};
@@ -64,17 +63,9 @@ impl DynamoDatabase {
                 .send()
         })
         .await;
-        match updated {
-            Ok(output) => output.attributes.as_ref().map(items::image).transpose(),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(db_error(e, &self.table, doing)),
+        match unless_condition_failed(updated, &self.table, doing)? {
+            Some(output) => output.attributes.as_ref().map(items::image).transpose(),
+            None => Ok(None),
         }
     }
 
@@ -212,7 +203,7 @@ impl DynamoDatabase {
                 return Ok(true);
             }
         }
-        Err(DbError::Unavailable(format!(
+        Err(DbError::unavailable(format!(
             "adding variant files to image {} did not settle in {DELETE_ROUNDS} rounds",
             id.0
         )))
@@ -256,13 +247,13 @@ impl DynamoDatabase {
             match self.transact(writes, "deleting an image").await? {
                 Transacted::Done => return Ok(Some(image)),
                 outcome if outcome.failed(1) || outcome.failed(2) => {
-                    return Err(DbError::AlreadyExists("outbox.id".into()))
+                    return Err(DbError::Conflict(Conflict::OutboxId))
                 }
                 // Changed or deleted since we read it: look again.
                 _ => {}
             }
         }
-        Err(DbError::Unavailable(format!(
+        Err(DbError::unavailable(format!(
             "deleting image {} did not settle in {DELETE_ROUNDS} rounds: it keeps changing",
             id.0
         )))

@@ -28,7 +28,7 @@
 //! - User by id: GetItem. By username or email (credentials: a login with `@` is an email): GetItem of
 //!   the claim, then of the user.
 //! - Create user: one TransactWriteItems of the user and both claims, each `attribute_not_exists(pk)`;
-//!   a failed claim names the rule (`AlreadyExists("username"/"email")`) and nothing is written.
+//!   a failed claim names the rule (`Conflict::Username`/`Conflict::Email`) and nothing is written.
 //! - Refresh tokens: insert puts the token and upserts its family. Rotation reads the token, then writes in
 //!   one transaction: family not revoked (condition check), token `used = false AND revoked = false AND
 //!   expires_at > now` → used, replacement put. A failed token condition sends it round again: the
@@ -44,7 +44,8 @@
 //!   `attribute_exists(pk)`, returning the new image. Every write bumps `version`.
 //! - Delete image: read it, then one transaction deleting image (`version` unchanged), listing entry and
 //!   idempotency claim, and putting the outbox entry and pointer.
-//! - Outbox, oldest first: Query of `OUTBOX` ascending. Marking relayed: BatchGetItem of the pointers,
+//! - Outbox, oldest first: Query of `OUTBOX` ascending. Claiming: the same Query, then per entry an
+//!   UpdateItem of `claimed_until` conditioned on no live claim. Marking relayed: BatchGetItem of the pointers,
 //!   BatchWriteItem deleting the entries, then the pointers (a crash in between leaves only a pointer).
 //!
 //! Items stay far below DynamoDB's 400 KB: the largest is an image with its variants (a few KB of JSON).
@@ -70,10 +71,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
-use darkroom_core::ports::{Database, DbError};
+use darkroom_core::ports::{DatabaseHealth, DbError};
 
 use self::attrs::s;
 use self::errors::db_error;
+use crate::database::context::context;
 
 /// One attempt of one call, and the first call of all (whose attempts are retried with back-off).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -100,11 +102,12 @@ impl DynamoDatabase {
         };
         let where_ = parsed.location.endpoint.as_deref().unwrap_or("aws");
         match tokio::time::timeout(PROBE_TIMEOUT, db.probe()).await {
-            Err(_) => Err(DbError::Unavailable(format!(
+            Err(_) => Err(DbError::unavailable(format!(
                 "cannot reach dynamodb at {where_}: no answer within {PROBE_TIMEOUT:?}"
             ))),
-            Ok(Err(DbError::Unavailable(why))) => Err(DbError::Unavailable(format!(
-                "cannot reach dynamodb at {where_}: {why}"
+            Ok(Err(DbError::Unavailable(why))) => Err(DbError::Unavailable(context(
+                format!("cannot reach dynamodb at {where_}"),
+                why,
             ))),
             Ok(Err(other)) => Err(other),
             Ok(Ok(())) => Ok(db),
@@ -143,7 +146,7 @@ impl DynamoDatabase {
 }
 
 #[async_trait]
-impl Database for DynamoDatabase {
+impl DatabaseHealth for DynamoDatabase {
     fn backend(&self) -> &'static str {
         "dynamodb"
     }

@@ -5,16 +5,15 @@
 //! marks the token used, so a token can never rotate after its family was revoked.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use darkroom_core::domain::{RefreshToken, UserId};
-use darkroom_core::ports::{DbError, RefreshOutcome, SessionRepository};
+use darkroom_core::ports::{Conflict, DbError, RefreshOutcome, SessionRepository};
 use uuid::Uuid;
 
 use super::attrs::{micros, req_bool, req_time, req_uuid, s};
 use super::calls::{retry_conflicts, Transacted};
-use super::errors::db_error;
+use super::errors::unless_condition_failed;
 use super::keys::{self, Item};
 use super::writes::{names, vals, values, PRESENT};
 use super::DynamoDatabase;
@@ -78,18 +77,10 @@ impl DynamoDatabase {
                 .send()
         })
         .await;
-        match revoked {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(db_error(e, &self.table, "revoking a refresh-token family")),
-        }
+        Ok(
+            unless_condition_failed(revoked, &self.table, "revoking a refresh-token family")?
+                .is_some(),
+        )
     }
 }
 
@@ -111,7 +102,7 @@ impl SessionRepository for DynamoDatabase {
         ];
         match self.transact(writes, "storing a refresh token").await? {
             Transacted::Done => Ok(()),
-            Transacted::ConditionsFailed(_) => Err(DbError::AlreadyExists("token_hash".into())),
+            Transacted::ConditionsFailed(_) => Err(DbError::Conflict(Conflict::RefreshToken)),
         }
     }
 
@@ -179,11 +170,11 @@ impl SessionRepository for DynamoDatabase {
                 return Ok(RefreshOutcome::Invalid);
             }
             if outcome.failed(2) && !outcome.failed(1) {
-                return Err(DbError::AlreadyExists("token_hash".into()));
+                return Err(DbError::Conflict(Conflict::RefreshToken));
             }
             // The token changed since we read it (another rotation won): read it again.
         }
-        Err(DbError::Other(format!(
+        Err(DbError::other(format!(
             "refresh token rotation did not settle in {ROTATION_ROUNDS} rounds"
         )))
     }

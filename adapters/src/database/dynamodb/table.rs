@@ -133,14 +133,14 @@ impl DynamoDatabase {
             match self.status().await? {
                 Some(TableStatus::Active | TableStatus::Updating) => return Ok(()),
                 Some(TableStatus::Deleting) => {
-                    return Err(DbError::Other(format!(
+                    return Err(DbError::other(format!(
                         "dynamodb: table {} is being deleted: wait, then migrate again",
                         self.table
                     )))
                 }
                 status => {
                     if started.elapsed() > ACTIVE_TIMEOUT {
-                        return Err(DbError::Unavailable(format!(
+                        return Err(DbError::unavailable(format!(
                             "dynamodb: table {} is not active after {ACTIVE_TIMEOUT:?} (status {status:?})",
                             self.table
                         )));

@@ -17,7 +17,7 @@ pub(super) struct DynamoUrl {
 }
 
 pub(super) fn parse(url: &str) -> Result<DynamoUrl, DbError> {
-    let invalid = |why: &str| DbError::Other(format!("invalid dynamodb url {url:?}: {why}"));
+    let invalid = |why: &str| DbError::other(format!("invalid dynamodb url {url:?}: {why}"));
     let rest = url
         .strip_prefix("dynamodb://")
         .ok_or_else(|| invalid("expected dynamodb://TABLE?region=REGION&endpoint=URL"))?;

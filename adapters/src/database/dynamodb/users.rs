@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use darkroom_core::domain::{NewUser, User, UserId};
-use darkroom_core::ports::{DbError, UserRepository};
+use darkroom_core::ports::{Conflict, DbError, UserRepository};
 
 use super::attrs::{req_uuid, s};
 use super::calls::Transacted;
@@ -13,7 +13,7 @@ use super::keys::{self, Item};
 use super::DynamoDatabase;
 
 /// The rules of `create_user`'s transaction items, in their order, for naming the one that failed.
-const RULES: [&str; 3] = ["id", "username", "email"];
+const RULES: [Conflict; 3] = [Conflict::UserId, Conflict::Username, Conflict::Email];
 
 impl DynamoDatabase {
     /// The user a claim item (`USERNAME#…`, `EMAIL#…`) points to, with the user item itself.
@@ -45,8 +45,8 @@ impl UserRepository for DynamoDatabase {
             failed => {
                 let rule = (0..RULES.len())
                     .find(|index| failed.failed(*index))
-                    .map_or("id", |index| RULES[index]);
-                Err(DbError::AlreadyExists(rule.to_owned()))
+                    .map_or(Conflict::UserId, |index| RULES[index]);
+                Err(DbError::Conflict(rule))
             }
         }
     }

@@ -1,41 +1,31 @@
 //! sqlx and Postgres errors in the port's terms. Unique violations are told apart by constraint name (the
 //! migration names every one); SQLSTATE classes that mean "not now" become `Unavailable`.
 
-use darkroom_core::ports::DbError;
+use darkroom_core::ports::{Conflict, DbError};
 
 pub(super) fn db_error(err: sqlx::Error) -> DbError {
-    match &err {
-        sqlx::Error::Database(e) if e.is_unique_violation() => {
-            DbError::AlreadyExists(violated_rule(e.constraint()))
-        }
-        sqlx::Error::Database(e) if e.code().is_some_and(|code| is_transient(&code)) => {
-            DbError::Unavailable(format!("postgres: {}", e.message()))
-        }
-        sqlx::Error::Database(e) => DbError::Other(format!("postgres: {}", e.message())),
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => DbError::Unavailable(format!("postgres: {err}")),
-        _ => DbError::Other(format!("postgres: {err}")),
+    crate::database::sql::db_error(err, |e| violated_rule(e.constraint()), is_unavailable)
+}
+
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| is_transient(&code)),
+        _ => crate::sqlx_errors::is_connection_trouble(err),
     }
 }
 
-/// The rule a unique violation broke, named as the SQLite adapter names it: the bare column for `users`
-/// (the contract asks for `username` and `email`), `table.column` elsewhere.
-fn violated_rule(constraint: Option<&str>) -> String {
-    match constraint {
-        Some("users_username_key") => "username",
-        Some("users_email_key") => "email",
-        Some("users_pkey") => "users.id",
-        Some("refresh_tokens_pkey") => "refresh_tokens.token_hash",
-        Some("images_pkey") => "images.id",
-        Some("images_owner_idempotency_key") => "images.idempotency_key",
-        Some("outbox_id_key") => "outbox.id",
-        Some(other) => other,
-        None => "unknown",
-    }
-    .to_owned()
+/// The rule a unique violation broke, by the constraint's name.
+fn violated_rule(constraint: Option<&str>) -> Option<Conflict> {
+    Some(match constraint? {
+        "users_username_key" => Conflict::Username,
+        "users_email_key" => Conflict::Email,
+        "users_pkey" => Conflict::UserId,
+        "refresh_tokens_pkey" => Conflict::RefreshToken,
+        "images_pkey" => Conflict::ImageId,
+        "images_owner_idempotency_key" => Conflict::IdempotencyKey,
+        "outbox_id_key" => Conflict::OutboxId,
+        _ => return None,
+    })
 }
 
 /// SQLSTATEs worth retrying later: connection exceptions (08), insufficient resources (53), the server
@@ -56,11 +46,21 @@ mod tests {
 
     #[test]
     fn constraints_name_their_rule() {
-        assert_eq!(violated_rule(Some("users_username_key")), "username");
-        assert_eq!(violated_rule(Some("users_email_key")), "email");
-        assert_eq!(violated_rule(Some("outbox_id_key")), "outbox.id");
-        assert_eq!(violated_rule(Some("some_new_key")), "some_new_key");
-        assert_eq!(violated_rule(None), "unknown");
+        assert_eq!(
+            violated_rule(Some("users_username_key")),
+            Some(Conflict::Username)
+        );
+        assert_eq!(
+            violated_rule(Some("users_email_key")),
+            Some(Conflict::Email)
+        );
+        assert_eq!(
+            violated_rule(Some("outbox_id_key")),
+            Some(Conflict::OutboxId)
+        );
+        // A rule the adapter does not know is no conflict a caller could act on: it stays `Other`.
+        assert_eq!(violated_rule(Some("some_new_key")), None);
+        assert_eq!(violated_rule(None), None);
     }
 
     #[test]

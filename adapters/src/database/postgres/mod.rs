@@ -1,28 +1,27 @@
-//! The database port on Postgres, for deployments where several replicas share one database. One file per
-//! repository; this one connects, migrates and owns the pool.
+//! The database port on Postgres, for deployments where several replicas share one database. The
+//! repositories are the shared SQL ones (`database::sql`); this backend contributes Postgres's native ids
+//! and timestamps, its errors, the pool, the schema and its migrations.
 //!
 //! `schema=NAME` in the URL puts everything this adapter creates and reads in that schema (every pooled
 //! connection starts with `search_path` NAME, and `migrate` creates it when missing): several deployments, or
 //! every test case, can share one database without seeing each other.
 
 mod errors;
-mod images;
-mod outbox;
-mod rows;
-mod sessions;
 mod url;
-mod users;
 
 use std::time::Duration;
 
-use async_trait::async_trait;
-use darkroom_core::ports::{Database, DbError};
+use chrono::{DateTime, Utc};
+use darkroom_core::ports::DbError;
 use sqlx::migrate::MigrateError;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
-use sqlx::{Connection, Postgres, Transaction};
+use sqlx::{Connection, Pool, Postgres, Transaction};
+use uuid::Uuid;
 
 use self::errors::db_error;
 use self::url::PostgresUrl;
+use crate::database::context::context;
+use crate::database::sql::{Dialect, SqlBackend, SqlDatabase};
 
 /// Connections per replica. Every request holds one for a statement or a short transaction, so a handful
 /// serves a busy API; ten replicas of ten stay well under Postgres's default `max_connections` of 100.
@@ -36,10 +35,56 @@ const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Darkroom's metadata in Postgres.
+pub type PostgresDatabase = SqlDatabase<PostgresBackend>;
+
+/// The Postgres side of `PostgresDatabase`: its pool, and the schema it works in.
 #[derive(Debug, Clone)]
-pub struct PostgresDatabase {
+pub struct PostgresBackend {
     pool: PgPool,
     schema: Option<String>,
+}
+
+impl SqlBackend for PostgresBackend {
+    type Db = Postgres;
+    /// `uuid`: Postgres orders them bytewise, as Rust's `Uuid` does, which keyset pagination relies on.
+    type Id = Uuid;
+    /// `timestamptz`, which keeps exactly the microseconds cursors carry.
+    type At = DateTime<Utc>;
+    /// A `uuid[]`, for `= ANY($1)`.
+    type IdList = Vec<Uuid>;
+
+    const NAME: &'static str = "postgres";
+    const DIALECT: Dialect = crate::database::sql::queries::POSTGRES;
+
+    fn id(id: Uuid) -> Uuid {
+        id
+    }
+
+    fn at(at: DateTime<Utc>) -> DateTime<Utc> {
+        at
+    }
+
+    fn id_list(ids: &[Uuid]) -> Result<Vec<Uuid>, DbError> {
+        Ok(ids.to_vec())
+    }
+
+    fn pool(&self) -> &Pool<Postgres> {
+        &self.pool
+    }
+
+    /// A plain (READ COMMITTED) transaction: the statements lock the rows they read for a later write
+    /// (`FOR UPDATE`), and conditional updates re-check their `WHERE` against rows committed meanwhile.
+    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+
+    fn rows_affected(done: &sqlx::postgres::PgQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
+    fn db_error(err: sqlx::Error) -> DbError {
+        db_error(err)
+    }
 }
 
 impl PostgresDatabase {
@@ -49,16 +94,15 @@ impl PostgresDatabase {
     /// password fails here, within seconds; the pool opens the rest as they are needed. Call `migrate` next.
     pub async fn from_url(url: &str) -> Result<Self, DbError> {
         let url = PostgresUrl::parse(url)?;
-        let unreachable = |why: String| {
-            DbError::Unavailable(format!(
-                "cannot connect to postgres at {}: {why}",
-                url.display()
-            ))
-        };
+        let unreachable = format!("cannot connect to postgres at {}", url.display());
         match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&url.options)).await
         {
-            Err(_) => return Err(unreachable(format!("no answer within {CONNECT_TIMEOUT:?}"))),
-            Ok(Err(e)) => return Err(unreachable(e.to_string())),
+            Err(_) => {
+                return Err(DbError::unavailable(format!(
+                    "{unreachable}: no answer within {CONNECT_TIMEOUT:?}"
+                )))
+            }
+            Ok(Err(e)) => return Err(DbError::Unavailable(context(unreachable, e))),
             Ok(Ok(probe)) => {
                 // The probe only proved the address and credentials; the pool makes its own connections.
                 let _ = probe.close().await;
@@ -81,19 +125,19 @@ impl PostgresDatabase {
             schema = url.schema.as_deref().unwrap_or("public"),
             "postgres pool ready"
         );
-        Ok(Self {
+        Ok(Self::new(PostgresBackend {
             pool,
             schema: url.schema,
-        })
+        }))
     }
 
     /// Creates the URL's schema when it is missing, then brings it up to date with the migrations this
     /// adapter owns (`migrations/postgres`). Idempotent, and safe for replicas starting together: sqlx
     /// serialises migrators on an advisory lock.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        if let Some(schema) = &self.schema {
+        if let Some(schema) = &self.driver().schema {
             let created = sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
-                .execute(&self.pool)
+                .execute(self.driver().pool())
                 .await;
             match created {
                 Ok(_) => {}
@@ -104,22 +148,24 @@ impl PostgresDatabase {
             }
         }
         sqlx::migrate!("./migrations/postgres")
-            .run(&self.pool)
+            .run(self.driver().pool())
             .await
             .map_err(|e| match e {
                 MigrateError::Execute(e) => db_error(e),
-                other => DbError::Other(format!("migration failed: {other}")),
+                other => DbError::Other(context("migration failed", other)),
             })
     }
 
     /// Drops the URL's schema and everything in it: test fixtures and tenant teardown. Without `schema=`
     /// in the URL it refuses rather than touch `public`.
     pub async fn drop_schema(&self) -> Result<(), DbError> {
-        let schema = self.schema.as_ref().ok_or_else(|| {
-            DbError::Other("no schema= in the url: refusing to drop public".into())
-        })?;
+        let schema = self
+            .driver()
+            .schema
+            .as_ref()
+            .ok_or_else(|| DbError::other("no schema= in the url: refusing to drop public"))?;
         sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-            .execute(&self.pool)
+            .execute(self.driver().pool())
             .await
             .map_err(db_error)?;
         Ok(())
@@ -127,25 +173,6 @@ impl PostgresDatabase {
 
     /// The schema this handle works in, when its URL named one.
     pub fn schema(&self) -> Option<&str> {
-        self.schema.as_deref()
-    }
-
-    async fn begin(&self) -> Result<Transaction<'static, Postgres>, DbError> {
-        self.pool.begin().await.map_err(db_error)
-    }
-}
-
-#[async_trait]
-impl Database for PostgresDatabase {
-    fn backend(&self) -> &'static str {
-        "postgres"
-    }
-
-    async fn ping(&self) -> Result<(), DbError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(db_error)
+        self.driver().schema.as_deref()
     }
 }

@@ -38,7 +38,7 @@ pub(super) struct PostgresUrl {
 
 impl PostgresUrl {
     pub(super) fn parse(url: &str) -> Result<Self, DbError> {
-        let invalid = |why: String| DbError::Other(format!("invalid postgres url: {why}"));
+        let invalid = |why: String| DbError::other(format!("invalid postgres url: {why}"));
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(invalid("expected postgres://…".into()));
         }

@@ -9,7 +9,6 @@ mod sql;
 mod tests;
 
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,12 +16,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use darkroom_core::ports::{Delivery, Message, Queue, QueueError, QueueSettings};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::SqlitePool;
 use tokio::sync::Notify;
 
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const POOL_SIZE: u32 = 4;
 /// How often a waiting `receive` looks again when nothing woke it.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -44,38 +40,19 @@ pub struct EmbeddedQueue {
 impl EmbeddedQueue {
     /// Opens (creating when missing) the queue file at `path` and brings its schema up to date.
     pub async fn open(path: &Path, settings: QueueSettings) -> Result<Self, QueueError> {
-        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                QueueError::Unavailable(format!("cannot create {}: {e}", dir.display()))
-            })?;
-        }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // A publish that returned must survive a power cut: the outbox row behind it may be gone.
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(BUSY_TIMEOUT);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(POOL_SIZE)
-            .connect_with(options)
+        // `synchronous = FULL`: a publish that returned must survive a power cut, since the outbox row
+        // behind it may be gone.
+        let pool = crate::sqlite::open_file(path, POOL_SIZE, false)
             .await
-            .map_err(|e| QueueError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|e| QueueError::Unavailable(e.detail()))?;
         Self::start(pool, settings).await
     }
 
     /// A queue in memory, on one connection the pool never closes (the data lives as long as it does).
     pub async fn in_memory(settings: QueueSettings) -> Result<Self, QueueError> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:")
-            .map_err(|e| QueueError::Other(format!("in-memory options: {e}")))?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(options)
+        let pool = crate::sqlite::open_memory(false)
             .await
-            .map_err(|e| QueueError::Unavailable(format!("cannot open in-memory queue: {e}")))?;
+            .map_err(|e| QueueError::Unavailable(e.detail()))?;
         Self::start(pool, settings).await
     }
 
@@ -210,24 +187,13 @@ fn micros(duration: Duration) -> i64 {
 
 /// Maps a sqlx error to the port's: a busy, locked or unreachable file is `Unavailable`.
 fn queue_error(err: sqlx::Error) -> QueueError {
-    match &err {
-        sqlx::Error::Database(e) => {
-            let primary = e
-                .code()
-                .and_then(|code| code.parse::<i32>().ok())
-                .map(|code| code & 0xff);
-            match primary {
-                // BUSY, LOCKED, IOERR, FULL, CANTOPEN.
-                Some(5 | 6 | 10 | 13 | 14) => {
-                    QueueError::Unavailable(format!("sqlite: {}", e.message()))
-                }
-                _ => QueueError::Other(format!("sqlite: {}", e.message())),
-            }
-        }
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::WorkerCrashed => QueueError::Unavailable(err.to_string()),
-        _ => QueueError::Other(err.to_string()),
+    let message = match &err {
+        sqlx::Error::Database(e) => format!("sqlite: {}", e.message()),
+        _ => err.to_string(),
+    };
+    if crate::sqlite::is_unavailable(&err) {
+        QueueError::Unavailable(message)
+    } else {
+        QueueError::Other(message)
     }
 }

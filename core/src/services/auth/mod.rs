@@ -14,7 +14,7 @@ pub use tokens::{TokenIssuer, TokenPair};
 
 use super::ServiceError;
 use crate::domain::{DisplayName, Email, NewUser, Password, RefreshToken, User, UserId, Username};
-use crate::ports::{Database, RefreshOutcome};
+use crate::ports::{RefreshOutcome, SessionRepository, UserRepository};
 
 /// How long tokens live.
 #[derive(Debug, Clone)]
@@ -36,16 +36,22 @@ pub struct Registration {
 
 #[derive(Debug, Clone)]
 pub struct AuthService {
-    db: Arc<dyn Database>,
+    users: Arc<dyn UserRepository>,
+    sessions: Arc<dyn SessionRepository>,
     tokens: TokenIssuer,
     hasher: PasswordHasher,
     refresh_ttl: Duration,
 }
 
 impl AuthService {
-    pub fn new(db: Arc<dyn Database>, settings: &AuthSettings) -> Self {
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        sessions: Arc<dyn SessionRepository>,
+        settings: &AuthSettings,
+    ) -> Self {
         Self {
-            db,
+            users,
+            sessions,
             tokens: TokenIssuer::new(&settings.signing_key, settings.access_ttl),
             hasher: PasswordHasher,
             refresh_ttl: settings.refresh_ttl,
@@ -63,7 +69,7 @@ impl AuthService {
             .transpose()?;
         let password_hash = self.hasher.hash(password).await?;
         let user = self
-            .db
+            .users
             .create_user(&NewUser {
                 id: UserId::new(),
                 username,
@@ -83,7 +89,7 @@ impl AuthService {
         login: &str,
         password: &str,
     ) -> Result<(User, TokenPair), ServiceError> {
-        let found = self.db.credentials(&login.trim().to_lowercase()).await?;
+        let found = self.users.credentials(&login.trim().to_lowercase()).await?;
         let (user, hash) = match found {
             Some((user, hash)) => (Some(user), Some(hash)),
             None => (None, None),
@@ -113,7 +119,7 @@ impl AuthService {
             revoked: false,
         };
         match self
-            .db
+            .sessions
             .rotate_refresh_token(&presented, &replacement, Utc::now())
             .await?
         {
@@ -130,7 +136,7 @@ impl AuthService {
 
     /// Ends the session the refresh token belongs to. Unknown tokens are not an error (logout is idempotent).
     pub async fn logout(&self, refresh_token: &str) -> Result<(), ServiceError> {
-        self.db
+        self.sessions
             .revoke_refresh_family(&tokens::hash_refresh_token(refresh_token))
             .await?;
         Ok(())
@@ -142,7 +148,7 @@ impl AuthService {
     }
 
     pub async fn me(&self, user: UserId) -> Result<User, ServiceError> {
-        self.db
+        self.users
             .user_by_id(user)
             .await?
             .ok_or(ServiceError::Unauthenticated)
@@ -150,7 +156,7 @@ impl AuthService {
 
     async fn start_session(&self, user_id: UserId) -> Result<TokenPair, ServiceError> {
         let (raw, hash) = tokens::new_refresh_token();
-        self.db
+        self.sessions
             .insert_refresh_token(&RefreshToken {
                 token_hash: hash,
                 family_id: Uuid::now_v7(),

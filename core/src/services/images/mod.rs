@@ -4,9 +4,7 @@ mod blobs;
 mod upload;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use bytes::Bytes;
 use tokio::sync::Notify;
 
 pub use blobs::{keys, ServedBlob};
@@ -16,7 +14,7 @@ use super::access::{can_modify, can_view};
 use super::ServiceError;
 use crate::domain::{Image, ImageId, ImagePatch, Job, OutboxMessage, Page, PageRequest, UserId};
 use crate::imaging::Limits;
-use crate::ports::{BlobStore, BlobStoreExt, Cache, Database};
+use crate::ports::{BlobStore, BlobStoreExt, ImageRepository};
 
 /// The ingest policy and serving choices.
 #[derive(Debug, Clone)]
@@ -24,15 +22,13 @@ pub struct ImageSettings {
     pub limits: Limits,
     /// Whether anyone may download the (metadata-stripped) original of a public image.
     pub public_originals: bool,
-    /// How long image metadata stays in the cache.
-    pub metadata_ttl: Duration,
 }
 
 #[derive(Debug, Clone)]
 pub struct ImageService {
-    db: Arc<dyn Database>,
+    /// Image metadata; the composition root hands in a cached repository (`caching::CachedImageRepository`).
+    images: Arc<dyn ImageRepository>,
     storage: Arc<dyn BlobStore>,
-    cache: Arc<dyn Cache>,
     settings: ImageSettings,
     /// Wakes the outbox relay as soon as a job is written, instead of at its next poll.
     outbox_written: Arc<Notify>,
@@ -40,16 +36,14 @@ pub struct ImageService {
 
 impl ImageService {
     pub fn new(
-        db: Arc<dyn Database>,
+        images: Arc<dyn ImageRepository>,
         storage: Arc<dyn BlobStore>,
-        cache: Arc<dyn Cache>,
         settings: ImageSettings,
         outbox_written: Arc<Notify>,
     ) -> Self {
         Self {
-            db,
+            images,
             storage,
-            cache,
             settings,
             outbox_written,
         }
@@ -61,7 +55,7 @@ impl ImageService {
 
     /// An image `viewer` may see; everything else is `NotFound`.
     pub async fn get(&self, viewer: Option<UserId>, id: ImageId) -> Result<Image, ServiceError> {
-        let image = self.load(id).await?.ok_or(ServiceError::NotFound)?;
+        let image = self.images.image(id).await?.ok_or(ServiceError::NotFound)?;
         if can_view(viewer, &image) {
             Ok(image)
         } else {
@@ -74,7 +68,7 @@ impl ImageService {
         owner: UserId,
         page: PageRequest,
     ) -> Result<Page<Image>, ServiceError> {
-        Ok(self.db.images_by_owner(owner, page).await?)
+        Ok(self.images.images_by_owner(owner, page).await?)
     }
 
     pub async fn update(
@@ -84,13 +78,10 @@ impl ImageService {
         patch: &ImagePatch,
     ) -> Result<Image, ServiceError> {
         self.owned(viewer, id).await?;
-        let updated = self
-            .db
+        self.images
             .update_image(id, patch)
             .await?
-            .ok_or(ServiceError::NotFound)?;
-        self.forget(id).await;
-        Ok(updated)
+            .ok_or(ServiceError::NotFound)
     }
 
     /// Deletes the row and its blobs. The purge job written with the delete guarantees the blobs go even if
@@ -98,12 +89,11 @@ impl ImageService {
     pub async fn delete(&self, viewer: UserId, id: ImageId) -> Result<(), ServiceError> {
         self.owned(viewer, id).await?;
         let purge = OutboxMessage::job(&Job::PurgeImage { image_id: id });
-        self.db
+        self.images
             .delete_image(id, &purge)
             .await?
             .ok_or(ServiceError::NotFound)?;
         self.outbox_written.notify_one();
-        self.forget(id).await;
         if let Err(err) = self.storage.delete_prefix(&keys::prefix(id)).await {
             tracing::warn!(image = %id, error = %err, "blob removal deferred to the purge job");
         }
@@ -111,44 +101,9 @@ impl ImageService {
     }
 
     async fn owned(&self, viewer: UserId, id: ImageId) -> Result<Image, ServiceError> {
-        match self.load(id).await? {
+        match self.images.image(id).await? {
             Some(image) if can_modify(viewer, &image) => Ok(image),
             _ => Err(ServiceError::NotFound),
         }
-    }
-
-    /// The image through the metadata cache. Cache trouble is a miss, never an error.
-    async fn load(&self, id: ImageId) -> Result<Option<Image>, ServiceError> {
-        let key = cache_key(id);
-        if let Ok(Some(bytes)) = self.cache.get(&key).await {
-            if let Ok(image) = serde_json::from_slice::<Image>(&bytes) {
-                return Ok(Some(image));
-            }
-        }
-        let image = self.db.image(id).await?;
-        if let Some(image) = &image {
-            if let Ok(json) = serde_json::to_vec(image) {
-                let _ = self
-                    .cache
-                    .set(&key, Bytes::from(json), self.settings.metadata_ttl)
-                    .await;
-            }
-        }
-        Ok(image)
-    }
-
-    async fn forget(&self, id: ImageId) {
-        forget_cached(self.cache.as_ref(), id).await;
-    }
-}
-
-pub(crate) fn cache_key(id: ImageId) -> String {
-    format!("image:{id}")
-}
-
-/// Drops an image's cached metadata after it changed. A failure only delays the change by one TTL.
-pub(crate) async fn forget_cached(cache: &dyn Cache, id: ImageId) {
-    if let Err(err) = cache.delete(&cache_key(id)).await {
-        tracing::warn!(image = %id, error = %err, "cache invalidation failed");
     }
 }

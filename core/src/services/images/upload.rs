@@ -59,7 +59,7 @@ impl ImageService {
             created_at: Utc::now(),
         };
         let job = OutboxMessage::job(&Job::ProcessImage { image_id: id });
-        let outcome = match self.db.create_image(&new_image, &job).await {
+        let outcome = match self.images.create_image(&new_image, &job).await {
             Ok(outcome) => outcome,
             Err(err) => {
                 self.discard(&key).await;
@@ -70,7 +70,7 @@ impl ImageService {
             CreateImageOutcome::Created => {
                 self.outbox_written.notify_one();
                 tracing::info!(image = %id, bytes = ingested.bytes, format = %ingested.format, "image uploaded");
-                self.db
+                self.images
                     .image(id)
                     .await?
                     .ok_or_else(|| ServiceError::Internal("uploaded image vanished".into()))

@@ -12,8 +12,8 @@ use crate::domain::{
     VariantName,
 };
 use crate::imaging::{self, Limits, Processed};
-use crate::ports::{BlobKey, BlobStore, BlobStoreExt, Cache, Database, Queue};
-use crate::services::images::{forget_cached, keys};
+use crate::ports::{BlobKey, BlobStore, BlobStoreExt, ImageRepository, Queue};
+use crate::services::images::keys;
 use crate::services::ServiceError;
 
 /// What the worker should do with the delivery after a job ran.
@@ -29,9 +29,9 @@ pub enum JobOutcome {
 /// itself, before its own delivery is acked (see `late_variants.rs`).
 #[derive(Debug, Clone)]
 pub struct Processor {
-    pub(super) db: Arc<dyn Database>,
+    /// The image repository (cached: its writes invalidate the metadata cache).
+    pub(super) db: Arc<dyn ImageRepository>,
     pub(super) storage: Arc<dyn BlobStore>,
-    pub(super) cache: Arc<dyn Cache>,
     pub(super) queue: Arc<dyn Queue>,
     pub(super) limits: Limits,
     pub(super) formats: VariantFormats,
@@ -39,9 +39,8 @@ pub struct Processor {
 
 impl Processor {
     pub fn new(
-        db: Arc<dyn Database>,
+        db: Arc<dyn ImageRepository>,
         storage: Arc<dyn BlobStore>,
-        cache: Arc<dyn Cache>,
         queue: Arc<dyn Queue>,
         limits: Limits,
         formats: VariantFormats,
@@ -49,7 +48,6 @@ impl Processor {
         Self {
             db,
             storage,
-            cache,
             queue,
             limits,
             formats,
@@ -127,7 +125,6 @@ impl Processor {
             // Deleted while we worked: what we just wrote belongs to nobody.
             self.purge(id).await?;
         }
-        forget_cached(self.cache.as_ref(), id).await;
         if completed {
             tracing::info!(image = %id, width = result.width, height = result.height, "image ready");
             // Before this delivery is acked: should publishing fail (or the process die), the redelivered
@@ -200,7 +197,6 @@ impl Processor {
             // any, are not ours to remove.
             return Ok(());
         }
-        forget_cached(self.cache.as_ref(), id).await;
         // Variants of an earlier, interrupted attempt are of no use to a failed image. The original stays:
         // it is the owner's, and they may download it.
         self.storage

@@ -10,7 +10,6 @@ use crate::domain::{
 };
 use crate::imaging;
 use crate::ports::{BlobKey, BlobStoreExt, Message};
-use crate::services::images::forget_cached;
 use crate::services::ServiceError;
 
 use super::Processor;
@@ -92,7 +91,6 @@ impl Processor {
             }
             return Ok(());
         }
-        forget_cached(self.cache.as_ref(), id).await;
         tracing::info!(image = %id, %format, "late variants added");
         Ok(())
     }

@@ -5,22 +5,25 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use darkroom_core::domain::{
-    Cursor, ImageId, ImageStatus, NewImage, OutboxMessage, PageRequest, Visibility,
+    Cursor, ImageId, ImageStatus, Job, NewImage, OutboxMessage, PageRequest, Visibility,
 };
-use darkroom_core::ports::{CreateImageOutcome, Database};
+use darkroom_core::ports::CreateImageOutcome;
 
-use super::{create_user, new_image, now, pending_ids, process_job, stored_image, unique};
+use super::{
+    create_user, new_image, now, pending_ids, process_job, stored_image, unique, TestDatabase,
+};
 
-pub async fn create_image_records_a_processing_image_and_its_job(db: Arc<dyn Database>) {
+pub async fn create_image_records_a_processing_image_and_its_job(db: Arc<TestDatabase>) {
     let owner = create_user(db.as_ref()).await;
     let new = new_image(owner.id, now());
     let job = process_job(new.id);
     assert_eq!(
-        db.create_image(&new, &job).await.unwrap(),
+        db.images.create_image(&new, &job).await.unwrap(),
         CreateImageOutcome::Created
     );
 
     let image = db
+        .images
         .image(new.id)
         .await
         .unwrap()
@@ -63,7 +66,7 @@ pub async fn create_image_records_a_processing_image_and_its_job(db: Arc<dyn Dat
     assert_eq!(image.created_at, new.created_at);
     assert!(image.updated_at >= image.created_at);
 
-    let pending = db.pending_outbox(1_000_000).await.unwrap();
+    let pending = db.outbox.pending_outbox(1_000_000).await.unwrap();
     let stored = pending
         .iter()
         .find(|m| m.id == job.id)
@@ -73,15 +76,15 @@ pub async fn create_image_records_a_processing_image_and_its_job(db: Arc<dyn Dat
         stored.created_at.timestamp_micros(),
         job.created_at.timestamp_micros()
     );
-    assert_eq!(db.image(ImageId::new()).await.unwrap(), None);
-    db.mark_outbox_relayed(&[job.id]).await.unwrap();
+    assert_eq!(db.images.image(ImageId::new()).await.unwrap(), None);
+    db.outbox.mark_outbox_relayed(&[job.id]).await.unwrap();
 }
 
-pub async fn create_image_writes_both_rows_or_neither(db: Arc<dyn Database>) {
+pub async fn create_image_writes_both_rows_or_neither(db: Arc<TestDatabase>) {
     let owner = create_user(db.as_ref()).await;
     let first = new_image(owner.id, now());
     let first_job = process_job(first.id);
-    db.create_image(&first, &first_job).await.unwrap();
+    db.images.create_image(&first, &first_job).await.unwrap();
 
     // The image cannot be written (its id is taken): its job must not be either.
     let clash = NewImage {
@@ -90,7 +93,7 @@ pub async fn create_image_writes_both_rows_or_neither(db: Arc<dyn Database>) {
         ..new_image(owner.id, now())
     };
     let clash_job = process_job(clash.id);
-    assert!(db.create_image(&clash, &clash_job).await.is_err());
+    assert!(db.images.create_image(&clash, &clash_job).await.is_err());
     assert!(
         !pending_ids(db.as_ref()).await.contains(&clash_job.id),
         "a job without its image was written"
@@ -102,16 +105,19 @@ pub async fn create_image_writes_both_rows_or_neither(db: Arc<dyn Database>) {
         id: first_job.id,
         ..process_job(orphan.id)
     };
-    assert!(db.create_image(&orphan, &orphan_job).await.is_err());
+    assert!(db.images.create_image(&orphan, &orphan_job).await.is_err());
     assert_eq!(
-        db.image(orphan.id).await.unwrap(),
+        db.images.image(orphan.id).await.unwrap(),
         None,
         "an image without its job was written"
     );
-    db.mark_outbox_relayed(&[first_job.id]).await.unwrap();
+    db.outbox
+        .mark_outbox_relayed(&[first_job.id])
+        .await
+        .unwrap();
 }
 
-pub async fn a_reused_idempotency_key_replays_the_earlier_image(db: Arc<dyn Database>) {
+pub async fn a_reused_idempotency_key_replays_the_earlier_image(db: Arc<TestDatabase>) {
     let owner = create_user(db.as_ref()).await;
     let key = Some(unique("idem"));
     let first = NewImage {
@@ -125,13 +131,13 @@ pub async fn a_reused_idempotency_key_replays_the_earlier_image(db: Arc<dyn Data
         ..new_image(owner.id, now())
     };
     let retry_job = process_job(retry.id);
-    let earlier = db.image(first.id).await.unwrap().unwrap();
+    let earlier = db.images.image(first.id).await.unwrap().unwrap();
     assert_eq!(
-        db.create_image(&retry, &retry_job).await.unwrap(),
+        db.images.create_image(&retry, &retry_job).await.unwrap(),
         CreateImageOutcome::IdempotentReplay(Box::new(earlier))
     );
     assert_eq!(
-        db.image(retry.id).await.unwrap(),
+        db.images.image(retry.id).await.unwrap(),
         None,
         "a replay writes nothing"
     );
@@ -154,7 +160,74 @@ pub async fn a_reused_idempotency_key_replays_the_earlier_image(db: Arc<dyn Data
     stored_image(db.as_ref(), &new_image(owner.id, now())).await;
 }
 
-pub async fn images_by_owner_pages_newest_first_exactly(db: Arc<dyn Database>) {
+/// Replicas racing on one upload's retries (the same idempotency key at once): one image, one job, and
+/// every replay answers with that image.
+pub async fn concurrent_uploads_with_one_idempotency_key_make_one_image(db: Arc<TestDatabase>) {
+    let owner = create_user(db.as_ref()).await;
+    let key = unique("idem");
+    let racers: Vec<_> = (0..8)
+        .map(|_| {
+            let db = db.clone();
+            let image = NewImage {
+                idempotency_key: Some(key.clone()),
+                ..new_image(owner.id, now())
+            };
+            tokio::spawn(async move {
+                let job = process_job(image.id);
+                let outcome = db.images.create_image(&image, &job).await.unwrap();
+                (outcome, job.id)
+            })
+        })
+        .collect();
+    let mut created = Vec::new();
+    let mut replayed = Vec::new();
+    let mut jobs = Vec::new();
+    for racer in racers {
+        let (outcome, job) = racer.await.unwrap();
+        jobs.push(job);
+        match outcome {
+            CreateImageOutcome::Created => created.push(job),
+            CreateImageOutcome::IdempotentReplay(image) => replayed.push(image.id),
+        }
+    }
+    assert_eq!(created.len(), 1, "exactly one racer creates");
+    let stored = db
+        .images
+        .images_by_owner(owner.id, PageRequest::new(None, None))
+        .await
+        .unwrap();
+    assert_eq!(stored.items.len(), 1);
+    assert!(replayed.iter().all(|id| *id == stored.items[0].id));
+    let pending = pending_ids(db.as_ref()).await;
+    let queued: Vec<_> = jobs.iter().filter(|job| pending.contains(job)).collect();
+    assert_eq!(queued, vec![&created[0]], "one job, for the one image");
+    db.outbox.mark_outbox_relayed(&jobs).await.unwrap();
+
+    // Deleting the image frees its key.
+    let purge = OutboxMessage::job(&Job::PurgeImage {
+        image_id: stored.items[0].id,
+    });
+    db.images
+        .delete_image(stored.items[0].id, &purge)
+        .await
+        .unwrap()
+        .unwrap();
+    let fresh_upload = NewImage {
+        idempotency_key: Some(key),
+        ..new_image(owner.id, now())
+    };
+    let job = process_job(fresh_upload.id);
+    assert_eq!(
+        db.images.create_image(&fresh_upload, &job).await.unwrap(),
+        CreateImageOutcome::Created
+    );
+    db.outbox
+        .mark_outbox_relayed(&[purge.id, job.id])
+        .await
+        .unwrap();
+}
+
+pub async fn images_by_owner_pages_newest_first_exactly(db: Arc<TestDatabase>) {
     let owner = create_user(db.as_ref()).await;
     let neighbour = create_user(db.as_ref()).await;
     stored_image(db.as_ref(), &new_image(neighbour.id, now())).await;
@@ -177,6 +250,7 @@ pub async fn images_by_owner_pages_newest_first_exactly(db: Arc<dyn Database>) {
     let mut after: Option<Cursor> = None;
     loop {
         let page = db
+            .images
             .images_by_owner(owner.id, PageRequest::new(Some(3), after))
             .await
             .unwrap();
@@ -200,11 +274,13 @@ pub async fn images_by_owner_pages_newest_first_exactly(db: Arc<dyn Database>) {
     assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 7);
 
     let all = db
+        .images
         .images_by_owner(owner.id, PageRequest::new(Some(100), None))
         .await
         .unwrap();
     assert_eq!((all.items.len(), all.next), (7, None));
     let nobody = db
+        .images
         .images_by_owner(
             darkroom_core::domain::UserId::new(),
             PageRequest::new(None, None),

@@ -7,9 +7,8 @@ use darkroom_core::domain::{
     Failure, ImageId, ImagePatch, ImageStatus, Job, OutboxMessage, OutputFormat, PageRequest,
     ProcessedImage, Variant, VariantFile, VariantName, Visibility,
 };
-use darkroom_core::ports::Database;
 
-use super::{create_user, new_image, now, pending_ids, stored_image};
+use super::{create_user, new_image, now, pending_ids, stored_image, TestDatabase};
 
 fn processed(id: ImageId) -> ProcessedImage {
     let file = |format: OutputFormat, bytes| VariantFile {
@@ -44,14 +43,18 @@ fn processed(id: ImageId) -> ProcessedImage {
     }
 }
 
-pub async fn complete_processing_only_moves_processing_images(db: Arc<dyn Database>) {
+pub async fn complete_processing_only_moves_processing_images(db: Arc<TestDatabase>) {
     let owner = create_user(db.as_ref()).await;
     let new = new_image(owner.id, now());
     stored_image(db.as_ref(), &new).await;
     let result = processed(new.id);
-    assert!(db.complete_processing(new.id, &result).await.unwrap());
+    assert!(db
+        .images
+        .complete_processing(new.id, &result)
+        .await
+        .unwrap());
 
-    let ready = db.image(new.id).await.unwrap().unwrap();
+    let ready = db.images.image(new.id).await.unwrap().unwrap();
     assert_eq!(
         (ready.status, ready.failure.clone()),
         (ImageStatus::Ready, None)
@@ -69,6 +72,7 @@ pub async fn complete_processing_only_moves_processing_images(db: Arc<dyn Databa
 
     // A redelivered job must not undo or redo anything.
     assert!(!db
+        .images
         .complete_processing(new.id, &processed(ImageId::new()))
         .await
         .unwrap());
@@ -76,15 +80,16 @@ pub async fn complete_processing_only_moves_processing_images(db: Arc<dyn Databa
         code: "late".into(),
         message: "too late".into(),
     };
-    assert!(!db.fail_processing(new.id, &failure).await.unwrap());
-    assert_eq!(db.image(new.id).await.unwrap(), Some(ready));
+    assert!(!db.images.fail_processing(new.id, &failure).await.unwrap());
+    assert_eq!(db.images.image(new.id).await.unwrap(), Some(ready));
     assert!(!db
+        .images
         .complete_processing(ImageId::new(), &result)
         .await
         .unwrap());
 }
 
-pub async fn fail_processing_only_moves_processing_images(db: Arc<dyn Database>) {
+pub async fn fail_processing_only_moves_processing_images(db: Arc<TestDatabase>) {
     let owner = create_user(db.as_ref()).await;
     let new = new_image(owner.id, now());
     stored_image(db.as_ref(), &new).await;
@@ -92,14 +97,15 @@ pub async fn fail_processing_only_moves_processing_images(db: Arc<dyn Database>)
         code: "unsupported_format".into(),
         message: "heic is not supported".into(),
     };
-    assert!(db.fail_processing(new.id, &failure).await.unwrap());
+    assert!(db.images.fail_processing(new.id, &failure).await.unwrap());
 
-    let failed = db.image(new.id).await.unwrap().unwrap();
+    let failed = db.images.image(new.id).await.unwrap().unwrap();
     assert_eq!(
         (failed.status, failed.failure.clone()),
         (ImageStatus::Failed, Some(failure.clone()))
     );
     assert!(!db
+        .images
         .complete_processing(new.id, &processed(new.id))
         .await
         .unwrap());
@@ -107,12 +113,16 @@ pub async fn fail_processing_only_moves_processing_images(db: Arc<dyn Database>)
         code: "other".into(),
         message: "other".into(),
     };
-    assert!(!db.fail_processing(new.id, &other).await.unwrap());
-    assert_eq!(db.image(new.id).await.unwrap(), Some(failed));
-    assert!(!db.fail_processing(ImageId::new(), &failure).await.unwrap());
+    assert!(!db.images.fail_processing(new.id, &other).await.unwrap());
+    assert_eq!(db.images.image(new.id).await.unwrap(), Some(failed));
+    assert!(!db
+        .images
+        .fail_processing(ImageId::new(), &failure)
+        .await
+        .unwrap());
 }
 
-pub async fn update_image_applies_the_patch(db: Arc<dyn Database>) {
+pub async fn update_image_applies_the_patch(db: Arc<TestDatabase>) {
     let owner = create_user(db.as_ref()).await;
     let new = new_image(owner.id, now());
     stored_image(db.as_ref(), &new).await;
@@ -121,7 +131,12 @@ pub async fn update_image_applies_the_patch(db: Arc<dyn Database>) {
         visibility: Some(Visibility::Private),
         ..ImagePatch::default()
     };
-    let got = db.update_image(new.id, &patch).await.unwrap().unwrap();
+    let got = db
+        .images
+        .update_image(new.id, &patch)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (got.visibility, got.alt_text.clone(), got.tags.clone()),
         (Visibility::Private, None, vec![])
@@ -133,7 +148,12 @@ pub async fn update_image_applies_the_patch(db: Arc<dyn Database>) {
         tags: Some(tags.clone()),
         ..ImagePatch::default()
     };
-    let got = db.update_image(new.id, &patch).await.unwrap().unwrap();
+    let got = db
+        .images
+        .update_image(new.id, &patch)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         got.visibility,
         Visibility::Private,
@@ -144,12 +164,13 @@ pub async fn update_image_applies_the_patch(db: Arc<dyn Database>) {
         (Some("a cat on a sofa"), tags.clone())
     );
     assert_eq!(
-        db.image(new.id).await.unwrap(),
+        db.images.image(new.id).await.unwrap(),
         Some(got.clone()),
         "update returns the image as stored"
     );
 
     let unchanged = db
+        .images
         .update_image(new.id, &ImagePatch::default())
         .await
         .unwrap()
@@ -164,6 +185,7 @@ pub async fn update_image_applies_the_patch(db: Arc<dyn Database>) {
     );
 
     let cleared = db
+        .images
         .update_image(
             new.id,
             &ImagePatch {
@@ -176,6 +198,7 @@ pub async fn update_image_applies_the_patch(db: Arc<dyn Database>) {
         .unwrap();
     assert_eq!((cleared.alt_text, cleared.tags), (None, tags));
     let untagged = db
+        .images
         .update_image(
             new.id,
             &ImagePatch {
@@ -190,19 +213,29 @@ pub async fn update_image_applies_the_patch(db: Arc<dyn Database>) {
         (untagged.tags, untagged.status),
         (vec![], ImageStatus::Processing)
     );
-    assert_eq!(db.update_image(ImageId::new(), &patch).await.unwrap(), None);
+    assert_eq!(
+        db.images
+            .update_image(ImageId::new(), &patch)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
-pub async fn delete_image_removes_the_row_and_enqueues_the_job(db: Arc<dyn Database>) {
+pub async fn delete_image_removes_the_row_and_enqueues_the_job(db: Arc<TestDatabase>) {
     let owner = create_user(db.as_ref()).await;
     let new = new_image(owner.id, now());
     stored_image(db.as_ref(), &new).await;
-    let before = db.image(new.id).await.unwrap().unwrap();
+    let before = db.images.image(new.id).await.unwrap().unwrap();
 
     let purge = OutboxMessage::job(&Job::PurgeImage { image_id: new.id });
-    assert_eq!(db.delete_image(new.id, &purge).await.unwrap(), Some(before));
-    assert_eq!(db.image(new.id).await.unwrap(), None);
+    assert_eq!(
+        db.images.delete_image(new.id, &purge).await.unwrap(),
+        Some(before)
+    );
+    assert_eq!(db.images.image(new.id).await.unwrap(), None);
     let listed = db
+        .images
         .images_by_owner(owner.id, PageRequest::new(None, None))
         .await
         .unwrap();
@@ -214,7 +247,7 @@ pub async fn delete_image_removes_the_row_and_enqueues_the_job(db: Arc<dyn Datab
 
     // Nothing to delete: nothing enqueued either.
     let again = OutboxMessage::job(&Job::PurgeImage { image_id: new.id });
-    assert_eq!(db.delete_image(new.id, &again).await.unwrap(), None);
+    assert_eq!(db.images.delete_image(new.id, &again).await.unwrap(), None);
     assert!(!pending_ids(db.as_ref()).await.contains(&again.id));
-    db.mark_outbox_relayed(&[purge.id]).await.unwrap();
+    db.outbox.mark_outbox_relayed(&[purge.id]).await.unwrap();
 }

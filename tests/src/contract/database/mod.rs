@@ -1,38 +1,90 @@
-//! The `Database` contract suite, one file per repository. Run it with `database_contract_suite!(factory)`,
-//! where `factory` is an async fn returning `Fixture<dyn Database>` with the schema in place.
+//! The database contract suites: one per repository (`user_repository_contract_suite!`,
+//! `session_repository_contract_suite!`, `image_repository_contract_suite!`,
+//! `outbox_repository_contract_suite!`), and the database as a whole (`database_health_contract_suite!`:
+//! ping, migrating twice). `database_contract_suite!(factory)` runs them all, where `factory` is an async fn
+//! returning `Fixture<TestDatabase>` with the schema in place (or `None` to skip).
 //!
-//! The outbox is shared by every case, so cases only ever look at (and mark) the messages they wrote.
+//! The outbox may be shared by several cases, so cases only ever look at (and mark) the messages they wrote.
 
 #![allow(clippy::unwrap_used)]
 
+mod health;
 mod images;
 mod lifecycle;
 mod outbox;
+mod outbox_claims;
 mod sessions;
 mod users;
 mod variant_files;
 
+pub use health::*;
 pub use images::*;
 pub use lifecycle::*;
 pub use outbox::*;
+pub use outbox_claims::*;
 pub use sessions::*;
 pub use users::*;
 pub use variant_files::*;
+
+use std::future::Future;
+use std::ops::Deref;
 
 use chrono::{DateTime, Utc};
 use darkroom_core::domain::{
     Email, ImageFormat, ImageId, Job, NewImage, NewUser, OutboxMessage, User, UserId, Username,
     Visibility,
 };
-use darkroom_core::ports::{CreateImageOutcome, Database};
+use darkroom_core::ports::{CreateImageOutcome, Repositories};
+use futures::future::BoxFuture;
 use uuid::Uuid;
 
 use super::unique;
 
-/// Expands to one `#[tokio::test]` per database case, each calling `$factory().await` for a database.
+/// The database under test: its repositories (all served by one adapter), and how to open a second handle
+/// on the same database and migrate it again, as a second replica starting up would.
+pub struct TestDatabase {
+    repositories: Repositories,
+    reopen: Box<dyn Fn() -> BoxFuture<'static, Repositories> + Send + Sync>,
+}
+
+impl TestDatabase {
+    pub fn new<F, Fut>(repositories: Repositories, reopen: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Repositories> + Send + 'static,
+    {
+        Self {
+            repositories,
+            reopen: Box::new(move || Box::pin(reopen())),
+        }
+    }
+
+    /// Another handle on the same database, migrated again.
+    pub async fn reopen(&self) -> Repositories {
+        (self.reopen)().await
+    }
+}
+
+impl std::fmt::Debug for TestDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestDatabase")
+            .field("repositories", &self.repositories)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Deref for TestDatabase {
+    type Target = Repositories;
+
+    fn deref(&self) -> &Repositories {
+        &self.repositories
+    }
+}
+
+/// Expands to one `#[tokio::test]` per named database case, each calling `$factory().await`.
 #[macro_export]
-macro_rules! database_contract_suite {
-    (@cases $factory:path; $($case:ident),+ $(,)?) => {
+macro_rules! database_cases {
+    ($factory:path; $($case:ident),+ $(,)?) => {
         $(
             #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $case() {
@@ -41,20 +93,44 @@ macro_rules! database_contract_suite {
             }
         )+
     };
+}
+
+/// `UserRepository`'s contract.
+#[macro_export]
+macro_rules! user_repository_contract_suite {
     ($factory:path) => {
-        $crate::database_contract_suite!(@cases $factory;
+        $crate::database_cases!($factory;
             create_user_returns_the_stored_user,
             usernames_are_unique_whatever_their_case,
             emails_are_unique_whatever_their_case,
             users_are_found_by_id_and_username,
             credentials_are_found_by_username_or_email,
+        );
+    };
+}
+
+/// `SessionRepository`'s contract.
+#[macro_export]
+macro_rules! session_repository_contract_suite {
+    ($factory:path) => {
+        $crate::database_cases!($factory;
             refresh_tokens_rotate_and_reuse_revokes_the_family,
             unknown_expired_and_revoked_tokens_are_invalid,
             revoking_a_family_reports_unknown_tokens,
             concurrent_rotations_yield_exactly_one_rotated,
+        );
+    };
+}
+
+/// `ImageRepository`'s contract.
+#[macro_export]
+macro_rules! image_repository_contract_suite {
+    ($factory:path) => {
+        $crate::database_cases!($factory;
             create_image_records_a_processing_image_and_its_job,
             create_image_writes_both_rows_or_neither,
             a_reused_idempotency_key_replays_the_earlier_image,
+            concurrent_uploads_with_one_idempotency_key_make_one_image,
             images_by_owner_pages_newest_first_exactly,
             complete_processing_only_moves_processing_images,
             fail_processing_only_moves_processing_images,
@@ -62,10 +138,44 @@ macro_rules! database_contract_suite {
             delete_image_removes_the_row_and_enqueues_the_job,
             add_variant_files_only_adds_to_ready_images_and_once,
             concurrent_variant_file_additions_keep_every_format,
+        );
+    };
+}
+
+/// `OutboxRepository`'s contract.
+#[macro_export]
+macro_rules! outbox_repository_contract_suite {
+    ($factory:path) => {
+        $crate::database_cases!($factory;
             outbox_is_oldest_first_and_pending_until_marked,
             marking_unknown_outbox_ids_is_harmless,
-            ping_succeeds,
+            concurrent_claimers_get_disjoint_rows,
+            an_expired_claim_is_claimable_again,
+            relayed_rows_never_come_back,
         );
+    };
+}
+
+/// `DatabaseHealth`, and the adapter's migrations.
+#[macro_export]
+macro_rules! database_health_contract_suite {
+    ($factory:path) => {
+        $crate::database_cases!($factory;
+            ping_succeeds,
+            migrating_twice_and_from_a_second_handle_is_fine,
+        );
+    };
+}
+
+/// Every database suite.
+#[macro_export]
+macro_rules! database_contract_suite {
+    ($factory:path) => {
+        $crate::user_repository_contract_suite!($factory);
+        $crate::session_repository_contract_suite!($factory);
+        $crate::image_repository_contract_suite!($factory);
+        $crate::outbox_repository_contract_suite!($factory);
+        $crate::database_health_contract_suite!($factory);
     };
 }
 
@@ -95,8 +205,8 @@ pub(crate) fn new_user() -> NewUser {
     new_user_as(&name, &format!("{name}@example.org"))
 }
 
-pub(crate) async fn create_user(db: &dyn Database) -> User {
-    db.create_user(&new_user()).await.unwrap()
+pub(crate) async fn create_user(db: &Repositories) -> User {
+    db.users.create_user(&new_user()).await.unwrap()
 }
 
 pub(crate) fn new_image(owner: UserId, created_at: DateTime<Utc>) -> NewImage {
@@ -119,26 +229,22 @@ pub(crate) fn process_job(image: ImageId) -> OutboxMessage {
 }
 
 /// Creates an image (with its processing job, which is then marked relayed to keep the outbox tidy).
-pub(crate) async fn stored_image(db: &dyn Database, new: &NewImage) {
+pub(crate) async fn stored_image(db: &Repositories, new: &NewImage) {
     let job = process_job(new.id);
     assert_eq!(
-        db.create_image(new, &job).await.unwrap(),
+        db.images.create_image(new, &job).await.unwrap(),
         CreateImageOutcome::Created
     );
-    db.mark_outbox_relayed(&[job.id]).await.unwrap();
+    db.outbox.mark_outbox_relayed(&[job.id]).await.unwrap();
 }
 
 /// The ids of the pending outbox messages, oldest first (all of them, not a page).
-pub(crate) async fn pending_ids(db: &dyn Database) -> Vec<Uuid> {
-    db.pending_outbox(1_000_000)
+pub(crate) async fn pending_ids(db: &Repositories) -> Vec<Uuid> {
+    db.outbox
+        .pending_outbox(1_000_000)
         .await
         .unwrap()
         .into_iter()
         .map(|m| m.id)
         .collect()
-}
-
-pub async fn ping_succeeds(db: std::sync::Arc<dyn Database>) {
-    db.ping().await.unwrap();
-    assert!(!db.backend().is_empty());
 }

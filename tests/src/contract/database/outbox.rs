@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use darkroom_core::domain::OutboxMessage;
-use darkroom_core::ports::{CreateImageOutcome, Database};
+use darkroom_core::ports::CreateImageOutcome;
 use uuid::Uuid;
 
-use super::{create_user, new_image, now, pending_ids, process_job};
+use super::{create_user, new_image, now, pending_ids, process_job, TestDatabase};
 
 /// Our messages among the pending ones, in the backend's order.
-async fn ours(db: &dyn Database, mine: &[Uuid]) -> Vec<Uuid> {
+async fn ours(db: &TestDatabase, mine: &[Uuid]) -> Vec<Uuid> {
     pending_ids(db)
         .await
         .into_iter()
@@ -19,7 +19,7 @@ async fn ours(db: &dyn Database, mine: &[Uuid]) -> Vec<Uuid> {
         .collect()
 }
 
-pub async fn outbox_is_oldest_first_and_pending_until_marked(db: Arc<dyn Database>) {
+pub async fn outbox_is_oldest_first_and_pending_until_marked(db: Arc<TestDatabase>) {
     let owner = create_user(db.as_ref()).await;
     let base = now() - Duration::minutes(5);
     let mut jobs = Vec::new();
@@ -34,44 +34,48 @@ pub async fn outbox_is_oldest_first_and_pending_until_marked(db: Arc<dyn Databas
     // Written newest first: the outbox orders by age, not by arrival.
     for (image, job) in jobs.iter().rev() {
         assert_eq!(
-            db.create_image(image, job).await.unwrap(),
+            db.images.create_image(image, job).await.unwrap(),
             CreateImageOutcome::Created
         );
     }
     let ids: Vec<Uuid> = jobs.iter().map(|(_, job)| job.id).collect();
     assert_eq!(ours(db.as_ref(), &ids).await, ids);
 
-    let pending = db.pending_outbox(1_000_000).await.unwrap();
+    let pending = db.outbox.pending_outbox(1_000_000).await.unwrap();
     for (_, job) in &jobs {
         let stored = pending.iter().find(|m| m.id == job.id).unwrap();
         assert_eq!((&stored.topic, &stored.payload), (&job.topic, &job.payload));
         assert_eq!(stored.created_at, job.created_at);
     }
     assert_eq!(
-        db.pending_outbox(1).await.unwrap().len(),
+        db.outbox.pending_outbox(1).await.unwrap().len(),
         1,
         "the limit is honoured"
     );
 
     // Reading does not consume; marking does, and only what it names.
     assert_eq!(ours(db.as_ref(), &ids).await, ids);
-    db.mark_outbox_relayed(&[ids[0], ids[2]]).await.unwrap();
+    db.outbox
+        .mark_outbox_relayed(&[ids[0], ids[2]])
+        .await
+        .unwrap();
     assert_eq!(ours(db.as_ref(), &ids).await, vec![ids[1]]);
-    db.mark_outbox_relayed(&[ids[1]]).await.unwrap();
+    db.outbox.mark_outbox_relayed(&[ids[1]]).await.unwrap();
     assert_eq!(ours(db.as_ref(), &ids).await, Vec::<Uuid>::new());
     // Marking twice is harmless (a relay may retry).
-    db.mark_outbox_relayed(&ids).await.unwrap();
+    db.outbox.mark_outbox_relayed(&ids).await.unwrap();
 }
 
-pub async fn marking_unknown_outbox_ids_is_harmless(db: Arc<dyn Database>) {
+pub async fn marking_unknown_outbox_ids_is_harmless(db: Arc<TestDatabase>) {
     let owner = create_user(db.as_ref()).await;
     let image = new_image(owner.id, now());
     let job = process_job(image.id);
-    db.create_image(&image, &job).await.unwrap();
-    db.mark_outbox_relayed(&[]).await.unwrap();
-    db.mark_outbox_relayed(&[Uuid::new_v4(), Uuid::now_v7()])
+    db.images.create_image(&image, &job).await.unwrap();
+    db.outbox.mark_outbox_relayed(&[]).await.unwrap();
+    db.outbox
+        .mark_outbox_relayed(&[Uuid::new_v4(), Uuid::now_v7()])
         .await
         .unwrap();
     assert_eq!(ours(db.as_ref(), &[job.id]).await, vec![job.id]);
-    db.mark_outbox_relayed(&[job.id]).await.unwrap();
+    db.outbox.mark_outbox_relayed(&[job.id]).await.unwrap();
 }

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use darkroom_core::domain::{RefreshToken, UserId};
-use darkroom_core::ports::{Database, RefreshOutcome};
+use darkroom_core::ports::RefreshOutcome;
 use uuid::Uuid;
 
-use super::{create_user, now, unique};
+use super::{create_user, now, unique, TestDatabase};
 
 fn token(user: UserId, family: Uuid, expires_at: DateTime<Utc>) -> RefreshToken {
     RefreshToken {
@@ -21,27 +21,28 @@ fn token(user: UserId, family: Uuid, expires_at: DateTime<Utc>) -> RefreshToken 
 }
 
 /// A user and the first token of a fresh family, stored, valid for an hour.
-async fn login(db: &dyn Database) -> (UserId, RefreshToken) {
+async fn login(db: &TestDatabase) -> (UserId, RefreshToken) {
     let user = create_user(db).await;
     let first = token(user.id, Uuid::new_v4(), now() + Duration::hours(1));
-    db.insert_refresh_token(&first).await.unwrap();
+    db.sessions.insert_refresh_token(&first).await.unwrap();
     (user.id, first)
 }
 
-async fn rotate(db: &dyn Database, presented: &RefreshToken) -> (RefreshOutcome, RefreshToken) {
+async fn rotate(db: &TestDatabase, presented: &RefreshToken) -> (RefreshOutcome, RefreshToken) {
     let next = token(
         presented.user_id,
         presented.family_id,
         now() + Duration::hours(1),
     );
     let outcome = db
+        .sessions
         .rotate_refresh_token(&presented.token_hash, &next, now())
         .await
         .unwrap();
     (outcome, next)
 }
 
-pub async fn refresh_tokens_rotate_and_reuse_revokes_the_family(db: Arc<dyn Database>) {
+pub async fn refresh_tokens_rotate_and_reuse_revokes_the_family(db: Arc<TestDatabase>) {
     let (user, first) = login(db.as_ref()).await;
     let (outcome, second) = rotate(db.as_ref(), &first).await;
     assert_eq!(outcome, RefreshOutcome::Rotated { user_id: user });
@@ -61,14 +62,14 @@ pub async fn refresh_tokens_rotate_and_reuse_revokes_the_family(db: Arc<dyn Data
 
     // Other families of the same user are untouched.
     let other = token(user, Uuid::new_v4(), now() + Duration::hours(1));
-    db.insert_refresh_token(&other).await.unwrap();
+    db.sessions.insert_refresh_token(&other).await.unwrap();
     assert_eq!(
         rotate(db.as_ref(), &other).await.0,
         RefreshOutcome::Rotated { user_id: user }
     );
 }
 
-pub async fn unknown_expired_and_revoked_tokens_are_invalid(db: Arc<dyn Database>) {
+pub async fn unknown_expired_and_revoked_tokens_are_invalid(db: Arc<TestDatabase>) {
     let (user, live) = login(db.as_ref()).await;
     let unknown = token(user, Uuid::new_v4(), now() + Duration::hours(1));
     assert_eq!(
@@ -77,7 +78,7 @@ pub async fn unknown_expired_and_revoked_tokens_are_invalid(db: Arc<dyn Database
     );
 
     let expired = token(user, Uuid::new_v4(), now() - Duration::seconds(1));
-    db.insert_refresh_token(&expired).await.unwrap();
+    db.sessions.insert_refresh_token(&expired).await.unwrap();
     assert_eq!(
         rotate(db.as_ref(), &expired).await.0,
         RefreshOutcome::Invalid
@@ -87,7 +88,7 @@ pub async fn unknown_expired_and_revoked_tokens_are_invalid(db: Arc<dyn Database
         revoked: true,
         ..token(user, Uuid::new_v4(), now() + Duration::hours(1))
     };
-    db.insert_refresh_token(&revoked).await.unwrap();
+    db.sessions.insert_refresh_token(&revoked).await.unwrap();
     assert_eq!(
         rotate(db.as_ref(), &revoked).await.0,
         RefreshOutcome::Invalid
@@ -100,19 +101,27 @@ pub async fn unknown_expired_and_revoked_tokens_are_invalid(db: Arc<dyn Database
     );
 }
 
-pub async fn revoking_a_family_reports_unknown_tokens(db: Arc<dyn Database>) {
+pub async fn revoking_a_family_reports_unknown_tokens(db: Arc<TestDatabase>) {
     let (_, first) = login(db.as_ref()).await;
     let (_, second) = rotate(db.as_ref(), &first).await;
     // Logging out with any token of the family revokes all of it.
-    assert!(db.revoke_refresh_family(&first.token_hash).await.unwrap());
+    assert!(db
+        .sessions
+        .revoke_refresh_family(&first.token_hash)
+        .await
+        .unwrap());
     assert_eq!(
         rotate(db.as_ref(), &second).await.0,
         RefreshOutcome::Invalid
     );
-    assert!(!db.revoke_refresh_family(&unique("unknown")).await.unwrap());
+    assert!(!db
+        .sessions
+        .revoke_refresh_family(&unique("unknown"))
+        .await
+        .unwrap());
 }
 
-pub async fn concurrent_rotations_yield_exactly_one_rotated(db: Arc<dyn Database>) {
+pub async fn concurrent_rotations_yield_exactly_one_rotated(db: Arc<TestDatabase>) {
     let (user, first) = login(db.as_ref()).await;
     let racers: Vec<_> = (0..8)
         .map(|_| {

@@ -2,20 +2,20 @@
 
 use std::sync::Arc;
 
-use darkroom_core::ports::{Database, DbError};
+use darkroom_core::ports::{Conflict, DbError};
 
-use super::{new_user, new_user_as, unique};
+use super::{new_user, new_user_as, unique, TestDatabase};
 
-fn assert_already_exists<T: std::fmt::Debug>(result: Result<T, DbError>, rule: &str) {
+fn assert_already_exists<T: std::fmt::Debug>(result: Result<T, DbError>, rule: Conflict) {
     match result {
-        Err(DbError::AlreadyExists(what)) => assert_eq!(what, rule),
-        other => panic!("expected AlreadyExists({rule:?}), got {other:?}"),
+        Err(DbError::Conflict(what)) => assert_eq!(what, rule),
+        other => panic!("expected Conflict({rule:?}), got {other:?}"),
     }
 }
 
-pub async fn create_user_returns_the_stored_user(db: Arc<dyn Database>) {
+pub async fn create_user_returns_the_stored_user(db: Arc<TestDatabase>) {
     let new = new_user();
-    let user = db.create_user(&new).await.unwrap();
+    let user = db.users.create_user(&new).await.unwrap();
     assert_eq!(user.id, new.id);
     assert_eq!(user.username, new.username.as_str());
     assert_eq!(user.email, new.email.as_str());
@@ -33,70 +33,84 @@ pub async fn create_user_returns_the_stored_user(db: Arc<dyn Database>) {
         (0, 0, 0)
     );
     assert_eq!(user.created_at, new.created_at);
-    assert_eq!(db.user_by_id(new.id).await.unwrap(), Some(user));
+    assert_eq!(db.users.user_by_id(new.id).await.unwrap(), Some(user));
 }
 
-pub async fn usernames_are_unique_whatever_their_case(db: Arc<dyn Database>) {
+pub async fn usernames_are_unique_whatever_their_case(db: Arc<TestDatabase>) {
     let name = unique("Name");
     let first = new_user_as(&name, &format!("{}@example.org", unique("a")));
-    db.create_user(&first).await.unwrap();
+    db.users.create_user(&first).await.unwrap();
     let second = new_user_as(
         &name.to_uppercase(),
         &format!("{}@example.org", unique("b")),
     );
-    assert_already_exists(db.create_user(&second).await, "username");
+    assert_already_exists(db.users.create_user(&second).await, Conflict::Username);
     assert_eq!(
-        db.user_by_id(second.id).await.unwrap(),
-        None,
-        "a refused user must not be written"
-    );
-    assert_eq!(db.credentials(second.email.as_str()).await.unwrap(), None);
-}
-
-pub async fn emails_are_unique_whatever_their_case(db: Arc<dyn Database>) {
-    let email = format!("{}@Example.ORG", unique("Mail"));
-    let first = new_user_as(&unique("a"), &email);
-    db.create_user(&first).await.unwrap();
-    let second = new_user_as(&unique("b"), &email.to_uppercase());
-    assert_already_exists(db.create_user(&second).await, "email");
-    assert_eq!(
-        db.user_by_id(second.id).await.unwrap(),
+        db.users.user_by_id(second.id).await.unwrap(),
         None,
         "a refused user must not be written"
     );
     assert_eq!(
-        db.user_by_username(second.username.as_str()).await.unwrap(),
+        db.users.credentials(second.email.as_str()).await.unwrap(),
         None
     );
 }
 
-pub async fn users_are_found_by_id_and_username(db: Arc<dyn Database>) {
-    let new = new_user();
-    let user = db.create_user(&new).await.unwrap();
+pub async fn emails_are_unique_whatever_their_case(db: Arc<TestDatabase>) {
+    let email = format!("{}@Example.ORG", unique("Mail"));
+    let first = new_user_as(&unique("a"), &email);
+    db.users.create_user(&first).await.unwrap();
+    let second = new_user_as(&unique("b"), &email.to_uppercase());
+    assert_already_exists(db.users.create_user(&second).await, Conflict::Email);
     assert_eq!(
-        db.user_by_username(new.username.as_str()).await.unwrap(),
-        Some(user.clone())
+        db.users.user_by_id(second.id).await.unwrap(),
+        None,
+        "a refused user must not be written"
     );
-    assert_eq!(db.user_by_id(user.id).await.unwrap(), Some(user));
-    assert_eq!(db.user_by_username(&unique("nobody")).await.unwrap(), None);
     assert_eq!(
-        db.user_by_id(darkroom_core::domain::UserId::new())
+        db.users
+            .user_by_username(second.username.as_str())
             .await
             .unwrap(),
         None
     );
 }
 
-pub async fn credentials_are_found_by_username_or_email(db: Arc<dyn Database>) {
+pub async fn users_are_found_by_id_and_username(db: Arc<TestDatabase>) {
     let new = new_user();
-    let user = db.create_user(&new).await.unwrap();
-    let by_name = db.credentials(new.username.as_str()).await.unwrap();
-    assert_eq!(by_name, Some((user.clone(), new.password_hash.clone())));
-    let by_email = db.credentials(new.email.as_str()).await.unwrap();
-    assert_eq!(by_email, Some((user, new.password_hash.clone())));
-    assert_eq!(db.credentials(&unique("nobody")).await.unwrap(), None);
+    let user = db.users.create_user(&new).await.unwrap();
     assert_eq!(
-        db.credentials(&format!("{}@example.org", unique("nobody")))
+        db.users
+            .user_by_username(new.username.as_str())
+            .await
+            .unwrap(),
+        Some(user.clone())
+    );
+    assert_eq!(db.users.user_by_id(user.id).await.unwrap(), Some(user));
+    assert_eq!(
+        db.users.user_by_username(&unique("nobody")).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        db.users
+            .user_by_id(darkroom_core::domain::UserId::new())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+pub async fn credentials_are_found_by_username_or_email(db: Arc<TestDatabase>) {
+    let new = new_user();
+    let user = db.users.create_user(&new).await.unwrap();
+    let by_name = db.users.credentials(new.username.as_str()).await.unwrap();
+    assert_eq!(by_name, Some((user.clone(), new.password_hash.clone())));
+    let by_email = db.users.credentials(new.email.as_str()).await.unwrap();
+    assert_eq!(by_email, Some((user, new.password_hash.clone())));
+    assert_eq!(db.users.credentials(&unique("nobody")).await.unwrap(), None);
+    assert_eq!(
+        db.users
+            .credentials(&format!("{}@example.org", unique("nobody")))
             .await
             .unwrap(),
         None

@@ -6,9 +6,8 @@ use darkroom_core::domain::{
     Failure, ImageId, ImageStatus, LateVariantFile, OutputFormat, ProcessedImage, Variant,
     VariantFile, VariantName,
 };
-use darkroom_core::ports::Database;
 
-use super::{create_user, new_image, now, stored_image};
+use super::{create_user, new_image, now, stored_image, TestDatabase};
 
 fn file(id: ImageId, name: VariantName, format: OutputFormat, bytes: u64) -> VariantFile {
     VariantFile {
@@ -49,7 +48,7 @@ fn processed(id: ImageId) -> ProcessedImage {
     }
 }
 
-pub async fn add_variant_files_only_adds_to_ready_images_and_once(db: Arc<dyn Database>) {
+pub async fn add_variant_files_only_adds_to_ready_images_and_once(db: Arc<TestDatabase>) {
     let owner = create_user(db.as_ref()).await;
     let new = new_image(owner.id, now());
     stored_image(db.as_ref(), &new).await;
@@ -60,13 +59,20 @@ pub async fn add_variant_files_only_adds_to_ready_images_and_once(db: Arc<dyn Da
     ];
 
     // Still processing: nothing is recorded.
-    assert!(!db.add_variant_files(id, &files).await.unwrap());
-    assert!(db.image(id).await.unwrap().unwrap().variants.is_empty());
+    assert!(!db.images.add_variant_files(id, &files).await.unwrap());
+    assert!(db
+        .images
+        .image(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .variants
+        .is_empty());
 
     let result = processed(id);
-    assert!(db.complete_processing(id, &result).await.unwrap());
-    assert!(db.add_variant_files(id, &files).await.unwrap());
-    let ready = db.image(id).await.unwrap().unwrap();
+    assert!(db.images.complete_processing(id, &result).await.unwrap());
+    assert!(db.images.add_variant_files(id, &files).await.unwrap());
+    let ready = db.images.image(id).await.unwrap().unwrap();
     assert_eq!(ready.status, ImageStatus::Ready);
     for (variant, before) in ready.variants.iter().zip(&result.variants) {
         assert_eq!(
@@ -91,24 +97,30 @@ pub async fn add_variant_files_only_adds_to_ready_images_and_once(db: Arc<dyn Da
         late(id, VariantName::Thumb, 1),
         late(id, VariantName::Medium, 2),
     ];
-    assert!(db.add_variant_files(id, &again).await.unwrap());
-    let after = db.image(id).await.unwrap().unwrap();
+    assert!(db.images.add_variant_files(id, &again).await.unwrap());
+    let after = db.images.image(id).await.unwrap().unwrap();
     assert_eq!(after.variants, ready.variants);
 
     // Neither an unknown image nor a failed one takes files.
-    assert!(!db.add_variant_files(ImageId::new(), &files).await.unwrap());
+    assert!(!db
+        .images
+        .add_variant_files(ImageId::new(), &files)
+        .await
+        .unwrap());
     let other = new_image(owner.id, now());
     stored_image(db.as_ref(), &other).await;
     let failure = Failure {
         code: "corrupt_image".into(),
         message: "broken".into(),
     };
-    assert!(db.fail_processing(other.id, &failure).await.unwrap());
+    assert!(db.images.fail_processing(other.id, &failure).await.unwrap());
     assert!(!db
+        .images
         .add_variant_files(other.id, &[late(other.id, VariantName::Thumb, 5)])
         .await
         .unwrap());
     assert!(db
+        .images
         .image(other.id)
         .await
         .unwrap()
@@ -117,7 +129,7 @@ pub async fn add_variant_files_only_adds_to_ready_images_and_once(db: Arc<dyn Da
         .is_empty());
 }
 
-pub async fn concurrent_variant_file_additions_keep_every_format(db: Arc<dyn Database>) {
+pub async fn concurrent_variant_file_additions_keep_every_format(db: Arc<TestDatabase>) {
     let owner = create_user(db.as_ref()).await;
     let new = new_image(owner.id, now());
     stored_image(db.as_ref(), &new).await;
@@ -126,7 +138,7 @@ pub async fn concurrent_variant_file_additions_keep_every_format(db: Arc<dyn Dat
     for variant in &mut result.variants {
         variant.files.retain(|f| f.format == OutputFormat::Jpeg);
     }
-    assert!(db.complete_processing(id, &result).await.unwrap());
+    assert!(db.images.complete_processing(id, &result).await.unwrap());
 
     // Two formats added at once by two jobs: neither may overwrite the other's (a lost update).
     let add = |format: OutputFormat| {
@@ -139,7 +151,7 @@ pub async fn concurrent_variant_file_additions_keep_every_format(db: Arc<dyn Dat
                     file: file(id, name, format, 42),
                 })
                 .collect();
-            db.add_variant_files(id, &files).await.unwrap()
+            db.images.add_variant_files(id, &files).await.unwrap()
         }
     };
     let (webp, avif) = tokio::join!(
@@ -147,7 +159,7 @@ pub async fn concurrent_variant_file_additions_keep_every_format(db: Arc<dyn Dat
         tokio::spawn(add(OutputFormat::Avif))
     );
     assert!(webp.unwrap() && avif.unwrap());
-    for variant in db.image(id).await.unwrap().unwrap().variants {
+    for variant in db.images.image(id).await.unwrap().unwrap().variants {
         let mut formats: Vec<&str> = variant.files.iter().map(|f| f.format.as_str()).collect();
         formats.sort_unstable();
         assert_eq!(formats, ["avif", "jpeg", "webp"], "{}", variant.name);

@@ -1,0 +1,234 @@
+//! `ImageRepository` for every SQL backend. Every write that also asks for background work writes the
+//! outbox row in the same transaction, and state changes carry their precondition in the `WHERE` so they
+//! are atomic. A read that a write follows runs in a write transaction and, where the backend locks rows,
+//! locks the image's (`Dialect::for_update`).
+
+use chrono::Utc;
+use darkroom_core::domain::{
+    merge_variant_files, Failure, Image, ImageId, ImagePatch, ImageStatus, LateVariantFile,
+    NewImage, OutboxMessage, Page, PageRequest, ProcessedImage, UserId, Variant,
+};
+use darkroom_core::ports::{CreateImageOutcome, DbError, ImageRepository};
+
+use super::backend::for_every_sql_backend;
+use super::convert::{json, signed, to_json};
+use super::rows::{images, ImageRow};
+use super::{page, queries};
+
+for_every_sql_backend!(impl {
+    /// One image with its owner's username, read on `conn` (so inside a transaction when there is one),
+    /// its row locked until that transaction ends when `lock` is set.
+    async fn fetch_image(
+        conn: &mut <B::Db as sqlx::Database>::Connection,
+        id: ImageId,
+        lock: bool,
+    ) -> Result<Option<Image>, DbError> {
+        let rest = if lock { B::DIALECT.for_update_of_image } else { "" };
+        let row: Option<ImageRow<B::Id, B::At>> =
+            sqlx::query_as(&B::DIALECT.images_where("i.id = $1", rest))
+                .bind(B::id(id.0))
+                .fetch_optional(conn)
+                .await
+                .map_err(B::db_error)?;
+        row.map(Image::try_from).transpose()
+    }
+});
+
+for_every_sql_backend!(impl ImageRepository {
+    async fn create_image(
+        &self,
+        image: &NewImage,
+        job: &OutboxMessage,
+    ) -> Result<CreateImageOutcome, DbError> {
+        let mut tx = self.driver().begin_write().await.map_err(B::db_error)?;
+        let inserted = sqlx::query(queries::INSERT_IMAGE)
+            .bind(B::id(image.id.0))
+            .bind(B::id(image.owner_id.0))
+            .bind(image.format.as_str().to_owned())
+            .bind(signed(image.bytes, "image")?)
+            .bind(image.sha256.clone())
+            .bind(image.visibility.as_str().to_owned())
+            .bind(image.original_key.clone())
+            .bind(image.idempotency_key.clone())
+            .bind(B::at(image.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(B::db_error)?;
+
+        if B::rows_affected(&inserted) == 0 {
+            let sql = B::DIALECT.images_where("i.owner_id = $1 AND i.idempotency_key = $2", "");
+            let earlier: Option<ImageRow<B::Id, B::At>> = sqlx::query_as(&sql)
+                .bind(B::id(image.owner_id.0))
+                .bind(image.idempotency_key.clone())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(B::db_error)?;
+            // Dropping `tx` rolls back: a replay writes nothing, the outbox row included.
+            let earlier =
+                earlier.ok_or_else(|| DbError::other("idempotency conflict without a row"))?;
+            return Ok(CreateImageOutcome::IdempotentReplay(Box::new(
+                earlier.try_into()?,
+            )));
+        }
+
+        Self::insert_outbox(&mut tx, job).await?;
+        tx.commit().await.map_err(B::db_error)?;
+        Ok(CreateImageOutcome::Created)
+    }
+
+    async fn image(&self, id: ImageId) -> Result<Option<Image>, DbError> {
+        let mut conn = self.driver().pool().acquire().await.map_err(B::db_error)?;
+        Self::fetch_image(&mut conn, id, false).await
+    }
+
+    async fn images_by_owner(
+        &self,
+        owner: UserId,
+        request: PageRequest,
+    ) -> Result<Page<Image>, DbError> {
+        // One row more than the page tells whether another page follows without a count. The row
+        // comparison is the keyset (exact: both backends keep the microseconds a cursor carries), written
+        // only when there is a cursor so that it becomes an index condition rather than a filter.
+        let fetch = i64::from(request.limit) + 1;
+        let rows: Vec<ImageRow<B::Id, B::At>> = match request.after {
+            None => {
+                sqlx::query_as(&B::DIALECT.images_where("i.owner_id = $1", queries::NEWEST_FIRST))
+                    .bind(B::id(owner.0))
+                    .bind(fetch)
+                    .fetch_all(self.driver().pool())
+                    .await
+            }
+            Some(after) => {
+                let condition = "i.owner_id = $1 AND (i.created_at, i.id) < ($3, $4)";
+                sqlx::query_as(&B::DIALECT.images_where(condition, queries::NEWEST_FIRST))
+                    .bind(B::id(owner.0))
+                    .bind(fetch)
+                    .bind(B::at(after.created_at))
+                    .bind(B::id(after.id))
+                    .fetch_all(self.driver().pool())
+                    .await
+            }
+        }
+        .map_err(B::db_error)?;
+        Ok(page(images(rows)?, request.limit))
+    }
+
+    async fn update_image(
+        &self,
+        id: ImageId,
+        patch: &ImagePatch,
+    ) -> Result<Option<Image>, DbError> {
+        if *patch == ImagePatch::default() {
+            return self.image(id).await;
+        }
+        let (set_alt, alt) = match &patch.alt_text {
+            Some(alt) => (true, alt.clone()),
+            None => (false, None),
+        };
+        let tags = patch.tags.as_ref().map(to_json).transpose()?;
+        // The update and the read of its result in one transaction: the read sees this update and no
+        // later one (the row stays locked, or the database's write lock held, until the commit).
+        let mut tx = self.driver().begin_write().await.map_err(B::db_error)?;
+        let updated = sqlx::query(&B::DIALECT.update_image())
+            .bind(B::id(id.0))
+            .bind(patch.visibility.map(|v| v.as_str().to_owned()))
+            .bind(set_alt)
+            .bind(alt)
+            .bind(tags)
+            .bind(B::at(Utc::now()))
+            .execute(&mut *tx)
+            .await
+            .map_err(B::db_error)?;
+        if B::rows_affected(&updated) == 0 {
+            return Ok(None);
+        }
+        let image = Self::fetch_image(&mut tx, id, false).await?;
+        tx.commit().await.map_err(B::db_error)?;
+        Ok(image)
+    }
+
+    async fn complete_processing(
+        &self,
+        id: ImageId,
+        result: &ProcessedImage,
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query(&B::DIALECT.complete_processing())
+            .bind(B::id(id.0))
+            .bind(i64::from(result.width))
+            .bind(i64::from(result.height))
+            .bind(result.blurhash.clone())
+            .bind(result.dominant_color.clone())
+            .bind(to_json(&result.variants)?)
+            .bind(result.public_original_key.clone())
+            .bind(B::at(Utc::now()))
+            .execute(self.driver().pool())
+            .await
+            .map_err(B::db_error)?;
+        Ok(B::rows_affected(&done) == 1)
+    }
+
+    async fn fail_processing(&self, id: ImageId, failure: &Failure) -> Result<bool, DbError> {
+        let done = sqlx::query(&B::DIALECT.fail_processing())
+            .bind(B::id(id.0))
+            .bind(failure.code.clone())
+            .bind(failure.message.clone())
+            .bind(B::at(Utc::now()))
+            .execute(self.driver().pool())
+            .await
+            .map_err(B::db_error)?;
+        Ok(B::rows_affected(&done) == 1)
+    }
+
+    async fn delete_image(
+        &self,
+        id: ImageId,
+        job: &OutboxMessage,
+    ) -> Result<Option<Image>, DbError> {
+        // The image is read under the write transaction's lock, so it is exactly the one the DELETE
+        // removes; of two concurrent deletes, the second finds nothing once the first commits.
+        let mut tx = self.driver().begin_write().await.map_err(B::db_error)?;
+        let Some(image) = Self::fetch_image(&mut tx, id, true).await? else {
+            return Ok(None);
+        };
+        sqlx::query(queries::DELETE_IMAGE)
+            .bind(B::id(id.0))
+            .execute(&mut *tx)
+            .await
+            .map_err(B::db_error)?;
+        Self::insert_outbox(&mut tx, job).await?;
+        tx.commit().await.map_err(B::db_error)?;
+        Ok(Some(image))
+    }
+
+    async fn add_variant_files(
+        &self,
+        id: ImageId,
+        files: &[LateVariantFile],
+    ) -> Result<bool, DbError> {
+        // The read holds the row (or the write lock) until the write: concurrent additions serialise.
+        let mut tx = self.driver().begin_write().await.map_err(B::db_error)?;
+        let row: Option<(String, String)> = sqlx::query_as(&B::DIALECT.variants_for_update())
+            .bind(B::id(id.0))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(B::db_error)?;
+        let Some((status, variants)) = row else {
+            return Ok(false);
+        };
+        if status != ImageStatus::Ready.as_str() {
+            return Ok(false);
+        }
+        let mut variants: Vec<Variant> = json(&variants)?;
+        if merge_variant_files(&mut variants, files) {
+            sqlx::query(&B::DIALECT.set_variants())
+                .bind(B::id(id.0))
+                .bind(to_json(&variants)?)
+                .bind(B::at(Utc::now()))
+                .execute(&mut *tx)
+                .await
+                .map_err(B::db_error)?;
+            tx.commit().await.map_err(B::db_error)?;
+        }
+        Ok(true)
+    }
+});

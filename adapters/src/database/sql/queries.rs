@@ -1,0 +1,212 @@
+//! The statements of the SQL adapters, written once with `$N` placeholders (SQLite accepts them as well as
+//! Postgres). Where the dialects differ, the difference is one field of `Dialect` spliced into the shared
+//! text, never a second copy of the statement.
+
+/// What differs between the SQL dialects the adapters speak.
+#[derive(Debug)]
+pub struct Dialect {
+    /// How JSON columns are read as text: nothing in SQLite (they are text), `::text` in Postgres (jsonb).
+    json_out: &'static str,
+    /// How a text parameter is written into a JSON column: nothing in SQLite, `::jsonb` in Postgres.
+    pub json_in: &'static str,
+    /// The larger of two values: `MAX` in SQLite, `GREATEST` in Postgres.
+    pub greatest: &'static str,
+    /// Row locks for a read that a write in the same transaction follows. SQLite takes the database's one
+    /// write lock at `BEGIN IMMEDIATE` instead, so it needs none.
+    pub for_update: &'static str,
+    /// `for_update` for a join of `images i` with other tables: only the image's row is locked.
+    pub for_update_of_image: &'static str,
+    /// Row locks that a concurrent claimer steps over rather than waits for.
+    skip_locked: &'static str,
+    /// Deletes the outbox rows whose ids `$1` lists (a JSON array in SQLite, a `uuid[]` in Postgres).
+    pub delete_outbox: &'static str,
+}
+
+pub const SQLITE: Dialect = Dialect {
+    json_out: "",
+    json_in: "",
+    greatest: "MAX",
+    for_update: "",
+    for_update_of_image: "",
+    skip_locked: "",
+    delete_outbox: "DELETE FROM outbox WHERE id IN (SELECT value FROM json_each($1))",
+};
+
+pub const POSTGRES: Dialect = Dialect {
+    json_out: "::text",
+    json_in: "::jsonb",
+    greatest: "GREATEST",
+    for_update: "FOR UPDATE",
+    for_update_of_image: "FOR UPDATE OF i",
+    skip_locked: "FOR UPDATE SKIP LOCKED",
+    delete_outbox: "DELETE FROM outbox WHERE id = ANY($1)",
+};
+
+/// The columns of `User`, for `SELECT … FROM users`.
+const USER_COLUMNS: &str = "id, username, email, display_name, first_name, last_name, bio, \
+     followers_count, following_count, posts_count, created_at";
+
+pub fn insert_user() -> String {
+    // One statement: a unique violation leaves nothing written, and RETURNING gives back the row as stored
+    // (defaults included) without a second query.
+    format!(
+        "INSERT INTO users (id, username, email, password_hash, display_name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {USER_COLUMNS}"
+    )
+}
+
+pub fn user_where(condition: &str) -> String {
+    format!("SELECT {USER_COLUMNS} FROM users WHERE {condition}")
+}
+
+/// A username cannot contain '@' and an email must, so one lookup on both columns is unambiguous (and each
+/// side of the OR has a unique index to use).
+pub fn credentials() -> String {
+    format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1 OR email = $1")
+}
+
+pub const INSERT_REFRESH_TOKEN: &str =
+    "INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at, used, revoked) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Marks token `$1` used if it is usable at `$2`, returning its family and user.
+pub const CLAIM_REFRESH_TOKEN: &str = "UPDATE refresh_tokens SET used = true \
+     WHERE token_hash = $1 AND NOT used AND NOT revoked AND expires_at > $2 \
+     RETURNING family_id, user_id";
+
+pub const TOKEN_STATE: &str =
+    "SELECT family_id, used, revoked FROM refresh_tokens WHERE token_hash = $1";
+
+pub const TOKEN_FAMILY: &str = "SELECT family_id FROM refresh_tokens WHERE token_hash = $1";
+
+impl Dialect {
+    /// Revokes every token of family `$1`. Where rows are locked, they are locked in one order (by hash)
+    /// first: several losers of a rotation race revoke the same family at once, and locking its rows in
+    /// whatever order each scan met them could deadlock.
+    pub fn revoke_family(&self) -> String {
+        format!(
+            "UPDATE refresh_tokens SET revoked = true \
+             WHERE token_hash IN (SELECT token_hash FROM refresh_tokens WHERE family_id = $1 \
+                                  ORDER BY token_hash {})",
+            self.for_update
+        )
+    }
+
+    /// The columns of `Image`, for `SELECT … FROM images i JOIN users u ON u.id = i.owner_id`.
+    fn image_columns(&self) -> String {
+        let json = self.json_out;
+        format!(
+            "i.id, i.owner_id, u.username AS owner_username, i.status, i.failure_code, i.failure_message, \
+             i.format, i.bytes, i.sha256, i.width, i.height, i.visibility, i.alt_text, \
+             i.tags{json} AS tags, i.blurhash, i.dominant_color, i.variants{json} AS variants, \
+             i.original_key, i.public_original_key, i.created_at, i.updated_at"
+        )
+    }
+
+    /// Images with their owner's username, filtered by `condition` (on `i.`), then `rest` (order, limit).
+    pub fn images_where(&self, condition: &str, rest: &str) -> String {
+        format!(
+            "SELECT {} FROM images i JOIN users u ON u.id = i.owner_id WHERE {condition} {rest}",
+            self.image_columns()
+        )
+    }
+
+    /// Applies a patch to image `$1`: `$2` visibility, `$3` whether to set the alt text to `$4`, `$5` tags,
+    /// `$6` now (never before the creation, whatever the clocks say).
+    pub fn update_image(&self) -> String {
+        format!(
+            "UPDATE images SET visibility = COALESCE($2, visibility), \
+                               alt_text = CASE WHEN $3 THEN $4 ELSE alt_text END, \
+                               tags = COALESCE($5{json}, tags), \
+                               updated_at = {greatest}($6, created_at) \
+             WHERE id = $1",
+            json = self.json_in,
+            greatest = self.greatest,
+        )
+    }
+
+    pub fn complete_processing(&self) -> String {
+        format!(
+            "UPDATE images SET status = 'ready', width = $2, height = $3, blurhash = $4, \
+                               dominant_color = $5, variants = $6{json}, public_original_key = $7, \
+                               failure_code = NULL, failure_message = NULL, \
+                               updated_at = {greatest}($8, created_at) \
+             WHERE id = $1 AND status = 'processing'",
+            json = self.json_in,
+            greatest = self.greatest,
+        )
+    }
+
+    pub fn fail_processing(&self) -> String {
+        format!(
+            "UPDATE images SET status = 'failed', failure_code = $2, failure_message = $3, \
+                               updated_at = {}($4, created_at) \
+             WHERE id = $1 AND status = 'processing'",
+            self.greatest
+        )
+    }
+
+    /// The status and variants of image `$1`, locked until the transaction ends.
+    pub fn variants_for_update(&self) -> String {
+        format!(
+            "SELECT status, variants{} FROM images WHERE id = $1 {}",
+            self.json_out, self.for_update
+        )
+    }
+
+    pub fn set_variants(&self) -> String {
+        format!(
+            "UPDATE images SET variants = $2{}, updated_at = {}($3, created_at) WHERE id = $1",
+            self.json_in, self.greatest
+        )
+    }
+
+    /// Claims up to `$3` outbox rows, oldest first, that no live claim (`claimed_until` after `$1`) holds,
+    /// until `$2`. Rows another transaction is claiming right now are stepped over, not waited for.
+    pub fn claim_outbox(&self) -> String {
+        format!(
+            "UPDATE outbox SET claimed_until = $2 \
+             WHERE seq IN (SELECT seq FROM outbox WHERE claimed_until IS NULL OR claimed_until <= $1 \
+                           ORDER BY created_at, seq LIMIT $3 {}) \
+             RETURNING id, topic, payload, created_at, seq",
+            self.skip_locked
+        )
+    }
+}
+
+/// The conflict target is the partial unique index on (owner_id, idempotency_key): a reused key inserts
+/// nothing (in Postgres, waiting for a concurrent insert of the same key to finish first), while any other
+/// violation (a duplicate id) still fails loudly.
+pub const INSERT_IMAGE: &str = "INSERT INTO images (id, owner_id, status, format, bytes, sha256, \
+         visibility, original_key, idempotency_key, created_at, updated_at) \
+     VALUES ($1, $2, 'processing', $3, $4, $5, $6, $7, $8, $9, $9) \
+     ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING";
+
+/// Newest first, on the (owner, created_at, id) index.
+pub const NEWEST_FIRST: &str = "ORDER BY i.created_at DESC, i.id DESC LIMIT $2";
+
+pub const DELETE_IMAGE: &str = "DELETE FROM images WHERE id = $1";
+
+pub const INSERT_OUTBOX: &str =
+    "INSERT INTO outbox (id, topic, payload, created_at) VALUES ($1, $2, $3, $4)";
+
+pub const PENDING_OUTBOX: &str =
+    "SELECT id, topic, payload, created_at FROM outbox ORDER BY created_at, seq LIMIT $1";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialects_only_differ_where_spliced() {
+        let sqlite = SQLITE.complete_processing();
+        let postgres = POSTGRES.complete_processing();
+        assert!(sqlite.contains("variants = $6,") && sqlite.contains("MAX($8, created_at)"));
+        assert!(postgres.contains("variants = $6::jsonb") && postgres.contains("GREATEST($8"));
+        assert!(POSTGRES.claim_outbox().contains("FOR UPDATE SKIP LOCKED"));
+        assert!(!SQLITE.claim_outbox().contains("FOR UPDATE"));
+        assert!(SQLITE
+            .images_where("i.id = $1", "")
+            .contains("i.tags AS tags"));
+    }
+}

@@ -1,0 +1,157 @@
+//! `CachedImageRepository`: image metadata through the cache, for every reader of `ImageRepository`.
+//!
+//! Reads of one image go through the cache (a miss reads the repository and fills the cache); every write
+//! drops the image's entry after it ran, whether it succeeded or not (a write that timed out may still have
+//! committed). Cache trouble is a miss, never an error: the cache is never the only copy of anything.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::domain::{
+    Failure, Image, ImageId, ImagePatch, LateVariantFile, NewImage, OutboxMessage, Page,
+    PageRequest, ProcessedImage, UserId,
+};
+use crate::ports::{Cache, CreateImageOutcome, DbError, ImageRepository};
+
+/// An `ImageRepository` that keeps single images in a `Cache` for `ttl`.
+#[derive(Clone)]
+pub struct CachedImageRepository {
+    inner: Arc<dyn ImageRepository>,
+    cache: Arc<dyn Cache>,
+    ttl: Duration,
+}
+
+impl std::fmt::Debug for CachedImageRepository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedImageRepository")
+            .field("cache", &self.cache.backend())
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CachedImageRepository {
+    pub fn new(inner: Arc<dyn ImageRepository>, cache: Arc<dyn Cache>, ttl: Duration) -> Self {
+        Self { inner, cache, ttl }
+    }
+
+    async fn cached(&self, id: ImageId) -> Option<Image> {
+        match self.cache.get(&cache_key(id)).await {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok(),
+            Ok(None) => None,
+            Err(err) => {
+                tracing::debug!(image = %id, error = %err, "image cache read failed; reading the database");
+                None
+            }
+        }
+    }
+
+    async fn remember(&self, image: &Image) {
+        let Ok(json) = serde_json::to_vec(image) else {
+            return;
+        };
+        if let Err(err) = self
+            .cache
+            .set(&cache_key(image.id), Bytes::from(json), self.ttl)
+            .await
+        {
+            tracing::debug!(image = %image.id, error = %err, "image cache write failed");
+        }
+    }
+
+    /// Drops an image's entry after a write. A failure only delays the change by one TTL.
+    async fn forget(&self, id: ImageId) {
+        if let Err(err) = self.cache.delete(&cache_key(id)).await {
+            tracing::warn!(image = %id, error = %err, "cache invalidation failed");
+        }
+    }
+}
+
+fn cache_key(id: ImageId) -> String {
+    format!("image:{id}")
+}
+
+#[async_trait]
+impl ImageRepository for CachedImageRepository {
+    async fn create_image(
+        &self,
+        image: &NewImage,
+        job: &OutboxMessage,
+    ) -> Result<CreateImageOutcome, DbError> {
+        let outcome = self.inner.create_image(image, job).await;
+        self.forget(image.id).await;
+        outcome
+    }
+
+    async fn image(&self, id: ImageId) -> Result<Option<Image>, DbError> {
+        if let Some(image) = self.cached(id).await {
+            return Ok(Some(image));
+        }
+        let image = self.inner.image(id).await?;
+        if let Some(image) = &image {
+            self.remember(image).await;
+        }
+        Ok(image)
+    }
+
+    async fn images_by_owner(
+        &self,
+        owner: UserId,
+        page: PageRequest,
+    ) -> Result<Page<Image>, DbError> {
+        self.inner.images_by_owner(owner, page).await
+    }
+
+    async fn update_image(
+        &self,
+        id: ImageId,
+        patch: &ImagePatch,
+    ) -> Result<Option<Image>, DbError> {
+        let updated = self.inner.update_image(id, patch).await;
+        self.forget(id).await;
+        updated
+    }
+
+    async fn complete_processing(
+        &self,
+        id: ImageId,
+        result: &ProcessedImage,
+    ) -> Result<bool, DbError> {
+        let completed = self.inner.complete_processing(id, result).await;
+        self.forget(id).await;
+        completed
+    }
+
+    async fn fail_processing(&self, id: ImageId, failure: &Failure) -> Result<bool, DbError> {
+        let failed = self.inner.fail_processing(id, failure).await;
+        self.forget(id).await;
+        failed
+    }
+
+    async fn delete_image(
+        &self,
+        id: ImageId,
+        job: &OutboxMessage,
+    ) -> Result<Option<Image>, DbError> {
+        let deleted = self.inner.delete_image(id, job).await;
+        self.forget(id).await;
+        deleted
+    }
+
+    async fn add_variant_files(
+        &self,
+        id: ImageId,
+        files: &[LateVariantFile],
+    ) -> Result<bool, DbError> {
+        let added = self.inner.add_variant_files(id, files).await;
+        self.forget(id).await;
+        added
+    }
+}
+
+#[cfg(test)]
+#[path = "images_tests.rs"]
+mod tests;

@@ -1,0 +1,294 @@
+//! The wrapper against an in-memory repository and cache: reads are served from the cache, and no read
+//! after a write through the wrapper sees the image as it was before.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::Utc;
+
+use super::*;
+use crate::domain::{ImageFormat, ImageStatus, Visibility};
+use crate::ports::CacheError;
+
+/// Images in a map, counting how often one was read.
+#[derive(Debug, Default)]
+struct MemoryImages {
+    images: Mutex<HashMap<ImageId, Image>>,
+    reads: Mutex<usize>,
+}
+
+impl MemoryImages {
+    fn reads(&self) -> usize {
+        *self.reads.lock().unwrap()
+    }
+
+    fn change(&self, id: ImageId, change: impl FnOnce(&mut Image) -> bool) -> bool {
+        self.images.lock().unwrap().get_mut(&id).is_some_and(change)
+    }
+}
+
+#[async_trait]
+impl ImageRepository for MemoryImages {
+    async fn create_image(
+        &self,
+        image: &NewImage,
+        _job: &OutboxMessage,
+    ) -> Result<CreateImageOutcome, DbError> {
+        let stored = Image {
+            id: image.id,
+            owner_id: image.owner_id,
+            owner_username: "owner".into(),
+            status: ImageStatus::Processing,
+            failure: None,
+            format: image.format,
+            bytes: image.bytes,
+            sha256: image.sha256.clone(),
+            width: None,
+            height: None,
+            visibility: image.visibility,
+            alt_text: None,
+            tags: Vec::new(),
+            blurhash: None,
+            dominant_color: None,
+            variants: Vec::new(),
+            original_key: image.original_key.clone(),
+            public_original_key: None,
+            created_at: image.created_at,
+            updated_at: image.created_at,
+        };
+        self.images.lock().unwrap().insert(image.id, stored);
+        Ok(CreateImageOutcome::Created)
+    }
+
+    async fn image(&self, id: ImageId) -> Result<Option<Image>, DbError> {
+        *self.reads.lock().unwrap() += 1;
+        Ok(self.images.lock().unwrap().get(&id).cloned())
+    }
+
+    async fn images_by_owner(&self, _: UserId, _: PageRequest) -> Result<Page<Image>, DbError> {
+        Ok(Page {
+            items: Vec::new(),
+            next: None,
+        })
+    }
+
+    async fn update_image(
+        &self,
+        id: ImageId,
+        patch: &ImagePatch,
+    ) -> Result<Option<Image>, DbError> {
+        self.change(id, |image| {
+            if let Some(visibility) = patch.visibility {
+                image.visibility = visibility;
+            }
+            if let Some(alt) = &patch.alt_text {
+                image.alt_text = alt.clone();
+            }
+            true
+        });
+        Ok(self.images.lock().unwrap().get(&id).cloned())
+    }
+
+    async fn complete_processing(
+        &self,
+        id: ImageId,
+        result: &ProcessedImage,
+    ) -> Result<bool, DbError> {
+        Ok(self.change(id, |image| {
+            image.status = ImageStatus::Ready;
+            image.width = Some(result.width);
+            image.variants = result.variants.clone();
+            true
+        }))
+    }
+
+    async fn fail_processing(&self, id: ImageId, failure: &Failure) -> Result<bool, DbError> {
+        Ok(self.change(id, |image| {
+            image.status = ImageStatus::Failed;
+            image.failure = Some(failure.clone());
+            true
+        }))
+    }
+
+    async fn delete_image(
+        &self,
+        id: ImageId,
+        _job: &OutboxMessage,
+    ) -> Result<Option<Image>, DbError> {
+        Ok(self.images.lock().unwrap().remove(&id))
+    }
+
+    async fn add_variant_files(
+        &self,
+        id: ImageId,
+        files: &[LateVariantFile],
+    ) -> Result<bool, DbError> {
+        Ok(self.change(id, |image| {
+            crate::domain::merge_variant_files(&mut image.variants, files);
+            true
+        }))
+    }
+}
+
+/// A cache in a map (no expiry: the tests never wait), or one that fails every call.
+#[derive(Debug, Default)]
+struct MapCache {
+    entries: Mutex<HashMap<String, Bytes>>,
+    broken: bool,
+}
+
+#[async_trait]
+impl Cache for MapCache {
+    fn backend(&self) -> &'static str {
+        "map"
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Bytes>, CacheError> {
+        if self.broken {
+            return Err(CacheError::Unavailable("broken".into()));
+        }
+        Ok(self.entries.lock().unwrap().get(key).cloned())
+    }
+
+    async fn set(&self, key: &str, value: Bytes, _ttl: Duration) -> Result<(), CacheError> {
+        if self.broken {
+            return Err(CacheError::Unavailable("broken".into()));
+        }
+        self.entries.lock().unwrap().insert(key.to_owned(), value);
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), CacheError> {
+        if self.broken {
+            return Err(CacheError::Unavailable("broken".into()));
+        }
+        self.entries.lock().unwrap().remove(key);
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), CacheError> {
+        Ok(())
+    }
+}
+
+fn wrapped(cache: MapCache) -> (Arc<MemoryImages>, CachedImageRepository) {
+    let inner = Arc::new(MemoryImages::default());
+    let repo = CachedImageRepository::new(inner.clone(), Arc::new(cache), Duration::from_secs(60));
+    (inner, repo)
+}
+
+fn new_image() -> NewImage {
+    let id = ImageId::new();
+    NewImage {
+        id,
+        owner_id: UserId::new(),
+        format: ImageFormat::Png,
+        bytes: 1,
+        sha256: "0".repeat(64),
+        visibility: Visibility::Public,
+        original_key: format!("images/{id}/original"),
+        idempotency_key: None,
+        created_at: Utc::now(),
+    }
+}
+
+fn job() -> OutboxMessage {
+    OutboxMessage::job(&crate::domain::Job::PurgeImage {
+        image_id: ImageId::new(),
+    })
+}
+
+async fn created(repo: &CachedImageRepository) -> ImageId {
+    let new = new_image();
+    repo.create_image(&new, &job()).await.unwrap();
+    new.id
+}
+
+#[tokio::test]
+async fn repeated_reads_are_served_from_the_cache() {
+    let (inner, repo) = wrapped(MapCache::default());
+    let id = created(&repo).await;
+    let first = repo.image(id).await.unwrap();
+    let second = repo.image(id).await.unwrap();
+    assert_eq!(first, second);
+    assert_eq!(inner.reads(), 1, "the second read came from the cache");
+}
+
+#[tokio::test]
+async fn no_write_is_followed_by_a_stale_read() {
+    let (_, repo) = wrapped(MapCache::default());
+    let id = created(&repo).await;
+
+    repo.image(id).await.unwrap(); // cached as processing
+    let patch = ImagePatch {
+        visibility: Some(Visibility::Private),
+        alt_text: Some(Some("a lake".into())),
+        tags: None,
+    };
+    repo.update_image(id, &patch).await.unwrap();
+    let image = repo.image(id).await.unwrap().unwrap();
+    assert_eq!(image.visibility, Visibility::Private);
+    assert_eq!(image.alt_text.as_deref(), Some("a lake"));
+
+    let processed = ProcessedImage {
+        width: 640,
+        height: 480,
+        blurhash: "LKO2?U%2Tw=w".into(),
+        dominant_color: "#336699".into(),
+        variants: Vec::new(),
+        public_original_key: "k".into(),
+    };
+    repo.complete_processing(id, &processed).await.unwrap();
+    let image = repo.image(id).await.unwrap().unwrap();
+    assert_eq!((image.status, image.width), (ImageStatus::Ready, Some(640)));
+
+    let failure = Failure {
+        code: "c".into(),
+        message: "m".into(),
+    };
+    repo.fail_processing(id, &failure).await.unwrap();
+    assert_eq!(
+        repo.image(id).await.unwrap().unwrap().failure,
+        Some(failure)
+    );
+
+    repo.add_variant_files(id, &[]).await.unwrap();
+    repo.image(id).await.unwrap();
+    repo.delete_image(id, &job()).await.unwrap();
+    assert_eq!(
+        repo.image(id).await.unwrap(),
+        None,
+        "a deleted image is gone"
+    );
+}
+
+#[tokio::test]
+async fn a_broken_cache_is_a_miss_never_an_error() {
+    let (inner, repo) = wrapped(MapCache {
+        broken: true,
+        ..MapCache::default()
+    });
+    let id = created(&repo).await;
+    assert!(repo.image(id).await.unwrap().is_some());
+    assert!(repo.image(id).await.unwrap().is_some());
+    assert_eq!(inner.reads(), 2, "every read went to the repository");
+    let patch = ImagePatch {
+        visibility: Some(Visibility::Private),
+        ..ImagePatch::default()
+    };
+    assert!(repo.update_image(id, &patch).await.unwrap().is_some());
+    assert!(repo.delete_image(id, &job()).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn unreadable_entries_are_misses() {
+    let cache = MapCache::default();
+    let id = ImageId::new();
+    cache
+        .entries
+        .lock()
+        .unwrap()
+        .insert(cache_key(id), Bytes::from_static(b"{not json"));
+    let (_, repo) = wrapped(cache);
+    assert_eq!(repo.image(id).await.unwrap(), None);
+}
