@@ -1,7 +1,7 @@
 //! Criterion benches of the image pipeline on the 12 Mpx phone photo: each stage, the 800 px thumbnail
 //! (JPEG and WebP, fast and quality shrink-on-load), and the whole upload-variants job.
 //!
-//! `cargo bench -p darkroom-core --bench imaging` (add `--features native-codecs` for libjpeg-turbo).
+//! `cargo bench -p darkroom-imaging --bench imaging` (add `--features native-codecs` for libjpeg-turbo).
 //! Absolute times depend on the machine; compare runs on the same machine, or use bench/compare.sh for
 //! ratios against sharp and libvips measured in the same run.
 
@@ -10,9 +10,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use darkroom_core::domain::OutputFormat;
-use darkroom_core::imaging::{
-    process_upload, read_header, stages, thumbnail, Fit, Limits, ShrinkOnLoad, ThumbnailOptions,
-};
+use darkroom_core::imaging::{Fit, Limits, Operation, Output, Plan, Resize};
+use darkroom_imaging::{process_upload, read_header, render, stages, RenderSettings, ShrinkOnLoad};
 
 fn photo() -> Vec<u8> {
     let path = concat!(
@@ -76,18 +75,25 @@ fn thumbnail_bench(c: &mut Criterion) {
         ("800 webp fast", 800, OutputFormat::Webp, ShrinkOnLoad::Fast),
     ] {
         // One core, as in a worker already busy on every core; the strip-split decode is benched above.
-        let options = ThumbnailOptions {
-            width,
-            height: None,
-            fit: Fit::Inside,
-            format,
-            quality: Some(80),
-            effort: None,
+        let plan = Plan {
+            operations: vec![Operation::Resize(Resize {
+                width: Some(width),
+                height: None,
+                fit: Fit::Fit,
+                gravity: Default::default(),
+            })],
+            output: Output {
+                format,
+                quality: Some(80),
+                effort: None,
+            },
+        };
+        let settings = RenderSettings {
             shrink_on_load: rule,
             threads: 1,
         };
         group.bench_function(name, |b| {
-            b.iter(|| thumbnail(black_box(&bytes), &Limits::default(), &options))
+            b.iter(|| render(black_box(&bytes), &plan, &Limits::default(), settings))
         });
     }
     group.finish();

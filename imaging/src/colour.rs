@@ -90,7 +90,7 @@ fn is_srgb(profile: &ColorProfile) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::{jpeg_info::jpeg_info, testdata};
+    use crate::{jpeg_info::jpeg_info, testdata};
     use image::RgbImage;
 
     fn profile_of(name: &str) -> Vec<u8> {

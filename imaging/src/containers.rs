@@ -122,7 +122,7 @@ pub(crate) fn webp_frames(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::testdata;
+    use crate::testdata;
 
     /// A GIF of `frames` 1x1 frames, built by hand: the encoder would take seconds for 10 000 of them.
     pub(crate) fn animated_gif(frames: usize) -> Vec<u8> {
@@ -148,7 +148,7 @@ mod tests {
         let gif = animated_gif(10_000);
         let err = check_containers(&gif, ImageFormat::Gif, &Limits::default()).unwrap_err();
         assert_eq!(err.code(), "too_many_frames", "{err}");
-        let err = crate::imaging::read_header(&gif, &Limits::default()).unwrap_err();
+        let err = crate::read_header(&gif, &Limits::default()).unwrap_err();
         assert_eq!(err.code(), "too_many_frames");
         let few = Limits {
             max_frames: 36,

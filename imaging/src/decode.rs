@@ -7,13 +7,14 @@ use image::{DynamicImage, ImageDecoder};
 
 use super::budget::{reserve, Reservation};
 use super::deadline::Deadline;
-use super::header::{check_dimensions, open, CheckedDecoder, Header};
+use super::header::{open, CheckedDecoder};
 use super::jpeg_decode::{decode_jpeg, MAX_SCANS};
 use super::jpeg_info::{jpeg_info, JpegInfo};
 use super::pixels::Pixels;
 use super::shrink::{jpeg_denominator, ShrinkOnLoad};
 use super::{sniff, ImagingError, Limits};
 use crate::domain::ImageFormat;
+use darkroom_core::imaging::{check_dimensions, Header};
 
 /// A header that passed every limit, with what decoding it needs.
 pub(crate) struct Probe<'a> {
@@ -102,6 +103,17 @@ pub(crate) fn probe<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Probe<'a>, I
         source: Source::Image(decoder),
         image_job_bytes: job,
     })
+}
+
+/// Checks the header and decodes the whole image at its original bit depth, upright (a TIFF's public
+/// original is re-encoded from this).
+pub(crate) fn decode_upright(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, ImagingError> {
+    let probe = probe(bytes, limits)?;
+    let orientation = probe.orientation;
+    let (mut image, _reservation) =
+        probe.decode_full_depth(&Deadline::start(limits.max_duration))?;
+    image.apply_orientation(orientation);
+    Ok(image)
 }
 
 #[cfg(feature = "native-codecs")]
@@ -317,7 +329,7 @@ impl Probe<'_> {
 }
 
 fn decode_image(decoder: CheckedDecoder<'_>) -> Result<DynamicImage, ImagingError> {
-    DynamicImage::from_decoder(decoder).map_err(ImagingError::from_decode)
+    DynamicImage::from_decoder(decoder).map_err(crate::decode_error::from_decode)
 }
 
 pub(crate) fn swaps_sides(orientation: Orientation) -> bool {

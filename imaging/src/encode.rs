@@ -101,7 +101,7 @@ fn encode_png(pixels: &Pixels) -> Result<Vec<u8>, ImagingError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::{avif_boxes, testdata};
+    use crate::{avif_boxes, testdata};
     use image::GenericImageView;
 
     fn decode(bytes: &[u8]) -> image::DynamicImage {

@@ -4,49 +4,10 @@ use std::io::Cursor;
 
 use image::{ImageDecoder, ImageReader};
 
+use darkroom_core::imaging::{check_dimensions, sniff, Header, ImagingError, Limits};
+
 use super::jpeg_markers::frame_dimensions;
-use super::{sniff, ImagingError};
 use crate::domain::ImageFormat;
-
-/// How big an upload may be, checked from its header before decoding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub max_bytes: u64,
-    pub max_width: u32,
-    pub max_height: u32,
-    pub max_pixels: u64,
-    /// The memory one decode may take, the upload's own bytes included: checked from the header (with
-    /// what the format's decoder is known to hold) before decoding, and given to the decoder as its
-    /// allocation cap in case a header lies about what follows it. The default keeps a worker under
-    /// 256 MiB whatever it is fed.
-    pub max_decode_alloc: u64,
-    /// Frames of an animated GIF or WebP, counted from the container before decoding.
-    pub max_frames: u32,
-    /// How long one job may take, checked between its stages (decode, resize, each encode).
-    pub max_duration: std::time::Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_bytes: 100_000_000,
-            max_width: 16_384,
-            max_height: 16_384,
-            max_pixels: 50_000_000,
-            max_decode_alloc: 192 << 20,
-            max_frames: 1000,
-            max_duration: std::time::Duration::from_secs(30),
-        }
-    }
-}
-
-/// What the header says, as stored: before EXIF orientation, so width and height may be swapped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Header {
-    pub format: ImageFormat,
-    pub width: u32,
-    pub height: u32,
-}
 
 /// Reads only the header; refuses what breaks `limits` before any pixel is decoded.
 pub fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, ImagingError> {
@@ -91,8 +52,11 @@ pub(crate) fn open<'a>(
     // itself, as a generic limit error, and we want to say precisely why.
     let mut reader = ImageReader::with_format(Cursor::new(bytes), codec);
     reader.limits(decoder_limits(limits, false));
-    let mut decoder: CheckedDecoder<'a> =
-        Box::new(reader.into_decoder().map_err(ImagingError::from_decode)?);
+    let mut decoder: CheckedDecoder<'a> = Box::new(
+        reader
+            .into_decoder()
+            .map_err(crate::decode_error::from_decode)?,
+    );
 
     let (width, height) = decoder.dimensions();
     let header = Header {
@@ -110,7 +74,7 @@ pub(crate) fn open<'a>(
     // Now the strict caps too, so a decoder that discovers larger frames later still stops.
     decoder
         .set_limits(decoder_limits(limits, true))
-        .map_err(ImagingError::from_decode)?;
+        .map_err(crate::decode_error::from_decode)?;
     Ok((header, decoder))
 }
 
@@ -129,26 +93,6 @@ fn declared_dimensions(bytes: &[u8], format: ImageFormat) -> Option<(u32, u32)> 
         ImageFormat::Jpeg => frame_dimensions(bytes),
         _ => None,
     }
-}
-
-pub(crate) fn check_dimensions(header: &Header, limits: &Limits) -> Result<(), ImagingError> {
-    let (width, height) = (header.width, header.height);
-    if width == 0 || height == 0 {
-        return Err(ImagingError::corrupt(format!(
-            "image declares a zero dimension ({width}x{height})"
-        )));
-    }
-    let pixels = u64::from(width) * u64::from(height);
-    if width > limits.max_width || height > limits.max_height || pixels > limits.max_pixels {
-        return Err(ImagingError::DimensionsTooLarge {
-            width,
-            height,
-            max_width: limits.max_width,
-            max_height: limits.max_height,
-            max_pixels: limits.max_pixels,
-        });
-    }
-    Ok(())
 }
 
 /// The `image` crate's limits: always the allocation cap, and with `strict` the side caps too.
@@ -187,7 +131,7 @@ pub(crate) fn codec_for(format: ImageFormat) -> Option<image::ImageFormat> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::testdata;
+    use crate::testdata;
 
     /// A PNG that is nothing but a signature and an IHDR declaring `width` x `height`, with a valid CRC.
     fn png_header_only(width: u32, height: u32) -> Vec<u8> {
@@ -266,12 +210,8 @@ mod tests {
     fn jpeg_pixel_flood_is_refused_from_the_header() {
         let err = read_header(&jpeg_declaring(65_000, 65_000), &Limits::default()).unwrap_err();
         assert_eq!(err.code(), "image_dimensions_too_large", "{err}");
-        let err = crate::imaging::process_upload(
-            &jpeg_declaring(65_000, 65_000),
-            &Limits::default(),
-            &[],
-        )
-        .unwrap_err();
+        let err = crate::process_upload(&jpeg_declaring(65_000, 65_000), &Limits::default(), &[])
+            .unwrap_err();
         assert_eq!(err.code(), "image_dimensions_too_large", "{err}");
     }
 

@@ -8,7 +8,8 @@
 
 use image::{DynamicImage, RgbImage, RgbaImage};
 
-use super::header::{check_dimensions, Header};
+use darkroom_core::imaging::{check_dimensions, Header};
+
 use super::heif_ffi::{has_decoder, Compression, Context, Handle, HeifError};
 use super::{sniff, ImagingError, Limits};
 use crate::domain::ImageFormat;

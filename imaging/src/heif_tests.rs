@@ -1,11 +1,11 @@
-//! HEIC and AVIF through libheif: a real iPhone HEIC, small AVIF/HEIC fixtures (`core/testdata/`, made
+//! HEIC and AVIF through libheif: a real iPhone HEIC, small AVIF/HEIC fixtures (`imaging/testdata/`, made
 //! with heif-enc from landscape_1.jpg at 320x240), and hostile variants of them.
 
 use image::GenericImageView;
 
 use super::*;
 use crate::domain::{ImageFormat, OutputFormat, VariantName};
-use crate::imaging::{process_upload, read_header, strip_metadata, testdata, Limits};
+use crate::{process_upload, read_header, strip_metadata, testdata, Limits};
 
 const IPHONE: &str = "photos/IMG_5195.HEIC";
 
@@ -25,7 +25,7 @@ fn with_ispe(bytes: &[u8], width: u32, height: u32) -> Vec<u8> {
 }
 
 /// The thumbnail variant of an upload, decoded from its PNG encoding.
-fn png_of(processed: &crate::imaging::Processed, name: VariantName) -> image::DynamicImage {
+fn png_of(processed: &crate::Processed, name: VariantName) -> image::DynamicImage {
     let variant = processed.variants.iter().find(|v| v.name == name).unwrap();
     let (_, png) = variant
         .encodings
@@ -104,9 +104,9 @@ fn an_iphone_heic_processes_upright_with_every_variant_and_a_clean_public_origin
     // only the Display P3 profile so its colours stay right.
     assert!(testdata::contains_ifd_pointer(&original, 0x8825));
     let public = &processed.public_original;
-    assert_eq!(crate::imaging::sniff(public), Some(ImageFormat::Jpeg));
+    assert_eq!(crate::sniff(public), Some(ImageFormat::Jpeg));
     assert_eq!(
-        crate::imaging::public_original_format(ImageFormat::Heic),
+        crate::public_original_format(ImageFormat::Heic),
         ImageFormat::Jpeg
     );
     assert!(!testdata::contains_ifd_pointer(public, 0x8825));
@@ -117,9 +117,9 @@ fn an_iphone_heic_processes_upright_with_every_variant_and_a_clean_public_origin
         segments.iter().all(|(marker, _)| *marker != 0xE1),
         "no APP1"
     );
-    let icc = crate::imaging::jpeg_info::jpeg_info(public).unwrap().icc;
+    let icc = crate::jpeg_info::jpeg_info(public).unwrap().icc;
     assert!(
-        crate::imaging::colour::ToSrgb::from_icc(icc.as_deref()).is_some(),
+        crate::colour::ToSrgb::from_icc(icc.as_deref()).is_some(),
         "a non-sRGB profile kept"
     );
     let decoded = image::load_from_memory(public).unwrap();
@@ -176,7 +176,7 @@ fn small_avif_and_heic_look_like_their_source() {
         let diff = mean_abs_diff(&source, &small.to_rgb8());
         assert!(diff < 8.0, "{name}: mean difference {diff}");
         let public = strip_metadata(&bytes, format).unwrap();
-        assert_eq!(crate::imaging::sniff(&public), Some(ImageFormat::Jpeg));
+        assert_eq!(crate::sniff(&public), Some(ImageFormat::Jpeg));
         assert!(!public.windows(6).any(|w| w == b"Exif\0\0"), "{name}");
         let decoded = image::load_from_memory(&public).unwrap().to_rgb8();
         assert!(mean_abs_diff(&source, &decoded) < 8.0, "{name}");
@@ -274,19 +274,21 @@ fn truncated_and_damaged_heif_give_a_coded_error() {
 
 #[test]
 fn a_thumbnail_of_an_avif() {
-    use crate::imaging::{thumbnail, Fit, ShrinkOnLoad, ThumbnailOptions};
+    use darkroom_core::imaging::{Fit, Operation, Output, Plan, Resize};
+
+    use crate::{render, RenderSettings, ShrinkOnLoad};
     let bytes = testdata::fixture("landscape_320x240.avif");
-    let options = ThumbnailOptions {
-        width: 100,
+    let plan = Plan::new(Output::new(OutputFormat::Jpeg)).then(Operation::Resize(Resize {
+        width: Some(100),
         height: None,
-        fit: Fit::Inside,
-        format: OutputFormat::Jpeg,
-        quality: None,
-        effort: None,
+        fit: Fit::Fit,
+        gravity: Default::default(),
+    }));
+    let settings = RenderSettings {
         shrink_on_load: ShrinkOnLoad::Quality,
         threads: 1,
     };
-    let thumb = thumbnail(&bytes, &Limits::default(), &options).unwrap();
+    let thumb = render(&bytes, &plan, &Limits::default(), settings).unwrap();
     assert_eq!((thumb.width, thumb.height), (100, 75));
     let decoded = image::load_from_memory(&thumb.bytes).unwrap();
     assert_eq!(decoded.dimensions(), (100, 75));

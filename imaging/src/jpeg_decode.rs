@@ -219,8 +219,8 @@ mod backend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::jpeg_info::jpeg_info;
-    use crate::imaging::testdata;
+    use crate::jpeg_info::jpeg_info;
+    use crate::testdata;
 
     #[test]
     fn shrinks_while_decoding() {

@@ -63,7 +63,7 @@ mod backend {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::testdata;
+    use crate::testdata;
 
     #[test]
     fn quality_trades_bytes() {

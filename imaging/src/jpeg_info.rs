@@ -177,7 +177,7 @@ fn read_frame(marker: u8, payload: &[u8], info: &mut JpegInfo) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::testdata;
+    use crate::testdata;
 
     #[test]
     fn reads_a_phone_photo() {

@@ -86,7 +86,7 @@ pub(crate) fn entropy_coded_end(bytes: &[u8], mut pos: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::testdata;
+    use crate::testdata;
 
     #[test]
     fn reads_the_frame_size_of_real_photos() {

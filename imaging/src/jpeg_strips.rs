@@ -207,10 +207,10 @@ fn restart_markers(bytes: &[u8], from: usize, to: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::jpeg_decode::{decode_jpeg, decode_strips};
-    use crate::imaging::jpeg_info::jpeg_info;
-    use crate::imaging::pixels::Pixels;
-    use crate::imaging::testdata;
+    use crate::jpeg_decode::{decode_jpeg, decode_strips};
+    use crate::jpeg_info::jpeg_info;
+    use crate::pixels::Pixels;
+    use crate::testdata;
 
     fn rgb(pixels: Pixels) -> image::RgbImage {
         match pixels {

@@ -1,31 +1,33 @@
-//! The pure image pipeline: bytes in, bytes out, no I/O.
+//! Darkroom's image pipeline: bytes in, bytes out, no I/O. It implements core's
+//! [`ImagePipeline`](darkroom_core::ports::ImagePipeline) port as [`NativePipeline`]; the composition root
+//! wires it like any adapter, so core itself holds no codec.
 //!
-//! An upload goes through [`sniff`] while it streams, then [`process_upload`] in a worker: [`read_header`]
+//! An upload is sniffed while it streams (core), then [`process_upload`] runs in a worker: [`read_header`]
 //! refuses what breaks the [`Limits`] before a pixel is decoded, the image is decoded once and turned
-//! upright (EXIF orientation), and every [`UPLOAD_VARIANTS`] entry is rendered and encoded. Nothing the
+//! upright (EXIF orientation), and every `UPLOAD_VARIANTS` entry is rendered and encoded. Nothing the
 //! encoders write carries metadata; [`strip_metadata`] makes the public copy of the original.
 //!
 //! The decode happens once per image: JPEGs are shrunk in the DCT domain while decoding (to no less than
 //! twice the largest output, libvips' rule), every output is resized from that one buffer with SIMD
 //! Lanczos3 (fast_image_resize), then turned upright and converted to sRGB from any embedded ICC profile.
-//! [`thumbnail`] is the same path for one output (`darkroom thumbnail`).
+//! [`render`] is the general entry point: one decode, a [`Plan`]'s operations in order (resize with
+//! fit/fill/force and gravity, crop, rotate, flip), one encode; `darkroom thumbnail` is a plan.
 //!
 //! This build decodes JPEG, PNG, GIF, WebP and TIFF, and encodes JPEG, WebP, AVIF (rav1e, for the
 //! variants a job makes after the image is ready: [`render_upload_variants`]) and PNG. AVIF and HEIC are
 //! recognised everywhere, decoded through the system libheif in the `native-codecs` build, and refused
 //! with a clear `unsupported_media_type` in the default one (see [`decodable`]). JPEG goes through
 //! libjpeg-turbo with the `native-codecs` feature and through pure-Rust codecs without it (see
-//! docs/pipeline.md). Everything here is CPU-bound: callers run it on a blocking
-//! thread.
+//! docs/pipeline.md). Everything here is CPU-bound: callers run it on a blocking thread.
 
 mod budget;
 mod colour;
 mod containers;
 mod deadline;
 mod decode;
+mod decode_error;
 mod encode;
 mod encode_avif;
-mod error;
 mod exif;
 mod header;
 #[cfg(feature = "native-codecs")]
@@ -37,13 +39,16 @@ mod jpeg_encode;
 mod jpeg_info;
 mod jpeg_markers;
 mod jpeg_strips;
+mod native;
+mod operations;
 mod pipeline;
 mod pixels;
 mod placeholder;
+mod plan_steps;
 mod render;
+mod render_plan;
 mod resize;
 mod shrink;
-mod sniff;
 #[doc(hidden)]
 pub mod stages;
 mod strip;
@@ -52,7 +57,6 @@ mod strip_heif;
 mod strip_jpeg;
 mod strip_png;
 mod strip_webp;
-mod thumbnail;
 mod variants;
 
 #[cfg(test)]
@@ -65,16 +69,22 @@ mod pipeline_tests;
 mod testdata;
 
 pub use encode::encodable;
-pub use error::ImagingError;
-pub use header::{read_header, Header, Limits};
-pub use pipeline::{process_upload, render_upload_variants, Processed, RenderedVariant};
+pub use header::read_header;
+pub use native::NativePipeline;
+pub use pipeline::{process_upload, render_upload_variants};
+pub use render_plan::{render, RenderSettings};
 pub use shrink::ShrinkOnLoad;
-pub use sniff::{sniff, SNIFF_LEN};
-pub use strip::{public_original_format, strip_metadata};
-pub use thumbnail::{thumbnail, Fit, Thumbnail, ThumbnailOptions};
-pub use variants::{VariantSpec, UPLOAD_VARIANTS};
+pub use strip::strip_metadata;
 
-use crate::domain::ImageFormat;
+// Core's policy types, under the names the modules here use (`super::Limits`, `crate::domain::…`).
+use darkroom_core::domain;
+#[cfg(test)]
+use darkroom_core::imaging::SNIFF_LEN;
+use darkroom_core::imaging::{
+    public_original_format, sniff, ImagingError, Limits, Processed, RenderedVariant,
+    UPLOAD_VARIANTS,
+};
+use domain::ImageFormat;
 
 /// Whether this build decodes `format`: JPEG, PNG, GIF, WebP and TIFF always; HEIC and AVIF only with
 /// `native-codecs` (and a libheif that has their decoders).
@@ -94,6 +104,7 @@ pub fn decodable_formats() -> Vec<ImageFormat> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testdata;
 
     #[test]
     fn decodes_the_formats_of_this_build() {
@@ -116,13 +127,17 @@ mod tests {
     }
 
     #[test]
-    fn default_limits_are_the_documented_ones() {
-        let limits = Limits::default();
-        assert_eq!(limits.max_bytes, 100_000_000);
-        assert_eq!((limits.max_width, limits.max_height), (16_384, 16_384));
-        assert_eq!(limits.max_pixels, 50_000_000);
-        assert_eq!(limits.max_decode_alloc, 192 * 1024 * 1024);
-        assert_eq!(limits.max_frames, 1000);
-        assert_eq!(limits.max_duration, std::time::Duration::from_secs(30));
+    fn real_files_sniff_as_what_they_are() {
+        let cases = [
+            ("photos/landscape_1.jpg", ImageFormat::Jpeg),
+            ("photos/Picoawards.tiff", ImageFormat::Tiff),
+            ("photos/Tless0.tiff", ImageFormat::Tiff),
+            ("photos/IMG_5195.HEIC", ImageFormat::Heic),
+            ("broken/corrupted.jpg", ImageFormat::Jpeg),
+        ];
+        for (path, format) in cases {
+            let bytes = testdata::read(path);
+            assert_eq!(sniff(&bytes[..SNIFF_LEN]), Some(format), "{path}");
+        }
     }
 }

@@ -11,35 +11,9 @@ use super::placeholder::placeholders;
 use super::render::{render_decoded, render_upright};
 use super::shrink::ShrinkOnLoad;
 use super::strip::{rebuild_original, rebuilt_from_pixels, strip_metadata};
-use super::variants::{Target, UPLOAD_VARIANTS};
-use super::{ImagingError, Limits};
-use crate::domain::{ImageFormat, OutputFormat, VariantName};
-
-/// One variant with its encodings, one per requested format this build can encode.
-#[derive(Debug, Clone)]
-pub struct RenderedVariant {
-    pub name: VariantName,
-    pub width: u32,
-    pub height: u32,
-    pub encodings: Vec<(OutputFormat, Vec<u8>)>,
-}
-
-/// Everything processing makes from one upload.
-#[derive(Debug, Clone)]
-pub struct Processed {
-    pub format: ImageFormat,
-    /// Upright, after EXIF orientation.
-    pub width: u32,
-    pub height: u32,
-    /// One per `UPLOAD_VARIANTS` entry, in that order.
-    pub variants: Vec<RenderedVariant>,
-    /// 4x3 components.
-    pub blurhash: String,
-    /// `#rrggbb`, lowercase.
-    pub dominant_color: String,
-    /// The original with metadata removed (see [`strip_metadata`]).
-    pub public_original: Vec<u8>,
-}
+use super::variants::{target, Target};
+use super::{ImagingError, Limits, Processed, RenderedVariant, UPLOAD_VARIANTS};
+use crate::domain::OutputFormat;
 
 /// The whole upload job: header check, one decode, orientation, every variant in every `outputs` format.
 ///
@@ -124,7 +98,7 @@ pub fn render_upload_variants(
 fn upload_targets(width: u32, height: u32) -> Vec<Target> {
     UPLOAD_VARIANTS
         .iter()
-        .map(|spec| spec.target(width, height))
+        .map(|spec| target(spec, width, height))
         .collect()
 }
 

@@ -5,20 +5,6 @@ use std::borrow::Cow;
 use image::metadata::Orientation;
 use image::{DynamicImage, RgbImage, RgbaImage};
 
-use super::decode::probe;
-use super::{ImagingError, Limits};
-
-/// Checks the header and decodes the whole image at its original bit depth, upright (a TIFF's public
-/// original is re-encoded from this).
-pub(crate) fn decode_upright(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, ImagingError> {
-    let probe = probe(bytes, limits)?;
-    let orientation = probe.orientation;
-    let (mut image, _reservation) =
-        probe.decode_full_depth(&super::deadline::Deadline::start(limits.max_duration))?;
-    image.apply_orientation(orientation);
-    Ok(image)
-}
-
 /// 8-bit pixels: RGB, or RGBA when the source really has transparency.
 #[derive(Debug, Clone)]
 pub(crate) enum Pixels {
@@ -98,7 +84,9 @@ pub(crate) fn flatten_onto_white(image: &RgbaImage) -> RgbImage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::testdata;
+    use crate::decode::decode_upright;
+    use crate::testdata;
+    use crate::Limits;
 
     #[test]
     fn opaque_alpha_is_dropped_and_real_alpha_kept() {
@@ -148,8 +136,8 @@ mod tests {
             testdata::read("photos/landscape_1.jpg"),
             testdata::read("photos/landscape_6.jpg"),
         );
-        let stored = crate::imaging::read_header(&rotated, &Limits::default()).unwrap();
-        let reference_header = crate::imaging::read_header(&reference, &Limits::default()).unwrap();
+        let stored = crate::read_header(&rotated, &Limits::default()).unwrap();
+        let reference_header = crate::read_header(&reference, &Limits::default()).unwrap();
         assert_eq!(
             (stored.height, stored.width),
             (reference_header.width, reference_header.height),

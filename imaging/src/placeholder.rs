@@ -3,7 +3,9 @@
 use image::RgbImage;
 
 use super::pixels::Pixels;
-use super::resize::{fit_within, resize};
+use darkroom_core::imaging::fit_within;
+
+use super::resize::resize;
 use super::ImagingError;
 
 /// Both placeholders are computed on a tiny copy: neither needs detail, and blurhash costs
@@ -80,7 +82,7 @@ pub(crate) fn dominant_color(rgb: &RgbImage) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::testdata;
+    use crate::testdata;
     use image::Rgb;
 
     #[test]

@@ -1,6 +1,6 @@
 //! From a checked header to upright, sRGB outputs: one decode (shrunk on load as far as the largest output
 //! allows), every output resized from it, then turned upright and colour-converted. The worker's upload
-//! variants and `darkroom thumbnail` both come through here.
+//! variants and plans that start with a resize (`darkroom thumbnail`) both come through here.
 
 use super::budget::Reservation;
 use super::colour::ToSrgb;

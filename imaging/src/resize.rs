@@ -6,24 +6,6 @@ use image::{RgbImage, RgbaImage};
 use super::pixels::Pixels;
 use super::ImagingError;
 
-/// The size that fits inside `edge` x `edge` with the aspect ratio kept; never larger than the source.
-pub(crate) fn fit_within(width: u32, height: u32, edge: u32) -> (u32, u32) {
-    let long = width.max(height);
-    if long <= edge {
-        return (width, height);
-    }
-    let scale = |side: u32| -> u32 {
-        // Rounded, and never zero: a 10000x1 panorama still has a row.
-        let scaled = (u64::from(side) * u64::from(edge) + u64::from(long) / 2) / u64::from(long);
-        u32::try_from(scaled).unwrap_or(edge).clamp(1, edge)
-    };
-    if width >= height {
-        (edge, scale(height))
-    } else {
-        (scale(width), edge)
-    }
-}
-
 /// Resizes `source` to exactly `width` x `height`. With `centre_crop`, the largest centred region with the
 /// target's aspect ratio is taken first (thumbnails); without it the whole image is scaled.
 pub(crate) fn resize(
@@ -32,10 +14,24 @@ pub(crate) fn resize(
     height: u32,
     centre_crop: bool,
 ) -> Result<Pixels, ImagingError> {
+    resize_at(source, width, height, centre_crop.then_some(CENTRE))
+}
+
+/// Where a centred crop sits on each axis (see [`resize_at`]).
+pub(crate) const CENTRE: (f64, f64) = (0.5, 0.5);
+
+/// As [`resize`], with the largest region of the target's aspect ratio taken at `crop` (0 left/top,
+/// 0.5 centred, 1 right/bottom on each axis) when given, before scaling.
+pub(crate) fn resize_at(
+    source: &Pixels,
+    width: u32,
+    height: u32,
+    crop: Option<(f64, f64)>,
+) -> Result<Pixels, ImagingError> {
     // Lanczos3 keeps downscaled photos sharp without visible ringing; alpha is premultiplied for us.
     let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-    if centre_crop {
-        options = options.fit_into_destination(Some((0.5, 0.5)));
+    if crop.is_some() {
+        options = options.fit_into_destination(crop);
     }
     let mut resizer = Resizer::new();
     let failed = |e: fast_image_resize::ResizeError| ImagingError::encode_failed("variant", e);
@@ -56,22 +52,7 @@ pub(crate) fn resize(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::testdata;
-
-    #[test]
-    fn fits_inside_the_edge_keeping_aspect() {
-        assert_eq!(fit_within(4032, 3024, 2048), (2048, 1536));
-        assert_eq!(fit_within(3024, 4032, 1280), (960, 1280));
-        assert_eq!(fit_within(4032, 3024, 640), (640, 480));
-        assert_eq!(fit_within(1000, 1000, 640), (640, 640));
-        assert_eq!(fit_within(10_000, 1, 640), (640, 1));
-    }
-
-    #[test]
-    fn never_upscales() {
-        assert_eq!(fit_within(300, 200, 2048), (300, 200));
-        assert_eq!(fit_within(640, 480, 640), (640, 480));
-    }
+    use crate::testdata;
 
     #[test]
     fn resizes_and_centre_crops() {

@@ -1,6 +1,6 @@
-//! The pipeline's stages one by one, for the criterion benches (`core/benches/imaging.rs`) and for
+//! The pipeline's stages one by one, for the criterion benches (`imaging/benches/imaging.rs`) and for
 //! measuring where the time goes. Not an API: the pipeline is [`super::process_upload`] and
-//! [`super::thumbnail`].
+//! [`super::render`].
 
 use super::decode::probe;
 use super::encode::encode_at;

@@ -4,13 +4,13 @@ use std::io::Cursor;
 
 use image::{ColorType, DynamicImage};
 
-use super::pixels::decode_upright;
+use super::decode::decode_upright;
 use super::strip_gif::strip_gif;
 use super::strip_heif::public_jpeg;
 use super::strip_jpeg::strip_jpeg;
 use super::strip_png::strip_png;
 use super::strip_webp::strip_webp;
-use super::{sniff, ImagingError, Limits};
+use super::{public_original_format, sniff, ImagingError, Limits};
 use crate::domain::ImageFormat;
 
 /// The original as uploaded, minus every metadata block that can hold location or identity.
@@ -40,18 +40,6 @@ pub fn strip_metadata(bytes: &[u8], format: ImageFormat) -> Result<Vec<u8>, Imag
             let (image, _reservation) = probe.decode_full_depth(&deadline)?;
             rebuild_original(&image, format, icc.as_deref())
         }
-    }
-}
-
-/// The format the public original of a `format` upload is stored and served in: the upload's own, except
-/// HEIC and AVIF, which are rebuilt from their pixels as JPEG. Their metadata (EXIF and XMP items with
-/// GPS) hangs off the same `meta` box as the image structure, so removing it means rewriting `iinf`,
-/// `iloc` and `iref` of a hostile file; a JPEG holds only the pixels, and every browser shows it (few
-/// show HEIC). Storage keys and the served content type both follow from this.
-pub fn public_original_format(format: ImageFormat) -> ImageFormat {
-    match format {
-        ImageFormat::Heic | ImageFormat::Avif => ImageFormat::Jpeg,
-        other => other,
     }
 }
 
@@ -102,7 +90,7 @@ pub(crate) fn reencode_tiff(image: &DynamicImage) -> Result<Vec<u8>, ImagingErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::testdata;
+    use crate::testdata;
 
     #[test]
     fn tiffs_are_rebuilt_from_their_pixels() {
@@ -136,7 +124,7 @@ mod tests {
                 continue;
             };
             let result = strip_metadata(&original, format);
-            if !crate::imaging::decodable(format) {
+            if !crate::decodable(format) {
                 assert_eq!(result.unwrap_err().code(), "unsupported_media_type");
                 continue;
             }
@@ -146,8 +134,7 @@ mod tests {
             let before = match image::load_from_memory(&original) {
                 Ok(image) => (image.width(), image.height()),
                 Err(_) => {
-                    let header =
-                        crate::imaging::read_header(&original, &Limits::default()).unwrap();
+                    let header = crate::read_header(&original, &Limits::default()).unwrap();
                     (header.width, header.height)
                 }
             };

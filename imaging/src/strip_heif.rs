@@ -69,8 +69,8 @@ fn with_icc_profile(jpeg: &[u8], icc: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::jpeg_info::jpeg_info;
-    use crate::imaging::testdata;
+    use crate::jpeg_info::jpeg_info;
+    use crate::testdata;
 
     fn apple_rgb_profile() -> Vec<u8> {
         // landscape_2 carries Apple's "Generic RGB" profile: a real RGB profile that is not sRGB.

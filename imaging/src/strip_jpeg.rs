@@ -93,7 +93,7 @@ fn push_segment(out: &mut Vec<u8>, marker: u8, payload: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::testdata;
+    use crate::testdata;
 
     const GPS_IFD_POINTER: u16 = 0x8825;
 

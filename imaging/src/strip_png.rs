@@ -82,7 +82,7 @@ fn crc32(parts: &[&[u8]]) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::testdata;
+    use crate::testdata;
 
     fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();

@@ -96,10 +96,10 @@ fn push_chunk(out: &mut Vec<u8>, fourcc: &[u8; 4], payload: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::encode::encode;
-    use crate::imaging::pixels::Pixels;
-    use crate::imaging::testdata;
-    use crate::OutputFormat;
+    use crate::domain::OutputFormat;
+    use crate::encode::encode;
+    use crate::pixels::Pixels;
+    use crate::testdata;
 
     fn riff_chunk(fourcc: &[u8; 4], payload: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();

@@ -23,7 +23,7 @@ pub(crate) fn read(relative: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
-/// A fixture committed with this crate under `core/testdata/`, for inputs the shared photos lack (small
+/// A fixture committed with this crate under `imaging/testdata/`, for inputs the shared photos lack (small
 /// AVIF and HEIC files).
 pub(crate) fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata")).join(name);

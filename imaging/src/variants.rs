@@ -1,62 +1,18 @@
-//! The variants every upload gets, and rendering them from one decoded image.
+//! Rendering the upload variants (core's `UPLOAD_VARIANTS`) from one decoded image.
+
+use darkroom_core::imaging::VariantSpec;
 
 use super::pixels::Pixels;
-use super::resize::{fit_within, resize};
+use super::resize::resize;
 use super::ImagingError;
-use crate::domain::VariantName;
 
-/// One variant's geometry: fit inside `edge` x `edge`, or with `square` a centred `edge` x `edge` crop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VariantSpec {
-    pub name: VariantName,
-    pub edge: u32,
-    pub square: bool,
-}
-
-/// thumb: 256x256 centre square crop; small 640, medium 1280, large 2048: fit inside edge x edge, aspect kept.
-pub const UPLOAD_VARIANTS: [VariantSpec; 4] = [
-    VariantSpec {
-        name: VariantName::Thumb,
-        edge: 256,
-        square: true,
-    },
-    VariantSpec {
-        name: VariantName::Small,
-        edge: 640,
-        square: false,
-    },
-    VariantSpec {
-        name: VariantName::Medium,
-        edge: 1280,
-        square: false,
-    },
-    VariantSpec {
-        name: VariantName::Large,
-        edge: 2048,
-        square: false,
-    },
-];
-
-impl VariantSpec {
-    /// The variant's size for an upright `width` x `height` image. Never upscales: a square's side is at
-    /// most the image's shorter side.
-    pub fn target_size(&self, width: u32, height: u32) -> (u32, u32) {
-        if self.square {
-            let side = self.edge.min(width).min(height);
-            (side, side)
-        } else {
-            fit_within(width, height, self.edge)
-        }
-    }
-
-    /// The output this spec asks of an upright `width` x `height` image.
-    pub(crate) fn target(&self, width: u32, height: u32) -> Target {
-        let (w, h) = self.target_size(width, height);
-        Target {
-            width: w,
-            height: h,
-            crop: self.square,
-        }
+/// The output `spec` asks of an upright `width` x `height` image.
+pub(crate) fn target(spec: &VariantSpec, width: u32, height: u32) -> Target {
+    let (w, h) = spec.target_size(width, height);
+    Target {
+        width: w,
+        height: h,
+        crop: spec.square,
     }
 }
 
@@ -94,7 +50,7 @@ pub(crate) fn render(source: &Pixels, specs: &[VariantSpec]) -> Result<Vec<Pixel
     let (width, height) = source.dimensions();
     let targets: Vec<Target> = specs
         .iter()
-        .map(|spec| spec.target(width, height))
+        .map(|spec| target(spec, width, height))
         .collect();
     render_targets(source, &targets)
 }
@@ -157,25 +113,8 @@ pub(crate) fn render_targets(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::imaging::testdata;
-
-    #[test]
-    fn target_sizes_for_a_twelve_megapixel_photo() {
-        let sizes: Vec<(u32, u32)> = UPLOAD_VARIANTS
-            .iter()
-            .map(|s| s.target_size(4032, 3024))
-            .collect();
-        assert_eq!(sizes, [(256, 256), (640, 480), (1280, 960), (2048, 1536)]);
-    }
-
-    #[test]
-    fn small_images_are_never_upscaled() {
-        let sizes: Vec<(u32, u32)> = UPLOAD_VARIANTS
-            .iter()
-            .map(|s| s.target_size(300, 200))
-            .collect();
-        assert_eq!(sizes, [(200, 200), (300, 200), (300, 200), (300, 200)]);
-    }
+    use crate::testdata;
+    use crate::UPLOAD_VARIANTS;
 
     #[test]
     fn renders_in_spec_order_at_target_sizes() {

@@ -7,10 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use darkroom_core::ports::ImagePipeline;
 use darkroom_core::services::auth::{AuthService, AuthSettings};
 use darkroom_core::services::images::{ImageService, ImageSettings};
 use darkroom_core::services::outbox::run_relay;
 use darkroom_core::services::processing::{run_worker, Processor, WorkerSettings};
+use darkroom_imaging::NativePipeline;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::Server;
 use rand::RngCore;
@@ -54,10 +56,13 @@ impl Application {
             },
         );
         let outbox_written = Arc::new(Notify::new());
+        // The image pipeline is an adapter like the others: this build's codecs (`native-codecs`).
+        let pipeline: Arc<dyn ImagePipeline> = Arc::new(NativePipeline::new());
         let images = ImageService::new(
             backends.db.clone(),
             backends.storage.clone(),
             backends.cache.clone(),
+            pipeline.clone(),
             ImageSettings {
                 limits: config.limits(),
                 public_originals: config.public_originals,
@@ -82,6 +87,7 @@ impl Application {
                 backends.storage.clone(),
                 backends.cache.clone(),
                 backends.queue.clone(),
+                pipeline,
                 config.limits(),
                 config.variant_formats()?,
             );

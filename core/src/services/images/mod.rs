@@ -14,9 +14,11 @@ pub use upload::UploadRequest;
 
 use super::access::{can_modify, can_view};
 use super::ServiceError;
-use crate::domain::{Image, ImageId, ImagePatch, Job, OutboxMessage, Page, PageRequest, UserId};
+use crate::domain::{
+    Image, ImageFormat, ImageId, ImagePatch, Job, OutboxMessage, Page, PageRequest, UserId,
+};
 use crate::imaging::Limits;
-use crate::ports::{BlobStore, BlobStoreExt, Cache, Database};
+use crate::ports::{BlobStore, BlobStoreExt, Cache, Database, ImagePipeline};
 
 /// The ingest policy and serving choices.
 #[derive(Debug, Clone)]
@@ -33,6 +35,8 @@ pub struct ImageService {
     db: Arc<dyn Database>,
     storage: Arc<dyn BlobStore>,
     cache: Arc<dyn Cache>,
+    /// Decides which uploads are accepted (`decodable_formats`).
+    pipeline: Arc<dyn ImagePipeline>,
     settings: ImageSettings,
     /// Wakes the outbox relay as soon as a job is written, instead of at its next poll.
     outbox_written: Arc<Notify>,
@@ -43,6 +47,7 @@ impl ImageService {
         db: Arc<dyn Database>,
         storage: Arc<dyn BlobStore>,
         cache: Arc<dyn Cache>,
+        pipeline: Arc<dyn ImagePipeline>,
         settings: ImageSettings,
         outbox_written: Arc<Notify>,
     ) -> Self {
@@ -50,6 +55,7 @@ impl ImageService {
             db,
             storage,
             cache,
+            pipeline,
             settings,
             outbox_written,
         }
@@ -57,6 +63,11 @@ impl ImageService {
 
     pub fn settings(&self) -> &ImageSettings {
         &self.settings
+    }
+
+    /// The formats an upload may be in: what the image pipeline decodes.
+    pub fn accepted_formats(&self) -> Vec<ImageFormat> {
+        self.pipeline.decodable_formats()
     }
 
     /// An image `viewer` may see; everything else is `NotFound`.

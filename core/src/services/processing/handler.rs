@@ -11,8 +11,8 @@ use crate::domain::{
     Failure, ImageId, ImageStatus, Job, OutputFormat, ProcessedImage, Variant, VariantFile,
     VariantName,
 };
-use crate::imaging::{self, Limits, Processed};
-use crate::ports::{BlobKey, BlobStore, BlobStoreExt, Cache, Database, Queue};
+use crate::imaging::{Limits, Processed};
+use crate::ports::{BlobKey, BlobStore, BlobStoreExt, Cache, Database, ImagePipeline, Queue};
 use crate::services::images::{forget_cached, keys};
 use crate::services::ServiceError;
 
@@ -33,6 +33,7 @@ pub struct Processor {
     pub(super) storage: Arc<dyn BlobStore>,
     pub(super) cache: Arc<dyn Cache>,
     pub(super) queue: Arc<dyn Queue>,
+    pub(super) pipeline: Arc<dyn ImagePipeline>,
     pub(super) limits: Limits,
     pub(super) formats: VariantFormats,
 }
@@ -43,6 +44,7 @@ impl Processor {
         storage: Arc<dyn BlobStore>,
         cache: Arc<dyn Cache>,
         queue: Arc<dyn Queue>,
+        pipeline: Arc<dyn ImagePipeline>,
         limits: Limits,
         formats: VariantFormats,
     ) -> Self {
@@ -51,6 +53,7 @@ impl Processor {
             storage,
             cache,
             queue,
+            pipeline,
             limits,
             formats,
         }
@@ -105,8 +108,9 @@ impl Processor {
             .get(&BlobKey::parse(&image.original_key)?, None)
             .await?;
         let (limits, outputs) = (self.limits, self.formats.with_upload.clone());
+        let pipeline = self.pipeline.clone();
         let decoded = tokio::task::spawn_blocking(move || {
-            imaging::process_upload(&original, &limits, &outputs)
+            pipeline.process_upload(&original, &limits, &outputs)
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("image task failed: {e}")))?;
