@@ -41,16 +41,14 @@ pub(crate) fn resolve(plan: &Plan, width: u32, height: u32) -> Result<Steps, Ima
     for operation in &plan.operations {
         let step = match *operation {
             Operation::Resize(resize) => {
-                let (width, height, crop) = resize_to(&resize, w, h)?;
-                let step_scale =
-                    (f64::from(width) / f64::from(w)).max(f64::from(height) / f64::from(h));
-                scale.get_or_insert(step_scale);
-                (w, h) = (width, height);
-                Step::Resize {
-                    width,
-                    height,
-                    crop,
+                let step = resize_to(&resize, w, h)?;
+                if let Step::Resize { width, height, .. } = step {
+                    let step_scale =
+                        (f64::from(width) / f64::from(w)).max(f64::from(height) / f64::from(h));
+                    scale.get_or_insert(step_scale);
+                    (w, h) = (width, height);
                 }
+                step
             }
             Operation::Crop {
                 x,
@@ -98,12 +96,8 @@ pub(crate) fn resolve(plan: &Plan, width: u32, height: u32) -> Result<Steps, Ima
     })
 }
 
-/// The size a resize gives a `width` x `height` image, and where it crops.
-fn resize_to(
-    resize: &Resize,
-    width: u32,
-    height: u32,
-) -> Result<(u32, u32, Option<(f64, f64)>), ImagingError> {
+/// The size a resize gives a `width` x `height` image, and where it crops: a [`Step::Resize`].
+fn resize_to(resize: &Resize, width: u32, height: u32) -> Result<Step, ImagingError> {
     if resize.width == Some(0) || resize.height == Some(0) {
         return Err(ImagingError::InvalidPlan(
             "a resize box must have positive sides".into(),
@@ -116,7 +110,7 @@ fn resize_to(
     }
     let (w, h) = (f64::from(width), f64::from(height));
     let scaled = |side: f64, scale: f64| ((side * scale).round() as u32).max(1);
-    Ok(match resize.fit {
+    let (width, height, crop) = match resize.fit {
         Fit::Fit => {
             let box_w = resize.width.map_or(f64::INFINITY, f64::from);
             let box_h = resize.height.map_or(f64::INFINITY, f64::from);
@@ -131,6 +125,11 @@ fn resize_to(
             let crop = (resize.fit == Fit::Fill).then(|| resize.gravity.position());
             (scaled(box_w, shrink), scaled(box_h, shrink), crop)
         }
+    };
+    Ok(Step::Resize {
+        width,
+        height,
+        crop,
     })
 }
 
