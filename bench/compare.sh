@@ -2,7 +2,8 @@
 # Side-by-side benchmark of `darkroom thumbnail` against sharp and libvips' vipsthumbnail (see compare.py
 # for what is measured and how). Installs what it needs: the native codecs' build tools and vipsthumbnail
 # (scripts/install-native-deps --bench), sharp from npm and numpy/Pillow from PyPI into a cache directory,
-# then builds darkroom in release mode with `native-codecs`. Extra arguments go to compare.py, e.g.
+# then builds darkroom in release mode with `native-codecs` (the binary's feature, forwarded to the
+# darkroom-imaging crate, whose plans `darkroom thumbnail` renders). Extra arguments go to compare.py, e.g.
 #   bench/compare.sh --runs 7 --repeat 16 --markdown /tmp/table.md
 set -euo pipefail
 cd "$(dirname "$0")/.."

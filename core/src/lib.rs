@@ -1,4 +1,4 @@
-//! Darkroom's core: the domain, the use cases, the ports the adapters implement, and the pure image pipeline.
+//! Darkroom's core: the domain, the use cases, the ports the adapters (and the image pipeline) implement.
 //!
 //! This crate does no I/O of its own. Everything that touches a disk, a socket or a clock-driven loop goes
 //! through a port (`ports`), and the composition root in `server/` decides which adapter serves each one.

@@ -3,9 +3,8 @@
 #![no_main]
 
 use darkroom_core::domain::OutputFormat;
-use darkroom_core::imaging::{
-    process_upload, read_header, thumbnail, Fit, Limits, ShrinkOnLoad, ThumbnailOptions,
-};
+use darkroom_core::imaging::{Fit, Limits, Operation, Output, Plan, Resize};
+use darkroom_imaging::{process_upload, read_header, render, RenderSettings, ShrinkOnLoad};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -24,18 +23,14 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(error) => assert!(!error.code().is_empty()),
     }
-    // The one-output path, shrunk on load the most.
-    let options = ThumbnailOptions {
-        width: 64,
-        height: Some(64),
-        fit: Fit::Cover,
-        format: OutputFormat::Png,
-        quality: None,
-        effort: None,
+    // The one-output path (a plan), shrunk on load the most.
+    let plan = Plan::new(Output::new(OutputFormat::Png))
+        .then(Operation::Resize(Resize::to(64, 64, Fit::Fill)));
+    let settings = RenderSettings {
         shrink_on_load: ShrinkOnLoad::Fast,
         threads: 2,
     };
-    if let Err(error) = thumbnail(data, &limits, &options) {
+    if let Err(error) = render(data, &plan, &limits, settings) {
         assert!(!error.code().is_empty());
     }
 });

@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use darkroom_core::caching::CachedImageRepository;
-use darkroom_core::ports::ImageRepository;
+use darkroom_core::ports::{ImagePipeline, ImageRepository};
 use darkroom_core::services::auth::{AuthService, AuthSettings};
 use darkroom_core::services::images::{ImageService, ImageSettings};
 use darkroom_core::services::outbox::run_relay;
 use darkroom_core::services::processing::{run_worker, Processor, WorkerSettings};
+use darkroom_imaging::NativePipeline;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::Server;
 use rand::RngCore;
@@ -68,9 +69,12 @@ impl Application {
             IMAGE_METADATA_TTL,
         ));
         let outbox_written = Arc::new(Notify::new());
+        // The image pipeline is an adapter like the others: this build's codecs (`native-codecs`).
+        let pipeline: Arc<dyn ImagePipeline> = Arc::new(NativePipeline::new());
         let images = ImageService::new(
             image_repository.clone(),
             backends.storage.clone(),
+            pipeline.clone(),
             ImageSettings {
                 limits: config.limits(),
                 public_originals: config.public_originals,
@@ -93,6 +97,7 @@ impl Application {
                 image_repository,
                 backends.storage.clone(),
                 backends.queue.clone(),
+                pipeline,
                 config.limits(),
                 config.variant_formats()?,
             );

@@ -49,7 +49,7 @@ string_enum!(
 );
 
 string_enum!(
-    /// Formats recognised by their magic bytes. Which of them decode depends on the build (`imaging::decodable`).
+    /// Formats recognised by their magic bytes. Which of them decode depends on the build (`ImagePipeline::decodable`).
     ImageFormat { Jpeg => "jpeg", Png => "png", Gif => "gif", Webp => "webp", Tiff => "tiff", Avif => "avif", Heic => "heic" }
 );
 

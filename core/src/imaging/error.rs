@@ -40,6 +40,9 @@ pub enum ImagingError {
         elapsed_ms: u64,
         limit_ms: u64,
     },
+    /// A plan that cannot be carried out (a zero or missing size, a crop outside the image).
+    #[error("invalid plan: {0}")]
+    InvalidPlan(String),
     #[error("encoding {format} failed: {reason}")]
     EncodeFailed {
         format: &'static str,
@@ -60,35 +63,19 @@ impl ImagingError {
             Self::Corrupt(_) => "corrupt_image",
             Self::DecodeLimitExceeded(_) => "decode_limit_exceeded",
             Self::TimedOut { .. } => "processing_timeout",
+            Self::InvalidPlan(_) => "invalid_plan",
             Self::EncodeFailed { .. } => "encode_failed",
         }
     }
 
-    pub(crate) fn corrupt(reason: impl Into<String>) -> Self {
+    pub fn corrupt(reason: impl Into<String>) -> Self {
         Self::Corrupt(reason.into())
     }
 
-    pub(crate) fn encode_failed(format: &'static str, reason: impl ToString) -> Self {
+    pub fn encode_failed(format: &'static str, reason: impl ToString) -> Self {
         Self::EncodeFailed {
             format,
             reason: reason.to_string(),
-        }
-    }
-
-    /// Translates an error the `image` crate raised while reading a header or decoding pixels.
-    ///
-    /// Our own limit checks run before the decoder's, so a decoder limit error here means the header
-    /// passed but the decoder still wanted more memory than allowed.
-    pub(crate) fn from_decode(error: image::ImageError) -> Self {
-        use image::ImageError as E;
-        match error {
-            E::Limits(e) => Self::DecodeLimitExceeded(e.to_string()),
-            E::Unsupported(e) => Self::UnsupportedFeature(e.to_string()),
-            // Reading from an in-memory cursor fails only when the data ends early.
-            E::IoError(e) => Self::Corrupt(format!("truncated or unreadable data: {e}")),
-            E::Decoding(e) => Self::Corrupt(e.to_string()),
-            E::Parameter(e) => Self::Corrupt(e.to_string()),
-            E::Encoding(e) => Self::Corrupt(e.to_string()),
         }
     }
 }
@@ -139,6 +126,10 @@ mod tests {
                     limit_ms: 1,
                 },
                 "processing_timeout",
+            ),
+            (
+                ImagingError::InvalidPlan("zero width".into()),
+                "invalid_plan",
             ),
             (ImagingError::encode_failed("jpeg", "oops"), "encode_failed"),
         ];

@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod database;
+pub mod pipeline;
 pub mod queue;
 pub mod storage;
 
@@ -12,5 +13,6 @@ pub use database::{
     lease_end, BoxError, Conflict, CreateImageOutcome, DatabaseHealth, DbError, ImageRepository,
     OutboxRepository, RefreshOutcome, Repositories, SessionRepository, UserRepository,
 };
+pub use pipeline::ImagePipeline;
 pub use queue::{Delivery, Message, Queue, QueueError, QueueSettings};
 pub use storage::{BlobKey, BlobMeta, BlobStore, BlobStoreExt, ByteStream, StorageError};

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::ServiceError;
 use crate::domain::ImageFormat;
-use crate::imaging::{decodable, sniff, SNIFF_LEN};
+use crate::imaging::{sniff, SNIFF_LEN};
 use crate::ports::{ByteStream, StorageError};
 
 /// What an upload turned out to be once it has been read to the end.
@@ -29,16 +29,19 @@ pub struct Ingest {
     hasher: Sha256,
     prefix: Vec<u8>,
     format: Option<ImageFormat>,
+    /// What the image pipeline decodes (`ImagePipeline::decodable_formats`): anything else is refused.
+    accepted: Vec<ImageFormat>,
 }
 
 impl Ingest {
-    pub fn new(max_bytes: u64) -> Self {
+    pub fn new(max_bytes: u64, accepted: Vec<ImageFormat>) -> Self {
         Self {
             max_bytes,
             bytes: 0,
             hasher: Sha256::new(),
             prefix: Vec::new(),
             format: None,
+            accepted,
         }
     }
 
@@ -55,7 +58,7 @@ impl Ingest {
             let wanted = (SNIFF_LEN - self.prefix.len()).min(chunk.len());
             self.prefix.extend_from_slice(&chunk[..wanted]);
             if self.prefix.len() == SNIFF_LEN {
-                self.format = Some(identify(&self.prefix)?);
+                self.format = Some(identify(&self.prefix, &self.accepted)?);
             }
         }
         Ok(())
@@ -68,7 +71,7 @@ impl Ingest {
         }
         let format = match self.format {
             Some(format) => format,
-            None => identify(&self.prefix)?,
+            None => identify(&self.prefix, &self.accepted)?,
         };
         Ok(Ingested {
             format,
@@ -78,9 +81,9 @@ impl Ingest {
     }
 }
 
-fn identify(prefix: &[u8]) -> Result<ImageFormat, ServiceError> {
+fn identify(prefix: &[u8], accepted: &[ImageFormat]) -> Result<ImageFormat, ServiceError> {
     match sniff(prefix) {
-        Some(format) if decodable(format) => Ok(format),
+        Some(format) if accepted.contains(&format) => Ok(format),
         Some(format) => Err(ServiceError::UnsupportedMediaType(format!(
             "{format} images are not supported by this build"
         ))),
@@ -98,8 +101,9 @@ pub type SharedIngest = Arc<Mutex<Option<Ingest>>>;
 pub fn watch(
     body: BoxStream<'static, Result<Bytes, String>>,
     max_bytes: u64,
+    accepted: Vec<ImageFormat>,
 ) -> (ByteStream, SharedIngest, Arc<Mutex<Option<ServiceError>>>) {
-    let state: SharedIngest = Arc::new(Mutex::new(Some(Ingest::new(max_bytes))));
+    let state: SharedIngest = Arc::new(Mutex::new(Some(Ingest::new(max_bytes, accepted))));
     let rejection = Arc::new(Mutex::new(None));
     let (state_in, rejection_in) = (state.clone(), rejection.clone());
     let stream = body.map(move |chunk| {
@@ -137,7 +141,7 @@ mod tests {
 
     #[test]
     fn identifies_across_chunk_boundaries_and_hashes_everything() {
-        let mut ingest = Ingest::new(1_000);
+        let mut ingest = Ingest::new(1_000, ImageFormat::ALL.to_vec());
         for byte in PNG_MAGIC.chunks(3) {
             ingest.observe(byte).unwrap();
         }
@@ -152,7 +156,7 @@ mod tests {
 
     #[test]
     fn refuses_non_images_as_soon_as_the_prefix_is_known() {
-        let mut ingest = Ingest::new(1_000);
+        let mut ingest = Ingest::new(1_000, ImageFormat::ALL.to_vec());
         let err = ingest
             .observe(b"<html><body>definitely not an image</body></html>")
             .unwrap_err();
@@ -161,21 +165,36 @@ mod tests {
 
     #[test]
     fn refuses_bodies_over_the_limit_and_empty_bodies() {
-        let mut ingest = Ingest::new(40);
+        let mut ingest = Ingest::new(40, ImageFormat::ALL.to_vec());
         ingest.observe(PNG_MAGIC).unwrap();
         assert_eq!(
             ingest.observe(&[0u8; 20]).unwrap_err().code(),
             "image_too_large"
         );
-        assert_eq!(Ingest::new(40).finish().unwrap_err().code(), "empty_body");
+        assert_eq!(
+            Ingest::new(40, ImageFormat::ALL.to_vec())
+                .finish()
+                .unwrap_err()
+                .code(),
+            "empty_body"
+        );
+    }
+
+    #[test]
+    fn refuses_formats_the_pipeline_does_not_decode() {
+        let mut ingest = Ingest::new(1_000, vec![ImageFormat::Jpeg]);
+        assert_eq!(
+            ingest.observe(PNG_MAGIC).unwrap_err().code(),
+            "unsupported_media_type"
+        );
     }
 
     #[test]
     fn short_bodies_are_judged_at_the_end() {
-        let mut ingest = Ingest::new(100);
+        let mut ingest = Ingest::new(100, ImageFormat::ALL.to_vec());
         ingest.observe(b"GIF89a").unwrap();
         assert_eq!(ingest.finish().unwrap().format, ImageFormat::Gif);
-        let mut junk = Ingest::new(100);
+        let mut junk = Ingest::new(100, ImageFormat::ALL.to_vec());
         junk.observe(b"hi").unwrap();
         assert_eq!(junk.finish().unwrap_err().code(), "unsupported_media_type");
     }

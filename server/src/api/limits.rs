@@ -1,6 +1,5 @@
 //! `getLimits`: the ingest policy in force, so clients can check before they upload.
 
-use darkroom_core::imaging::decodable_formats;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
@@ -31,7 +30,7 @@ impl LimitsApi {
     #[oai(path = "/v1/limits", method = "get", operation_id = "getLimits")]
     async fn get_limits(&self, state: Data<&AppState>) -> ApiResult<Json<Limits>> {
         let limits = state.images.settings().limits;
-        let formats = decodable_formats();
+        let formats = state.images.accepted_formats();
         Ok(Json(Limits {
             max_bytes: limits.max_bytes,
             max_width: limits.max_width,

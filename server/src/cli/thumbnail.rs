@@ -1,5 +1,5 @@
-//! `darkroom thumbnail`: resizes local files with the very pipeline the worker runs on uploads
-//! (`darkroom_core::imaging::thumbnail`), one file per thread, `--threads` at a time.
+//! `darkroom thumbnail`: resizes local files with the very pipeline the worker runs on uploads, as a
+//! one-resize plan (`ImagePipeline::render`), one file per thread, `--threads` at a time.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,9 +8,10 @@ use std::time::Instant;
 
 use darkroom_core::domain::OutputFormat;
 use darkroom_core::imaging::{
-    process_upload, render_upload_variants, thumbnail, Fit, Limits, RenderedVariant, ShrinkOnLoad,
-    ThumbnailOptions,
+    Fit, Gravity, ImagingError, Limits, Operation, Output, Plan, RenderedVariant, Resize,
 };
+use darkroom_core::ports::ImagePipeline;
+use darkroom_imaging::{NativePipeline, RenderSettings, ShrinkOnLoad};
 
 #[derive(Debug, clap::Args)]
 pub struct ThumbnailArgs {
@@ -79,15 +80,9 @@ enum ShrinkArg {
 }
 
 impl ThumbnailArgs {
-    fn options(&self, decode_threads: usize) -> ThumbnailOptions {
-        ThumbnailOptions {
-            width: self.width.unwrap_or(1),
-            height: self.height,
-            fit: match self.fit {
-                FitArg::Inside => Fit::Inside,
-                FitArg::Cover => Fit::Cover,
-                FitArg::Fill => Fit::Fill,
-            },
+    /// The thumbnail as a plan: one resize (sharp's fit names map to the plan's), one encode.
+    fn plan(&self) -> Plan {
+        let output = Output {
             format: match self.format {
                 FormatArg::Jpeg => OutputFormat::Jpeg,
                 FormatArg::Webp => OutputFormat::Webp,
@@ -96,13 +91,29 @@ impl ThumbnailArgs {
             },
             quality: self.quality,
             effort: Some(self.effort),
+        };
+        Plan::new(output).then(Operation::Resize(Resize {
+            width: Some(self.width.unwrap_or(1)),
+            height: self.height,
+            fit: match self.fit {
+                FitArg::Inside => Fit::Fit,
+                FitArg::Cover => Fit::Fill,
+                FitArg::Fill => Fit::Force,
+            },
+            gravity: Gravity::Centre,
+        }))
+    }
+
+    /// The pipeline with this run's shrink-on-load rule and the cores each decode may use.
+    fn pipeline(&self, decode_threads: usize) -> NativePipeline {
+        NativePipeline::with_settings(RenderSettings {
             shrink_on_load: match self.shrink_on_load {
                 ShrinkArg::Fast => ShrinkOnLoad::Fast,
                 ShrinkArg::Quality => ShrinkOnLoad::Quality,
                 ShrinkArg::Off => ShrinkOnLoad::Off,
             },
             threads: decode_threads,
-        }
+        })
     }
 }
 
@@ -118,7 +129,8 @@ pub fn run(args: &ThumbnailArgs) -> ExitCode {
         .threads
         .unwrap_or(cores)
         .clamp(1, args.files.len().max(1));
-    let options = args.options((cores / threads).max(1));
+    let pipeline = args.pipeline((cores / threads).max(1));
+    let plan = args.plan();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     std::thread::scope(|scope| {
@@ -126,9 +138,9 @@ pub fn run(args: &ThumbnailArgs) -> ExitCode {
             scope.spawn(|| {
                 while let Some(file) = args.files.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let done = if args.upload_variants {
-                        variants(file, &args.out_dir, &limits, args.avif_variants)
+                        variants(&pipeline, file, &args.out_dir, &limits, args.avif_variants)
                     } else {
-                        one(file, &args.out_dir, &options, &limits)
+                        one(&pipeline, file, &args.out_dir, &plan, &limits)
                     };
                     match done {
                         Ok(line) => println!("{line}"),
@@ -162,16 +174,22 @@ fn read(file: &Path, limits: &Limits) -> Result<Vec<u8>, String> {
 
 /// The worker's upload job on one file (JPEG and WebP, with the public original and placeholders) and,
 /// with `avif`, the job that adds AVIF after `ready`, each timed.
-fn variants(file: &Path, out_dir: &Path, limits: &Limits, avif: bool) -> Result<String, String> {
+fn variants(
+    pipeline: &dyn ImagePipeline,
+    file: &Path,
+    out_dir: &Path,
+    limits: &Limits,
+    avif: bool,
+) -> Result<String, String> {
     let bytes = read(file, limits)?;
-    let coded = |e: darkroom_core::imaging::ImagingError| format!("{} ({e})", e.code());
     let stem = file
         .file_stem()
         .unwrap_or(file.as_os_str())
         .to_string_lossy();
     let started = Instant::now();
-    let processed =
-        process_upload(&bytes, limits, &[OutputFormat::Jpeg, OutputFormat::Webp]).map_err(coded)?;
+    let processed = pipeline
+        .process_upload(&bytes, limits, &[OutputFormat::Jpeg, OutputFormat::Webp])
+        .map_err(coded)?;
     let mut line = format!(
         "{} -> {}/{stem}-*.{{jpeg,webp}} ({} variants, {} bytes, {} ms)",
         file.display(),
@@ -182,7 +200,9 @@ fn variants(file: &Path, out_dir: &Path, limits: &Limits, avif: bool) -> Result<
     );
     if avif {
         let started = Instant::now();
-        let avif = render_upload_variants(&bytes, limits, &[OutputFormat::Avif]).map_err(coded)?;
+        let avif = pipeline
+            .render_upload_variants(&bytes, limits, &[OutputFormat::Avif])
+            .map_err(coded)?;
         let took = started.elapsed().as_millis();
         let written = write_variants(&avif, out_dir, &stem)?;
         line += &format!("; {stem}-*.avif ({written} bytes, {took} ms)");
@@ -208,19 +228,20 @@ fn write_variants(
 }
 
 fn one(
+    pipeline: &dyn ImagePipeline,
     file: &Path,
     out_dir: &Path,
-    options: &ThumbnailOptions,
+    plan: &Plan,
     limits: &Limits,
 ) -> Result<String, String> {
     let bytes = read(file, limits)?;
-    let out = thumbnail(&bytes, limits, options).map_err(|e| format!("{} ({e})", e.code()))?;
+    let out = pipeline.render(&bytes, plan, limits).map_err(coded)?;
     // Not `with_extension`: a stem like `photo.001` would lose its `.001`.
     let stem = file
         .file_stem()
         .unwrap_or(file.as_os_str())
         .to_string_lossy();
-    let target = out_dir.join(format!("{stem}.{}", options.format.as_str()));
+    let target = out_dir.join(format!("{stem}.{}", out.format.as_str()));
     std::fs::write(&target, &out.bytes).map_err(|e| format!("{}: {e}", target.display()))?;
     Ok(format!(
         "{} -> {} ({}x{}, {} bytes)",
@@ -230,4 +251,9 @@ fn one(
         out.height,
         out.bytes.len()
     ))
+}
+
+/// A refusal as the user sees it: the stable code, then why.
+fn coded(error: ImagingError) -> String {
+    format!("{} ({error})", error.code())
 }

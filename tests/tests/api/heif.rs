@@ -1,8 +1,8 @@
 //! HEIC uploads: processed in a build that decodes them (`native-codecs`), refused with a 415 in one that
-//! does not. Which build this is comes from the core crate at run time, so both builds test something.
+//! does not. Which build this is comes from the imaging crate at run time, so both builds test something.
 
 use darkroom_core::domain::ImageFormat;
-use darkroom_core::imaging::decodable;
+use darkroom_imaging::decodable;
 use darkroom_tests::app::{assert_problem, read_testdata, spawn_app};
 
 const IPHONE_HEIC: &str = "photos/IMG_5195.HEIC";

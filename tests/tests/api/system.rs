@@ -1,5 +1,5 @@
 use darkroom_core::domain::ImageFormat;
-use darkroom_core::imaging::decodable;
+use darkroom_imaging::decodable;
 use darkroom_tests::app::{assert_problem, spawn_app};
 use serde_json::Value;
 

@@ -12,9 +12,11 @@ pub use upload::UploadRequest;
 
 use super::access::{can_modify, can_view};
 use super::ServiceError;
-use crate::domain::{Image, ImageId, ImagePatch, Job, OutboxMessage, Page, PageRequest, UserId};
+use crate::domain::{
+    Image, ImageFormat, ImageId, ImagePatch, Job, OutboxMessage, Page, PageRequest, UserId,
+};
 use crate::imaging::Limits;
-use crate::ports::{BlobStore, BlobStoreExt, ImageRepository};
+use crate::ports::{BlobStore, BlobStoreExt, ImagePipeline, ImageRepository};
 
 /// The ingest policy and serving choices.
 #[derive(Debug, Clone)]
@@ -29,6 +31,8 @@ pub struct ImageService {
     /// Image metadata; the composition root hands in a cached repository (`caching::CachedImageRepository`).
     images: Arc<dyn ImageRepository>,
     storage: Arc<dyn BlobStore>,
+    /// Decides which uploads are accepted (`decodable_formats`).
+    pipeline: Arc<dyn ImagePipeline>,
     settings: ImageSettings,
     /// Wakes the outbox relay as soon as a job is written, instead of at its next poll.
     outbox_written: Arc<Notify>,
@@ -38,12 +42,14 @@ impl ImageService {
     pub fn new(
         images: Arc<dyn ImageRepository>,
         storage: Arc<dyn BlobStore>,
+        pipeline: Arc<dyn ImagePipeline>,
         settings: ImageSettings,
         outbox_written: Arc<Notify>,
     ) -> Self {
         Self {
             images,
             storage,
+            pipeline,
             settings,
             outbox_written,
         }
@@ -51,6 +57,11 @@ impl ImageService {
 
     pub fn settings(&self) -> &ImageSettings {
         &self.settings
+    }
+
+    /// The formats an upload may be in: what the image pipeline decodes.
+    pub fn accepted_formats(&self) -> Vec<ImageFormat> {
+        self.pipeline.decodable_formats()
     }
 
     /// An image `viewer` may see; everything else is `NotFound`.

@@ -93,7 +93,9 @@ impl ImageService {
         key: &BlobKey,
         body: BoxStream<'static, Result<Bytes, String>>,
     ) -> Result<Ingested, ServiceError> {
-        let (stream, state, rejection) = ingest::watch(body, self.settings.limits.max_bytes);
+        let accepted = self.accepted_formats();
+        let (stream, state, rejection) =
+            ingest::watch(body, self.settings.limits.max_bytes, accepted);
         let stored = self.storage.put_stream(key, stream).await;
         let rejected = rejection.lock().ok().and_then(|mut slot| slot.take());
         if let Some(reason) = rejected {

@@ -11,8 +11,8 @@ use crate::domain::{
     Failure, ImageId, ImageStatus, Job, OutputFormat, ProcessedImage, Variant, VariantFile,
     VariantName,
 };
-use crate::imaging::{self, Limits, Processed};
-use crate::ports::{BlobKey, BlobStore, BlobStoreExt, ImageRepository, Queue};
+use crate::imaging::{Limits, Processed};
+use crate::ports::{BlobKey, BlobStore, BlobStoreExt, ImagePipeline, ImageRepository, Queue};
 use crate::services::images::keys;
 use crate::services::ServiceError;
 
@@ -33,6 +33,7 @@ pub struct Processor {
     pub(super) db: Arc<dyn ImageRepository>,
     pub(super) storage: Arc<dyn BlobStore>,
     pub(super) queue: Arc<dyn Queue>,
+    pub(super) pipeline: Arc<dyn ImagePipeline>,
     pub(super) limits: Limits,
     pub(super) formats: VariantFormats,
 }
@@ -42,6 +43,7 @@ impl Processor {
         db: Arc<dyn ImageRepository>,
         storage: Arc<dyn BlobStore>,
         queue: Arc<dyn Queue>,
+        pipeline: Arc<dyn ImagePipeline>,
         limits: Limits,
         formats: VariantFormats,
     ) -> Self {
@@ -49,6 +51,7 @@ impl Processor {
             db,
             storage,
             queue,
+            pipeline,
             limits,
             formats,
         }
@@ -103,8 +106,9 @@ impl Processor {
             .get(&BlobKey::parse(&image.original_key)?, None)
             .await?;
         let (limits, outputs) = (self.limits, self.formats.with_upload.clone());
+        let pipeline = self.pipeline.clone();
         let decoded = tokio::task::spawn_blocking(move || {
-            imaging::process_upload(&original, &limits, &outputs)
+            pipeline.process_upload(&original, &limits, &outputs)
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("image task failed: {e}")))?;

@@ -8,7 +8,6 @@
 use crate::domain::{
     ImageId, ImageStatus, Job, LateVariantFile, OutboxMessage, OutputFormat, Variant,
 };
-use crate::imaging;
 use crate::ports::{BlobKey, BlobStoreExt, Message};
 use crate::services::ServiceError;
 
@@ -64,9 +63,9 @@ impl Processor {
             .storage
             .get(&BlobKey::parse(&image.original_key)?, None)
             .await?;
-        let limits = self.limits;
+        let (limits, pipeline) = (self.limits, self.pipeline.clone());
         let rendered = tokio::task::spawn_blocking(move || {
-            imaging::render_upload_variants(&original, &limits, &[format])
+            pipeline.render_upload_variants(&original, &limits, &[format])
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("image task failed: {e}")))?

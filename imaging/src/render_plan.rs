@@ -1,0 +1,176 @@
+//! [`render`]: one decode, a [`Plan`]'s operations in order, one encode. `darkroom thumbnail`, and later
+//! on-the-fly transformations and edits, come through here.
+//!
+//! The decode is shrunk on load for the plan's first resize (the operations before it only crop, turn
+//! and mirror, so they run on the smaller buffer with their coordinates scaled to it). When the plan
+//! starts with a resize that crops centrally or not at all, that resize runs on the pixels as stored and
+//! only its (much smaller) output is turned upright, exactly as the upload variants are made; otherwise
+//! the decoded pixels are turned upright first.
+
+use darkroom_core::imaging::{Plan, Rendered};
+
+use super::colour::ToSrgb;
+use super::deadline::Deadline;
+use super::decode::probe;
+use super::encode::encode_with;
+use super::operations::{crop, flip, rotate};
+use super::pixels::Pixels;
+use super::plan_steps::{resolve, Step};
+use super::render::render_upright;
+use super::resize::{resize_at, CENTRE};
+use super::shrink::ShrinkOnLoad;
+use super::variants::Target;
+use super::{ImagingError, Limits};
+
+/// How a render uses the machine. Not part of the plan: every setting gives the same size, and images
+/// that differ only by the shrink-on-load rule's resampling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RenderSettings {
+    /// How far a JPEG is shrunk while it is decoded (the upload variants' rule by default).
+    pub shrink_on_load: ShrinkOnLoad,
+    /// Cores one decode may use (a large JPEG with restart markers is split across them); 0 for all of
+    /// them. Set 1 when running one render per core already.
+    pub threads: usize,
+}
+
+/// Decodes `bytes` once (shrunk on load as `settings` allow), turns it upright, runs the plan's
+/// operations in order, converts to sRGB and encodes in the plan's output format.
+pub fn render(
+    bytes: &[u8],
+    plan: &Plan,
+    limits: &Limits,
+    settings: RenderSettings,
+) -> Result<Rendered, ImagingError> {
+    let deadline = Deadline::start(limits.max_duration);
+    let probe = probe(bytes, limits)?;
+    let (width, height) = probe.upright_dimensions();
+    let steps = resolve(plan, width, height)?;
+    let threads = match settings.threads {
+        0 => super::pipeline::cores(),
+        n => n,
+    };
+    let rule = settings.shrink_on_load;
+
+    let (pixels, _reservation) = match steps.steps.split_first() {
+        // The upload variants' path: resize as stored, then turn the output upright.
+        Some((
+            &Step::Resize {
+                width,
+                height,
+                crop,
+            },
+            rest,
+        )) if crop.is_none_or(|at| at == CENTRE) => {
+            let target = Target {
+                width,
+                height,
+                crop: crop.is_some(),
+            };
+            let (mut rendered, reservation) =
+                render_upright(probe, &[target], rule, threads, &deadline)?;
+            let pixels = rendered
+                .pop()
+                .ok_or_else(|| ImagingError::encode_failed("render", "nothing rendered"))?;
+            (run(pixels, rest, (1.0, 1.0), None)?, reservation)
+        }
+        _ => {
+            let orientation = probe.orientation;
+            let to_srgb = ToSrgb::from_icc(probe.icc.as_deref());
+            let decoded = probe.decode(steps.scale, rule, threads, &deadline)?;
+            let upright = decoded.pixels.oriented(orientation);
+            // What one pixel of the full-size image is in the (maybe shrunk) decode, on each axis.
+            let (w, h) = upright.dimensions();
+            let factor = (
+                f64::from(w) / f64::from(width),
+                f64::from(h) / f64::from(height),
+            );
+            let pixels = run(upright, &steps.steps, factor, Some(to_srgb))?;
+            (pixels, decoded.reservation)
+        }
+    };
+    deadline.check("decode and operations")?;
+    let (width, height) = pixels.dimensions();
+    let output = plan.output;
+    let bytes =
+        encode_with(&pixels, output.format, output.quality, output.effort)?.ok_or_else(|| {
+            ImagingError::encode_failed(output.format.as_str(), "no encoder in this build")
+        })?;
+    Ok(Rendered {
+        width,
+        height,
+        format: output.format,
+        bytes,
+    })
+}
+
+/// Runs `steps` on upright `pixels`. Until the first resize, coordinates are the full-size image's and
+/// `factor` maps them onto `pixels` (a shrunk decode). `finish`, when given, still has to run once the
+/// image is at its output scale: dropping an unused alpha channel and converting to sRGB.
+fn run(
+    mut pixels: Pixels,
+    steps: &[Step],
+    mut factor: (f64, f64),
+    mut finish: Option<Option<ToSrgb>>,
+) -> Result<Pixels, ImagingError> {
+    for step in steps {
+        pixels = match *step {
+            Step::Resize {
+                width,
+                height,
+                crop,
+            } => {
+                let resized = resize_at(&pixels, width, height, crop)?;
+                factor = (1.0, 1.0);
+                match finish.take() {
+                    Some(to_srgb) => finished(resized, to_srgb.as_ref()),
+                    None => resized,
+                }
+            }
+            Step::Crop {
+                x,
+                y,
+                width,
+                height,
+            } => {
+                let (w, h) = pixels.dimensions();
+                let (x, width) = scaled_span(x, width, factor.0, w);
+                let (y, height) = scaled_span(y, height, factor.1, h);
+                crop(&pixels, x, y, width, height)
+            }
+            Step::Rotate(turns) => {
+                if turns % 2 == 1 {
+                    factor = (factor.1, factor.0);
+                }
+                rotate(pixels, turns)
+            }
+            Step::Flip(direction) => flip(pixels, direction),
+        };
+    }
+    Ok(match finish {
+        Some(to_srgb) => finished(pixels, to_srgb.as_ref()),
+        None => pixels,
+    })
+}
+
+/// The last touches every output gets, on the smallest buffer that has them.
+fn finished(pixels: Pixels, to_srgb: Option<&ToSrgb>) -> Pixels {
+    let mut pixels = pixels.without_unused_alpha();
+    if let Some(to_srgb) = to_srgb {
+        to_srgb.apply(&mut pixels);
+    }
+    pixels
+}
+
+/// A span of full-size pixels (`start`, `len`) in a buffer `factor` times as large, inside its `side`.
+fn scaled_span(start: u32, len: u32, factor: f64, side: u32) -> (u32, u32) {
+    if factor == 1.0 {
+        return (start, len);
+    }
+    let start = ((f64::from(start) * factor).round() as u32).min(side.saturating_sub(1));
+    let len = ((f64::from(len) * factor).round() as u32).clamp(1, side - start);
+    (start, len)
+}
+
+#[cfg(test)]
+#[path = "render_plan_tests.rs"]
+mod tests;
