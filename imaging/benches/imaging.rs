@@ -14,11 +14,12 @@ use darkroom_core::imaging::{Fit, Limits, Operation, Output, Plan, Resize};
 use darkroom_imaging::{process_upload, read_header, render, stages, RenderSettings, ShrinkOnLoad};
 
 fn photo() -> Vec<u8> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/testdata/photos/iphone_4032x3024.jpg"
-    );
-    std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    // The shared test photos: `DARKROOM_TESTDATA` when set, else `../shared/testdata` beside the repository.
+    let dir = std::env::var("DARKROOM_TESTDATA").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata").to_owned()
+    });
+    let path = format!("{dir}/photos/iphone_4032x3024.jpg");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn stages_bench(c: &mut Criterion) {
