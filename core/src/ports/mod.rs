@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod database;
 pub mod queue;
+pub mod source;
 pub mod storage;
 
 pub use cache::{Cache, CacheError};
@@ -13,4 +14,5 @@ pub use database::{
     SessionRepository, UserRepository,
 };
 pub use queue::{Delivery, Message, Queue, QueueError, QueueSettings};
+pub use source::BoxError;
 pub use storage::{BlobKey, BlobMeta, BlobStore, BlobStoreExt, ByteStream, StorageError};

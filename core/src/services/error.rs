@@ -1,6 +1,7 @@
 //! The one error type of the use-case layer. Each variant has a stable code; `server` picks the HTTP status.
 
 use crate::domain::ValidationError;
+use crate::ports::source::chain;
 use crate::ports::{CacheError, DbError, QueueError, StorageError};
 
 #[derive(Debug, thiserror::Error)]
@@ -67,12 +68,16 @@ impl From<DbError> for ServiceError {
     }
 }
 
+// The service errors carry text, so a storage, queue or cache error is flattened with its whole chain of
+// sources: the log line of a 500 or 503 then names the vendor's own error (the client never sees it).
 impl From<StorageError> for ServiceError {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::NotFound(_) => Self::NotFound,
-            StorageError::Unavailable(msg) => Self::Unavailable(format!("storage: {msg}")),
-            other => Self::Internal(other.to_string()),
+            StorageError::Unavailable { .. } => {
+                Self::Unavailable(format!("storage: {}", chain(&err)))
+            }
+            other => Self::Internal(chain(&other)),
         }
     }
 }
@@ -80,14 +85,14 @@ impl From<StorageError> for ServiceError {
 impl From<QueueError> for ServiceError {
     fn from(err: QueueError) -> Self {
         match err {
-            QueueError::Unavailable(msg) => Self::Unavailable(format!("queue: {msg}")),
-            other => Self::Internal(other.to_string()),
+            QueueError::Unavailable { .. } => Self::Unavailable(format!("queue: {}", chain(&err))),
+            other => Self::Internal(chain(&other)),
         }
     }
 }
 
 impl From<CacheError> for ServiceError {
     fn from(err: CacheError) -> Self {
-        Self::Internal(err.to_string())
+        Self::Internal(chain(&err))
     }
 }

@@ -2,6 +2,7 @@
 //! it here, once; errors raised by the framework (parse errors, unknown routes, missing auth) are turned into
 //! the same shape by `framework_error`.
 
+use darkroom_core::ports::source::chain;
 use darkroom_core::services::ServiceError;
 use poem::http::StatusCode;
 use poem_openapi::payload::Json;
@@ -111,7 +112,7 @@ impl From<ServiceError> for ProblemResponse {
         };
         let detail = if status.is_server_error() {
             // Internals go to the log, never to the client.
-            tracing::error!(error = %err, code = err.code(), "request failed");
+            tracing::error!(error = %chain(&err), code = err.code(), "request failed");
             match status {
                 StatusCode::SERVICE_UNAVAILABLE => {
                     "a backend is unavailable; try again shortly".to_owned()

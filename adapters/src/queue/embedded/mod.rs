@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
+use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{Delivery, Message, Queue, QueueError, QueueSettings};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -46,7 +47,7 @@ impl EmbeddedQueue {
     pub async fn open(path: &Path, settings: QueueSettings) -> Result<Self, QueueError> {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
-                QueueError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+                QueueError::unavailable_from(format!("cannot create {}", dir.display()), e)
             })?;
         }
         let options = SqliteConnectOptions::new()
@@ -60,14 +61,16 @@ impl EmbeddedQueue {
             .max_connections(POOL_SIZE)
             .connect_with(options)
             .await
-            .map_err(|e| QueueError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|e| {
+                QueueError::unavailable_from(format!("cannot open {}", path.display()), e)
+            })?;
         Self::start(pool, settings).await
     }
 
     /// A queue in memory, on one connection the pool never closes (the data lives as long as it does).
     pub async fn in_memory(settings: QueueSettings) -> Result<Self, QueueError> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")
-            .map_err(|e| QueueError::Other(format!("in-memory options: {e}")))?;
+            .map_err(|e| QueueError::other_from("in-memory options", e))?;
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -75,7 +78,7 @@ impl EmbeddedQueue {
             .max_lifetime(None)
             .connect_with(options)
             .await
-            .map_err(|e| QueueError::Unavailable(format!("cannot open in-memory queue: {e}")))?;
+            .map_err(|e| QueueError::unavailable_from("cannot open the in-memory queue", e))?;
         Self::start(pool, settings).await
     }
 
@@ -83,7 +86,7 @@ impl EmbeddedQueue {
         sqlx::migrate!("./migrations/queue")
             .run(&pool)
             .await
-            .map_err(|e| QueueError::Other(format!("queue migration failed: {e}")))?;
+            .map_err(|e| QueueError::other_from("queue migration failed", e))?;
         Ok(Self {
             pool,
             settings,
@@ -121,7 +124,7 @@ impl EmbeddedQueue {
         match sql::purge_acked(&self.pool, now.saturating_sub(micros(DEDUP_WINDOW))).await {
             Ok(n) if n > 0 => tracing::debug!(purged = n, "purged acked queue messages"),
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "could not purge acked queue messages"),
+            Err(e) => tracing::warn!(error = %chain(&e), "could not purge acked queue messages"),
         }
     }
 }
@@ -163,6 +166,12 @@ impl Queue for EmbeddedQueue {
             }
             let _ = tokio::time::timeout((deadline - now).min(POLL_INTERVAL), woken).await;
         }
+    }
+
+    async fn extend(&self, delivery: &Delivery) -> Result<(), QueueError> {
+        let now = now_micros();
+        let until = now.saturating_add(micros(self.settings.visibility_timeout));
+        sql::extend(&self.pool, delivery, now, until).await
     }
 
     async fn ack(&self, delivery: &Delivery) -> Result<(), QueueError> {
@@ -208,26 +217,27 @@ fn micros(duration: Duration) -> i64 {
     i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
 }
 
-/// Maps a sqlx error to the port's: a busy, locked or unreachable file is `Unavailable`.
+/// Maps a sqlx error to the port's, keeping it as the source: a busy, locked or unreachable file is
+/// `Unavailable`.
 fn queue_error(err: sqlx::Error) -> QueueError {
-    match &err {
+    let unavailable = match &err {
         sqlx::Error::Database(e) => {
             let primary = e
                 .code()
                 .and_then(|code| code.parse::<i32>().ok())
                 .map(|code| code & 0xff);
-            match primary {
-                // BUSY, LOCKED, IOERR, FULL, CANTOPEN.
-                Some(5 | 6 | 10 | 13 | 14) => {
-                    QueueError::Unavailable(format!("sqlite: {}", e.message()))
-                }
-                _ => QueueError::Other(format!("sqlite: {}", e.message())),
-            }
+            // BUSY, LOCKED, IOERR, FULL, CANTOPEN.
+            matches!(primary, Some(5 | 6 | 10 | 13 | 14))
         }
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
-        | sqlx::Error::WorkerCrashed => QueueError::Unavailable(err.to_string()),
-        _ => QueueError::Other(err.to_string()),
+        | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    };
+    if unavailable {
+        QueueError::unavailable_from("sqlite", err)
+    } else {
+        QueueError::other_from("sqlite", err)
     }
 }
