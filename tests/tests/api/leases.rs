@@ -100,6 +100,16 @@ async fn a_job_longer_than_the_timeout_is_not_redelivered_while_its_worker_lives
         retry_after: Duration::from_secs(1),
         visibility_timeout: VISIBILITY,
     };
+    // Published before the workers start: the first publish creates the topic where the backend creates
+    // topics on first use (a RabbitMQ quorum queue being declared while another channel reads it fails).
+    queue
+        .publish(&Message {
+            id: "slow-1".into(),
+            topic: "test.slow".into(),
+            payload: Bytes::from_static(b"{}"),
+        })
+        .await
+        .unwrap();
     let (stop, stopped) = watch::channel(false);
     let (first, second) = (Arc::new(Slow::default()), Arc::new(Slow::default()));
     let workers = [first.clone(), second.clone()].map(|handler| {
@@ -111,14 +121,6 @@ async fn a_job_longer_than_the_timeout_is_not_redelivered_while_its_worker_lives
             stopped.clone(),
         ))
     });
-    queue
-        .publish(&Message {
-            id: "slow-1".into(),
-            topic: "test.slow".into(),
-            payload: Bytes::from_static(b"{}"),
-        })
-        .await
-        .unwrap();
 
     let deadline = Instant::now() + Duration::from_secs(30);
     let calls = || first.calls.load(Ordering::SeqCst) + second.calls.load(Ordering::SeqCst);
