@@ -21,13 +21,6 @@ pub(crate) struct OpenError {
     source: Box<dyn std::error::Error + Send + Sync>,
 }
 
-impl OpenError {
-    /// The message and its cause on one line, for error types that keep only a string.
-    pub(crate) fn detail(&self) -> String {
-        format!("{}: {}", self.what, self.source)
-    }
-}
-
 /// Opens (creating when missing, with its directory) the SQLite file at `path`: WAL, so readers run beside
 /// the one writer, and `synchronous = FULL`, so a committed write survives a power cut, not only a crash.
 pub(crate) async fn open_file(

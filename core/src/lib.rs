@@ -9,5 +9,6 @@ pub mod domain;
 pub mod imaging;
 pub mod ports;
 pub mod services;
+pub mod worker;
 
 pub use domain::*;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use darkroom_core::domain::OutputFormat;
 use darkroom_core::imaging::Limits;
+use darkroom_core::ports::QueueSettings;
 use darkroom_core::services::processing::VariantFormats;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -66,6 +67,9 @@ pub struct Config {
     /// The formats of the upload variants, comma-separated: `jpeg` (required), `webp`, `avif`. AVIF is
     /// made by a job of its own once the image is ready, so it never delays `ready`.
     pub variant_formats: String,
+    /// How long a job taken by a worker stays invisible to the others. A worker extends it while it works
+    /// (every third of it), so this is how soon the jobs of a worker that died come back, not a limit on
+    /// how long a job may take.
     pub queue_visibility_timeout_secs: u64,
     pub queue_max_attempts: u32,
     pub cache_max_bytes: u64,
@@ -97,7 +101,7 @@ impl Default for Config {
             public_originals: true,
             worker_concurrency: 0,
             variant_formats: "jpeg,webp,avif".into(),
-            queue_visibility_timeout_secs: 300,
+            queue_visibility_timeout_secs: QueueSettings::default().visibility_timeout.as_secs(),
             queue_max_attempts: 5,
             cache_max_bytes: 256 * 1024 * 1024,
             log_format: "text".into(),

@@ -12,7 +12,8 @@ use darkroom_core::ports::{ImagePipeline, ImageRepository};
 use darkroom_core::services::auth::{AuthService, AuthSettings};
 use darkroom_core::services::images::{ImageService, ImageSettings};
 use darkroom_core::services::outbox::run_relay;
-use darkroom_core::services::processing::{run_worker, Processor, WorkerSettings};
+use darkroom_core::services::processing::Processor;
+use darkroom_core::worker::{run_worker, WorkerSettings};
 use darkroom_imaging::NativePipeline;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
 use poem::Server;
@@ -105,10 +106,11 @@ impl Application {
                 concurrency: config.worker_concurrency(),
                 max_attempts: backends.queue_settings.max_attempts,
                 retry_after: Duration::from_secs(5),
+                visibility_timeout: backends.queue_settings.visibility_timeout,
             };
             background.push(tokio::spawn(run_worker(
                 backends.queue.clone(),
-                processor,
+                processor.handlers(),
                 settings,
                 stop_rx,
             )));

@@ -49,17 +49,17 @@ impl ObjectStoreBlobs {
     /// target and are renamed into place, so readers never see a partial blob.
     pub fn local(root: &FsPath) -> Result<Self, StorageError> {
         std::fs::create_dir_all(root).map_err(|e| {
-            StorageError::Unavailable(format!(
-                "cannot create storage root {}: {e}",
-                root.display()
-            ))
+            StorageError::unavailable_from(
+                format!("cannot create storage root {}", root.display()),
+                e,
+            )
         })?;
         let fs = LocalFileSystem::new_with_prefix(root)
             .map_err(|e| {
-                StorageError::Unavailable(format!(
-                    "cannot open storage root {}: {e}",
-                    root.display()
-                ))
+                StorageError::unavailable_from(
+                    format!("cannot open storage root {}", root.display()),
+                    e,
+                )
             })?
             // Deleting the last blob of a directory removes the directory, so purged images leave no husks.
             .with_automatic_cleanup(true);
@@ -256,6 +256,6 @@ impl BlobStore for ObjectStoreBlobs {
             .list_with_delimiter(None)
             .await
             .map(|_| ())
-            .map_err(|e| StorageError::Unavailable(format!("{} store: {e}", self.backend)))
+            .map_err(|e| StorageError::unavailable_from(format!("{} store", self.backend), e))
     }
 }

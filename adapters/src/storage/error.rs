@@ -11,15 +11,15 @@ pub(crate) fn map_error(err: object_store::Error, key: &str) -> StorageError {
         // Credentials or permissions that do not let us in are an outage of the store as far as callers
         // can tell: retrying later (after someone fixes the configuration) is all they can do.
         E::PermissionDenied { .. } | E::Unauthenticated { .. } => {
-            StorageError::Unavailable(format!("access to {key:?} refused: {err}"))
+            StorageError::unavailable_from(format!("access to {key:?} refused"), err)
         }
         E::JoinError { .. } => {
-            StorageError::Unavailable(format!("storage task failed on {key:?}: {err}"))
+            StorageError::unavailable_from(format!("storage task failed on {key:?}"), err)
         }
         E::Generic { ref source, .. } if is_connection_failure(source.as_ref()) => {
-            StorageError::Unavailable(format!("{key:?}: {err}"))
+            StorageError::unavailable_from(format!("{key:?}"), err)
         }
-        other => StorageError::Other(format!("{key:?}: {other}")),
+        other => StorageError::other_from(format!("{key:?}"), other),
     }
 }
 
@@ -51,7 +51,7 @@ fn is_connection_failure(err: &(dyn std::error::Error + 'static)) -> bool {
 
 /// A key `object_store` refuses although `BlobKey` accepted it.
 pub(crate) fn invalid_key(key: &str) -> StorageError {
-    StorageError::Other(format!("invalid blob key {key:?}"))
+    StorageError::other(format!("invalid blob key {key:?}"))
 }
 
 #[cfg(test)]
@@ -77,13 +77,16 @@ mod tests {
             store: "S3",
             source: Box::new(refused),
         };
-        assert!(matches!(map_error(err, "a"), StorageError::Unavailable(_)));
+        assert!(matches!(
+            map_error(err, "a"),
+            StorageError::Unavailable { .. }
+        ));
         let other = std::io::Error::new(std::io::ErrorKind::InvalidData, "bad");
         let err = object_store::Error::Generic {
             store: "S3",
             source: Box::new(other),
         };
-        assert!(matches!(map_error(err, "a"), StorageError::Other(_)));
+        assert!(matches!(map_error(err, "a"), StorageError::Other { .. }));
     }
 
     #[test]
@@ -92,8 +95,11 @@ mod tests {
             path: "a".into(),
             source: "no".into(),
         };
-        assert!(matches!(map_error(err, "a"), StorageError::Unavailable(_)));
+        assert!(matches!(
+            map_error(err, "a"),
+            StorageError::Unavailable { .. }
+        ));
         let err = object_store::Error::NotImplemented;
-        assert!(matches!(map_error(err, "a"), StorageError::Other(_)));
+        assert!(matches!(map_error(err, "a"), StorageError::Other { .. }));
     }
 }

@@ -145,14 +145,14 @@ impl Cache for MapCache {
 
     async fn get(&self, key: &str) -> Result<Option<Bytes>, CacheError> {
         if self.broken {
-            return Err(CacheError::Unavailable("broken".into()));
+            return Err(CacheError::unavailable("broken"));
         }
         Ok(self.entries.lock().unwrap().get(key).cloned())
     }
 
     async fn set(&self, key: &str, value: Bytes, _ttl: Duration) -> Result<(), CacheError> {
         if self.broken {
-            return Err(CacheError::Unavailable("broken".into()));
+            return Err(CacheError::unavailable("broken"));
         }
         self.entries.lock().unwrap().insert(key.to_owned(), value);
         Ok(())
@@ -160,7 +160,7 @@ impl Cache for MapCache {
 
     async fn delete(&self, key: &str) -> Result<(), CacheError> {
         if self.broken {
-            return Err(CacheError::Unavailable("broken".into()));
+            return Err(CacheError::unavailable("broken"));
         }
         self.entries.lock().unwrap().remove(key);
         Ok(())

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::{ImageId, OutputFormat};
 
-/// The queue topic that carries `Job`s.
+/// The topic every kind of job shared before each got its own. Nothing is published to it any more; the
+/// worker still consumes it, so jobs queued (or left in an outbox) by an older release are not stranded.
 pub const JOBS_TOPIC: &str = "jobs";
 
 /// A unit of background work. Every job is idempotent: running it twice has the effect of running it once.
@@ -28,6 +29,28 @@ pub enum Job {
 }
 
 impl Job {
+    /// The upload job's topic: one worker slot per image being made ready.
+    pub const PROCESS_TOPIC: &'static str = "image.process";
+    /// The late formats' topic, apart so that slow AVIF encodes never hold up uploads waiting for `ready`.
+    pub const ENCODE_TOPIC: &'static str = "image.encode";
+    pub const PURGE_TOPIC: &'static str = "image.purge";
+    /// Every topic jobs travel on (the legacy one included), for queues that provision topics up front.
+    pub const TOPICS: [&'static str; 4] = [
+        Self::PROCESS_TOPIC,
+        Self::ENCODE_TOPIC,
+        Self::PURGE_TOPIC,
+        JOBS_TOPIC,
+    ];
+
+    /// The topic this job is published to.
+    pub fn topic(&self) -> &'static str {
+        match self {
+            Self::ProcessImage { .. } => Self::PROCESS_TOPIC,
+            Self::EncodeVariants { .. } => Self::ENCODE_TOPIC,
+            Self::PurgeImage { .. } => Self::PURGE_TOPIC,
+        }
+    }
+
     pub fn to_bytes(&self) -> Bytes {
         // Serialising a plain enum of ids cannot fail.
         Bytes::from(serde_json::to_vec(self).unwrap_or_default())
@@ -51,7 +74,7 @@ impl OutboxMessage {
     pub fn job(job: &Job) -> Self {
         Self {
             id: Uuid::now_v7(),
-            topic: JOBS_TOPIC.to_owned(),
+            topic: job.topic().to_owned(),
             payload: job.to_bytes(),
             created_at: Utc::now(),
         }
@@ -68,7 +91,7 @@ mod tests {
             image_id: ImageId::new(),
         };
         let msg = OutboxMessage::job(&job);
-        assert_eq!(msg.topic, JOBS_TOPIC);
+        assert_eq!(msg.topic, Job::PROCESS_TOPIC);
         assert!(std::str::from_utf8(&msg.payload)
             .unwrap()
             .contains("\"kind\":\"process_image\""));
@@ -85,5 +108,10 @@ mod tests {
             "{text}"
         );
         assert_eq!(Job::from_bytes(text.as_bytes()).unwrap(), late);
+        assert_eq!(OutboxMessage::job(&late).topic, Job::ENCODE_TOPIC);
+        let purge = Job::PurgeImage {
+            image_id: ImageId::new(),
+        };
+        assert_eq!(OutboxMessage::job(&purge).topic, Job::PURGE_TOPIC);
     }
 }

@@ -6,13 +6,54 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+use super::BoxError;
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CacheError {
-    #[error("cache unavailable: {0}")]
-    Unavailable(String),
-    #[error("cache error: {0}")]
-    Other(String),
+    /// Worth trying again later: the backend is unreachable, overloaded or refused us for now.
+    #[error("cache unavailable: {message}")]
+    Unavailable {
+        message: String,
+        source: Option<BoxError>,
+    },
+    #[error("cache error: {message}")]
+    Other {
+        message: String,
+        source: Option<BoxError>,
+    },
+}
+
+impl CacheError {
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// `Unavailable`, keeping `source` (the vendor's error) under `message` (what we were doing).
+    pub fn unavailable_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    pub fn other(message: impl Into<String>) -> Self {
+        Self::Other {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// `Other`, keeping `source` (the vendor's error) under `message` (what we were doing).
+    pub fn other_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Other {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
 }
 
 /// A key-value cache.

@@ -6,13 +6,15 @@ pub mod cache;
 pub mod database;
 pub mod pipeline;
 pub mod queue;
+pub mod source;
 pub mod storage;
 
 pub use cache::{Cache, CacheError};
 pub use database::{
-    lease_end, BoxError, Conflict, CreateImageOutcome, DatabaseHealth, DbError, ImageRepository,
+    lease_end, Conflict, CreateImageOutcome, DatabaseHealth, DbError, ImageRepository,
     OutboxRepository, RefreshOutcome, Repositories, SessionRepository, UserRepository,
 };
 pub use pipeline::ImagePipeline;
 pub use queue::{Delivery, Message, Queue, QueueError, QueueSettings};
+pub use source::BoxError;
 pub use storage::{BlobKey, BlobMeta, BlobStore, BlobStoreExt, ByteStream, StorageError};

@@ -6,16 +6,59 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+use super::BoxError;
+
+/// Errors every queue backend maps its own into. `Unavailable` and `Other` keep the vendor's error as their
+/// `source`, so a log line can show the whole chain; their message says what the adapter was doing.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum QueueError {
     /// The receipt is unknown or expired (the message was redelivered to someone else meanwhile).
     #[error("unknown or expired receipt")]
     InvalidReceipt,
-    #[error("queue unavailable: {0}")]
-    Unavailable(String),
-    #[error("queue error: {0}")]
-    Other(String),
+    /// Worth trying again later: the backend is unreachable, overloaded or refused us for now.
+    #[error("queue unavailable: {message}")]
+    Unavailable {
+        message: String,
+        source: Option<BoxError>,
+    },
+    #[error("queue error: {message}")]
+    Other {
+        message: String,
+        source: Option<BoxError>,
+    },
+}
+
+impl QueueError {
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// `Unavailable`, keeping `source` (the vendor's error) under `message` (what we were doing).
+    pub fn unavailable_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    pub fn other(message: impl Into<String>) -> Self {
+        Self::Other {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// `Other`, keeping `source` (the vendor's error) under `message` (what we were doing).
+    pub fn other_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Other {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
 }
 
 /// A message. `id` is the producer's de-duplication id: publishing the same id twice delivers it once
@@ -46,9 +89,11 @@ pub struct QueueSettings {
 }
 
 impl Default for QueueSettings {
+    /// Thirty seconds: a worker keeps the lease of a job in hand alive (`Queue::extend`), so the timeout
+    /// only decides how soon the jobs of a worker that died come back, not how long a job may take.
     fn default() -> Self {
         Self {
-            visibility_timeout: Duration::from_secs(300),
+            visibility_timeout: Duration::from_secs(30),
             max_attempts: 5,
         }
     }
@@ -61,6 +106,12 @@ impl Default for QueueSettings {
 /// - A published message survives the process (and, for the embedded queue, a restart).
 /// - `receive` waits up to `wait` and returns at most `max` deliveries of `topic`, each invisible to other
 ///   consumers for the visibility timeout. Not acked in time, it is delivered again with `attempt` + 1.
+/// - `extend` restarts a delivery's visibility timeout from now, so a consumer that calls it well within
+///   every timeout keeps the message invisible for as long as it works on it (a heartbeat), while the
+///   timeout itself can stay short: the deliveries of a consumer that died come back soon. Extending does
+///   not count an attempt and leaves the receipt as it is. A receipt that was settled, whose timeout ran
+///   out before the call, or that belongs to an earlier delivery than the current one is `InvalidReceipt`:
+///   the consumer lost its lease and someone else may hold the message now.
 /// - `ack` removes the message for good. `nack` makes it visible again after `retry_after`.
 /// - A message delivered `max_attempts` times and still not acked goes to the dead letters of its topic
 ///   instead of being delivered again; `dead_letters` lists them.
@@ -77,6 +128,9 @@ pub trait Queue: Send + Sync + Debug {
         max: usize,
         wait: Duration,
     ) -> Result<Vec<Delivery>, QueueError>;
+
+    /// Keeps `delivery` invisible for another visibility timeout from now (see the contract).
+    async fn extend(&self, delivery: &Delivery) -> Result<(), QueueError>;
 
     async fn ack(&self, delivery: &Delivery) -> Result<(), QueueError>;
 

@@ -8,6 +8,8 @@ use bytes::Bytes;
 use futures::stream::BoxStream;
 use futures::TryStreamExt;
 
+use super::BoxError;
+
 /// A stream of bytes in or out of storage.
 pub type ByteStream = BoxStream<'static, Result<Bytes, StorageError>>;
 
@@ -23,10 +25,49 @@ pub enum StorageError {
     /// The writer's stream failed (or the caller stopped it on purpose); nothing was stored.
     #[error("write aborted: {0}")]
     Aborted(String),
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
-    #[error("storage error: {0}")]
-    Other(String),
+    /// Worth trying again later: the backend is unreachable, overloaded or refused us for now.
+    #[error("storage unavailable: {message}")]
+    Unavailable {
+        message: String,
+        source: Option<BoxError>,
+    },
+    #[error("storage error: {message}")]
+    Other {
+        message: String,
+        source: Option<BoxError>,
+    },
+}
+
+impl StorageError {
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// `Unavailable`, keeping `source` (the vendor's error) under `message` (what we were doing).
+    pub fn unavailable_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    pub fn other(message: impl Into<String>) -> Self {
+        Self::Other {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// `Other`, keeping `source` (the vendor's error) under `message` (what we were doing).
+    pub fn other_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Other {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
 }
 
 /// A key: relative, `/`-separated, no empty, `.` or `..` segments. Keys are opaque to the backends.
@@ -43,7 +84,7 @@ impl BlobKey {
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(StorageError::Other(format!("invalid blob key {raw:?}")))
+            Err(StorageError::other(format!("invalid blob key {raw:?}")))
         }
     }
 

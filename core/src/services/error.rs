@@ -1,8 +1,5 @@
 //! The one error type of the use-case layer. Each variant has a stable code; `server` picks the HTTP status.
 
-use std::error::Error;
-use std::fmt;
-
 use crate::domain::ValidationError;
 use crate::ports::{CacheError, DbError, QueueError, StorageError};
 
@@ -37,6 +34,15 @@ pub enum ServiceError {
     /// The database failed (`Unavailable` or `Other`); the source keeps the whole cause for the log.
     #[error("the database failed")]
     Database(#[source] DbError),
+    /// Storage failed; the source keeps the whole cause for the log.
+    #[error("storage failed")]
+    Storage(#[source] StorageError),
+    /// The queue failed; the source keeps the whole cause for the log.
+    #[error("the queue failed")]
+    Queue(#[source] QueueError),
+    /// The cache failed (callers normally treat that as a miss; this is for those that cannot).
+    #[error("the cache failed")]
+    Cache(#[source] CacheError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -58,7 +64,12 @@ impl ServiceError {
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Unavailable(_) => "service_unavailable",
             Self::Database(DbError::Unavailable(_)) => "service_unavailable",
-            Self::Database(_) => "internal_error",
+            Self::Storage(StorageError::Unavailable { .. })
+            | Self::Queue(QueueError::Unavailable { .. })
+            | Self::Cache(CacheError::Unavailable { .. }) => "service_unavailable",
+            Self::Database(_) | Self::Storage(_) | Self::Queue(_) | Self::Cache(_) => {
+                "internal_error"
+            }
             Self::Internal(_) => "internal_error",
         }
     }
@@ -78,56 +89,34 @@ impl From<StorageError> for ServiceError {
     fn from(err: StorageError) -> Self {
         match err {
             StorageError::NotFound(_) => Self::NotFound,
-            StorageError::Unavailable(msg) => Self::Unavailable(format!("storage: {msg}")),
-            other => Self::Internal(other.to_string()),
+            other => Self::Storage(other),
         }
     }
 }
 
 impl From<QueueError> for ServiceError {
     fn from(err: QueueError) -> Self {
-        match err {
-            QueueError::Unavailable(msg) => Self::Unavailable(format!("queue: {msg}")),
-            other => Self::Internal(other.to_string()),
-        }
+        Self::Queue(err)
     }
 }
 
 impl From<CacheError> for ServiceError {
     fn from(err: CacheError) -> Self {
-        Self::Internal(err.to_string())
+        Self::Cache(err)
     }
 }
 
 impl ServiceError {
     /// Whether a backend could not serve the request now (503 rather than 500).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            Self::Unavailable(_) | Self::Database(DbError::Unavailable(_))
-        )
-    }
-}
-
-/// An error and every source under it, `: `-separated, for a log line that shows the whole cause.
-#[derive(Debug, Clone, Copy)]
-pub struct ErrorChain<'a>(pub &'a (dyn Error + 'static));
-
-impl fmt::Display for ErrorChain<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut source = self.0.source();
-        while let Some(cause) = source {
-            write!(f, ": {cause}")?;
-            source = cause.source();
-        }
-        Ok(())
+        self.code() == "service_unavailable"
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ports::source::chain;
     use crate::ports::Conflict;
 
     #[test]
@@ -138,7 +127,7 @@ mod tests {
         assert_eq!(err.code(), "service_unavailable");
         assert!(err.is_unavailable());
         assert_eq!(
-            ErrorChain(&err).to_string(),
+            chain(&err),
             "the database failed: database unavailable: connection refused"
         );
         let err = ServiceError::from(DbError::other("corrupt uuid"));
@@ -152,5 +141,36 @@ mod tests {
             ("already_exists", "email is already taken")
         );
         assert_eq!(ServiceError::from(DbError::NotFound).code(), "not_found");
+    }
+
+    #[test]
+    fn storage_queue_and_cache_errors_keep_their_cause_and_code() {
+        let refused = || std::io::Error::other("connection refused");
+        let err = ServiceError::from(StorageError::unavailable_from("reading a blob", refused()));
+        assert_eq!(
+            (err.code(), err.is_unavailable()),
+            ("service_unavailable", true)
+        );
+        assert!(
+            chain(&err).ends_with("connection refused"),
+            "{}",
+            chain(&err)
+        );
+        let err = ServiceError::from(QueueError::other_from("publishing", refused()));
+        assert_eq!(
+            (err.code(), err.is_unavailable()),
+            ("internal_error", false)
+        );
+        assert!(
+            chain(&err).ends_with("connection refused"),
+            "{}",
+            chain(&err)
+        );
+        let err = ServiceError::from(CacheError::unavailable_from("get", refused()));
+        assert_eq!(err.code(), "service_unavailable");
+        assert_eq!(
+            ServiceError::from(StorageError::NotFound("k".into())).code(),
+            "not_found"
+        );
     }
 }

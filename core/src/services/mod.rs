@@ -9,4 +9,4 @@ pub mod ingest;
 pub mod outbox;
 pub mod processing;
 
-pub use error::{ErrorChain, ServiceError};
+pub use error::ServiceError;

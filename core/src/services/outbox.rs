@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::{watch, Notify};
 
-use super::ErrorChain;
+use crate::ports::source::chain;
 use crate::ports::{DbError, Message, OutboxRepository, Queue};
 
 const BATCH: usize = 100;
@@ -30,7 +30,7 @@ pub async fn run_relay(
         let relayed = match relay_once(outbox.as_ref(), queue.as_ref()).await {
             Ok(n) => n,
             Err(err) => {
-                tracing::warn!(error = %ErrorChain(&err), "outbox relay failed; will retry");
+                tracing::warn!(error = %chain(&err), "outbox relay failed; will retry");
                 0
             }
         };

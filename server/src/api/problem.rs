@@ -2,7 +2,8 @@
 //! it here, once; errors raised by the framework (parse errors, unknown routes, missing auth) are turned into
 //! the same shape by `framework_error`.
 
-use darkroom_core::services::{ErrorChain, ServiceError};
+use darkroom_core::ports::source::chain;
+use darkroom_core::services::ServiceError;
 use poem::http::StatusCode;
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
@@ -111,7 +112,7 @@ impl From<ServiceError> for ProblemResponse {
         };
         let detail = if status.is_server_error() {
             // Internals go to the log, with their whole chain of causes, never to the client.
-            tracing::error!(error = %ErrorChain(&err), code = err.code(), "request failed");
+            tracing::error!(error = %chain(&err), code = err.code(), "request failed");
             match status {
                 StatusCode::SERVICE_UNAVAILABLE => {
                     "a backend is unavailable; try again shortly".to_owned()

@@ -10,8 +10,8 @@ pub mod queue;
 pub mod storage;
 
 use anyhow::{bail, Context};
+use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{BlobStore, Cache, Queue, QueueSettings, Repositories};
-use darkroom_core::services::ErrorChain;
 
 use crate::config::Config;
 
@@ -88,7 +88,7 @@ impl Backends {
             Readiness {
                 port: "database",
                 backend: self.db.health.backend(),
-                error: db.err().map(|e| ErrorChain(&e).to_string()),
+                error: db.err().map(|e| chain(&e)),
             },
             Readiness {
                 port: "storage",

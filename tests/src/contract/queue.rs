@@ -43,6 +43,9 @@ macro_rules! queue_contract_suite {
             duplicate_ids_are_delivered_once,
             unacked_messages_are_redelivered_after_the_visibility_timeout,
             nack_makes_a_message_visible_after_retry_after,
+            extended_deliveries_are_not_redelivered,
+            a_delivery_comes_back_once_its_extensions_stop,
+            extending_a_stale_receipt_is_invalid,
             exhausted_messages_are_dead_lettered,
             receive_waits_and_wakes_on_publish,
             receive_returns_nothing_after_waiting,
@@ -166,6 +169,72 @@ pub async fn nack_makes_a_message_visible_after_retry_after(
     );
     assert_eq!(third.attempt, 3);
     queue.ack(&third).await.unwrap();
+}
+
+/// Extends `delivery` every third of the visibility timeout for `rounds` thirds, checking each time that
+/// nobody else can receive its message.
+async fn keep_extending(
+    queue: &dyn Queue,
+    delivery: &Delivery,
+    settings: QueueSettings,
+    rounds: u32,
+) {
+    for _ in 0..rounds {
+        tokio::time::sleep(settings.visibility_timeout / 3).await;
+        queue.extend(delivery).await.unwrap();
+        assert_nothing(queue, &delivery.message.topic, Duration::ZERO).await;
+    }
+}
+
+pub async fn extended_deliveries_are_not_redelivered(
+    queue: Arc<dyn Queue>,
+    settings: QueueSettings,
+) {
+    let topic = unique("topic");
+    let sent = message(&topic);
+    queue.publish(&sent).await.unwrap();
+    let got = receive_one(queue.as_ref(), &topic).await;
+    // Held for three timeouts, by a heartbeat at a third of one.
+    keep_extending(queue.as_ref(), &got, settings, 9).await;
+    queue.ack(&got).await.unwrap();
+    assert_nothing(queue.as_ref(), &topic, settings.visibility_timeout * 2).await;
+}
+
+pub async fn a_delivery_comes_back_once_its_extensions_stop(
+    queue: Arc<dyn Queue>,
+    settings: QueueSettings,
+) {
+    let topic = unique("topic");
+    let sent = message(&topic);
+    queue.publish(&sent).await.unwrap();
+    let first = receive_one(queue.as_ref(), &topic).await;
+    keep_extending(queue.as_ref(), &first, settings, 4).await;
+    // The consumer died: no more extensions, and the message is back within a timeout or so.
+    let stopped = Instant::now();
+    let second = receive_one(queue.as_ref(), &topic).await;
+    assert!(
+        stopped.elapsed() < settings.visibility_timeout * 2 + Duration::from_secs(1),
+        "came back only after {:?}",
+        stopped.elapsed()
+    );
+    // Extending counted no attempt.
+    assert_eq!((second.message.clone(), second.attempt), (sent, 2));
+    queue.ack(&second).await.unwrap();
+}
+
+pub async fn extending_a_stale_receipt_is_invalid(queue: Arc<dyn Queue>, _settings: QueueSettings) {
+    let topic = unique("topic");
+    queue.publish(&message(&topic)).await.unwrap();
+    let first = receive_one(queue.as_ref(), &topic).await;
+    // Too slow: the timeout ran out and the message went to someone else.
+    let second = receive_one(queue.as_ref(), &topic).await;
+    assert_eq!(second.attempt, 2);
+    assert_invalid_receipt(queue.extend(&first).await);
+    // The current holder's lease is untouched by that, and extends.
+    queue.extend(&second).await.unwrap();
+    queue.ack(&second).await.unwrap();
+    // Settled: nothing left to extend.
+    assert_invalid_receipt(queue.extend(&second).await);
 }
 
 pub async fn exhausted_messages_are_dead_lettered(queue: Arc<dyn Queue>, settings: QueueSettings) {

@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod heif;
 mod late_variants;
+mod leases;
 mod openapi;
 mod processing;
 mod restart;

@@ -11,10 +11,10 @@ use darkroom_core::domain::{
     Email, ImageFormat, ImageId, Job, NewImage, NewUser, OutboxMessage, UserId, Username,
     Visibility,
 };
+use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{
     DatabaseHealth, DbError, ImageRepository, OutboxRepository, Repositories, UserRepository,
 };
-use darkroom_core::services::ErrorChain;
 use darkroom_tests::contract::database::TestDatabase;
 use darkroom_tests::contract::Fixture;
 use darkroom_tests::services::{require, unique_name, AWS_ENDPOINT};
@@ -145,7 +145,7 @@ async fn an_unreachable_endpoint_fails_fast_with_unavailable() {
     // Nothing listens on port 1: refused at once, retried briefly, then reported.
     match DynamoDatabase::from_url(&url("http://127.0.0.1:1", "darkroom")).await {
         Err(err @ DbError::Unavailable(_)) => {
-            let message = ErrorChain(&err).to_string();
+            let message = chain(&err);
             assert!(message.contains("127.0.0.1:1"), "{message}");
         }
         other => panic!("expected Unavailable, got {other:?}"),
@@ -163,7 +163,7 @@ async fn a_missing_table_or_an_unknown_parameter_is_refused() {
         .unwrap();
     match unmigrated.ping().await {
         Err(err @ DbError::Other(_)) => {
-            let message = ErrorChain(&err).to_string();
+            let message = chain(&err);
             assert!(message.contains("does not exist"), "{message}");
         }
         other => panic!("expected a missing table, got {other:?}"),
@@ -171,7 +171,7 @@ async fn a_missing_table_or_an_unknown_parameter_is_refused() {
     unmigrated.delete_table().await.unwrap();
     match DynamoDatabase::from_url(&format!("{}&capacity=5", url(&endpoint, "darkroom"))).await {
         Err(err @ DbError::Other(_)) => {
-            let message = ErrorChain(&err).to_string();
+            let message = chain(&err);
             assert!(message.contains("capacity"), "{message}");
         }
         other => panic!("expected the parameter to be refused, got {other:?}"),

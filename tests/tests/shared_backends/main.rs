@@ -8,6 +8,8 @@ mod dynamodb;
 mod nats;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "nats", feature = "rabbitmq"))]
+mod queue_namespace;
 #[cfg(feature = "rabbitmq")]
 mod rabbitmq;
 #[cfg(feature = "redis")]

@@ -1,89 +1,57 @@
 //! The queue contract suite against NATS JetStream (`DARKROOM_TEST_NATS_URL`), and what the NATS adapter
 //! promises beyond it. Every case gets a namespace of its own (two streams), deleted when it ends.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use darkroom_adapters::NatsQueue;
-use darkroom_core::ports::{Message, Queue, QueueError, QueueSettings};
+use darkroom_core::ports::{Queue, QueueError, QueueSettings};
 use darkroom_tests::contract::{queue, Fixture};
-use darkroom_tests::services::{require, unique_name, NATS_URL};
+use darkroom_tests::services::NATS_URL;
 
-/// Deletes the case's streams when the fixture goes.
-struct DeleteNamespace(Arc<NatsQueue>);
+use crate::queue_namespace::{
+    self, fresh_url, message, open, NamespacedQueue, RemoveNamespace, PATIENCE,
+};
 
-impl Drop for DeleteNamespace {
-    fn drop(&mut self) {
-        let queue = self.0.clone();
-        let cleanup = async move {
-            if let Err(e) = queue.delete_namespace().await {
-                eprintln!("could not delete the test's nats streams: {e}");
-            }
-        };
-        // The suites run on a multi-threaded runtime: block this worker while another drives the calls.
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            tokio::task::block_in_place(|| handle.block_on(cleanup));
-        }
+impl NamespacedQueue for NatsQueue {
+    const URL_VAR: &'static str = NATS_URL;
+    const SUITE: &'static str = "queue_nats";
+
+    async fn connect(url: &str, settings: QueueSettings) -> Result<Self, QueueError> {
+        NatsQueue::from_url(url, settings).await
+    }
+
+    async fn migrate(&self) -> Result<(), QueueError> {
+        NatsQueue::migrate(self).await
+    }
+
+    async fn remove_namespace(&self) -> Result<(), QueueError> {
+        self.delete_namespace().await
     }
 }
 
-/// The server URL with a fresh namespace, or `None` (skip) when no server is configured.
-fn fresh_url() -> Option<String> {
-    let url = require(NATS_URL, "queue_nats")?;
-    let joiner = if url.contains('?') { '&' } else { '?' };
-    Some(format!("{url}{joiner}namespace={}", unique_name("q")))
-}
-
-async fn open(url: &str, settings: QueueSettings) -> Arc<NatsQueue> {
-    let queue = NatsQueue::from_url(url, settings).await.unwrap();
-    queue.migrate().await.unwrap();
-    Arc::new(queue)
-}
-
 async fn nats_queue(settings: QueueSettings) -> Option<Fixture<dyn Queue>> {
-    let queue = open(&fresh_url()?, settings).await;
-    let port: Arc<dyn Queue> = queue.clone();
-    Some(Fixture::with_guard(port, DeleteNamespace(queue)))
+    queue_namespace::fixture::<NatsQueue>(settings).await
 }
 
 mod contract {
     darkroom_tests::queue_contract_suite!(super::nats_queue);
 }
 
-fn message(topic: &str, id: &str) -> Message {
-    Message {
-        id: id.to_owned(),
-        topic: topic.to_owned(),
-        payload: Bytes::from_static(b"{\"kind\":\"process_image\"}"),
-    }
-}
-
-const PATIENCE: Duration = Duration::from_secs(5);
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn published_messages_survive_a_new_adapter() {
-    let Some(url) = fresh_url() else { return };
-    let last = std::sync::Mutex::new(None);
-    let (url, last_ref) = (&url, &last);
-    queue::published_messages_survive_reopening(move || async move {
-        let queue = open(url, queue::SETTINGS).await;
-        *last_ref.lock().unwrap() = Some(queue.clone());
-        let port: Arc<dyn Queue> = queue;
-        port
-    })
-    .await;
-    let _cleanup = last.lock().unwrap().take().map(DeleteNamespace);
+    queue_namespace::published_messages_survive_a_new_adapter::<NatsQueue>().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_deduplicates_ids_across_processes_but_not_across_topics() {
-    let Some(url) = fresh_url() else { return };
+    let Some(url) = fresh_url::<NatsQueue>() else {
+        return;
+    };
     let (a, b) = (
-        open(&url, queue::SETTINGS).await,
-        open(&url, queue::SETTINGS).await,
+        open::<NatsQueue>(&url, queue::SETTINGS).await,
+        open::<NatsQueue>(&url, queue::SETTINGS).await,
     );
-    let _cleanup = DeleteNamespace(a.clone());
+    let _cleanup = RemoveNamespace(a.clone());
     a.publish(&message("jobs", "m1")).await.unwrap();
     b.publish(&message("jobs", "m1")).await.unwrap();
     b.publish(&message("other", "m1")).await.unwrap();
@@ -102,13 +70,15 @@ async fn the_server_deduplicates_ids_across_processes_but_not_across_topics() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nack_of_the_last_attempt_dead_letters_at_once() {
-    let Some(url) = fresh_url() else { return };
+    let Some(url) = fresh_url::<NatsQueue>() else {
+        return;
+    };
     let settings = QueueSettings {
         visibility_timeout: Duration::from_secs(30),
         max_attempts: 1,
     };
-    let queue = open(&url, settings).await;
-    let _cleanup = DeleteNamespace(queue.clone());
+    let queue = open::<NatsQueue>(&url, settings).await;
+    let _cleanup = RemoveNamespace(queue.clone());
     let sent = message("jobs", "last");
     queue.publish(&sent).await.unwrap();
     let got = queue.receive("jobs", 1, PATIENCE).await.unwrap();
@@ -129,12 +99,14 @@ async fn a_nack_of_the_last_attempt_dead_letters_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receipt_settles_only_through_the_adapter_that_received_it() {
-    let Some(url) = fresh_url() else { return };
+    let Some(url) = fresh_url::<NatsQueue>() else {
+        return;
+    };
     let (a, b) = (
-        open(&url, queue::SETTINGS).await,
-        open(&url, queue::SETTINGS).await,
+        open::<NatsQueue>(&url, queue::SETTINGS).await,
+        open::<NatsQueue>(&url, queue::SETTINGS).await,
     );
-    let _cleanup = DeleteNamespace(a.clone());
+    let _cleanup = RemoveNamespace(a.clone());
     a.publish(&message("jobs", "m")).await.unwrap();
     let got = a.receive("jobs", 1, PATIENCE).await.unwrap();
     let refused = b.ack(&got[0]).await;
@@ -147,9 +119,11 @@ async fn a_receipt_settles_only_through_the_adapter_that_received_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_twice_and_with_new_settings_is_fine() {
-    let Some(url) = fresh_url() else { return };
-    let queue = open(&url, queue::SETTINGS).await;
-    let _cleanup = DeleteNamespace(queue.clone());
+    let Some(url) = fresh_url::<NatsQueue>() else {
+        return;
+    };
+    let queue = open::<NatsQueue>(&url, queue::SETTINGS).await;
+    let _cleanup = RemoveNamespace(queue.clone());
     queue.migrate().await.unwrap();
     queue.publish(&message("jobs", "m")).await.unwrap();
     let got = queue.receive("jobs", 1, PATIENCE).await.unwrap();
@@ -160,7 +134,7 @@ async fn migrate_twice_and_with_new_settings_is_fine() {
         visibility_timeout: Duration::from_secs(60),
         max_attempts: 5,
     };
-    let upgraded = open(&url, settings).await;
+    let upgraded = open::<NatsQueue>(&url, settings).await;
     upgraded.migrate().await.unwrap();
     let got = upgraded.receive("jobs", 1, PATIENCE).await.unwrap();
     assert_eq!(got[0].attempt, 2);
@@ -173,7 +147,7 @@ async fn an_unreachable_server_fails_fast_and_says_unavailable() {
     // Port 1 on loopback: nothing listens, so the connection is refused at once.
     let result = NatsQueue::from_url("nats://127.0.0.1:1", queue::SETTINGS).await;
     assert!(
-        matches!(result, Err(QueueError::Unavailable(_))),
+        matches!(result, Err(QueueError::Unavailable { .. })),
         "{result:?}"
     );
     assert!(
@@ -188,7 +162,7 @@ async fn unknown_url_parameters_are_refused_by_name() {
     let result =
         NatsQueue::from_url("nats://127.0.0.1:4222?namespace=a&bogus=1", queue::SETTINGS).await;
     assert!(
-        matches!(&result, Err(QueueError::Other(m)) if m.contains("bogus")),
+        matches!(&result, Err(QueueError::Other { message: m, .. }) if m.contains("bogus")),
         "{result:?}"
     );
 }

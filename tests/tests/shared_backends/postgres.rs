@@ -10,10 +10,10 @@ use darkroom_core::domain::{
     Email, ImageFormat, ImageId, Job, NewImage, NewUser, OutboxMessage, UserId, Username,
     Visibility,
 };
+use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{
     DbError, ImageRepository, OutboxRepository, Repositories, UserRepository,
 };
-use darkroom_core::services::ErrorChain;
 use darkroom_tests::contract::database::TestDatabase;
 use darkroom_tests::contract::Fixture;
 use darkroom_tests::services::{require, unique_name, POSTGRES_URL};
@@ -131,7 +131,7 @@ async fn an_unreachable_server_fails_fast_with_unavailable() {
     // Nothing listens on port 1: refused at once, not retried until a pool timeout.
     match PostgresDatabase::from_url("postgres://postgres@127.0.0.1:1/postgres").await {
         Err(err @ DbError::Unavailable(_)) => {
-            let message = ErrorChain(&err).to_string();
+            let message = chain(&err);
             assert!(message.contains("127.0.0.1:1"), "{message}");
         }
         other => panic!("expected Unavailable, got {other:?}"),
@@ -158,7 +158,7 @@ async fn a_missing_database_or_an_unknown_parameter_is_refused() {
     .await
     {
         Err(err @ DbError::Other(_)) => {
-            let message = ErrorChain(&err).to_string();
+            let message = chain(&err);
             assert!(message.contains("poolsize"), "{message}");
         }
         other => panic!("expected the parameter to be refused, got {other:?}"),

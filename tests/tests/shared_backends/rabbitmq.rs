@@ -2,89 +2,58 @@
 //! promises beyond it. Every case gets a namespace of its own; the queues and exchange it declared are
 //! deleted when it ends.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use darkroom_adapters::RabbitQueue;
+use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{Message, Queue, QueueError, QueueSettings};
 use darkroom_tests::contract::{queue, Fixture};
-use darkroom_tests::services::{require, unique_name, AMQP_URL};
+use darkroom_tests::services::AMQP_URL;
 
-/// Deletes what the case declared when the fixture goes.
-struct DeleteDeclared(Arc<RabbitQueue>);
+use crate::queue_namespace::{
+    self, fresh_url, message, open, NamespacedQueue, RemoveNamespace, PATIENCE,
+};
 
-impl Drop for DeleteDeclared {
-    fn drop(&mut self) {
-        let queue = self.0.clone();
-        let cleanup = async move {
-            if let Err(e) = queue.delete_declared().await {
-                eprintln!("could not delete the test's rabbitmq queues: {e}");
-            }
-        };
-        // The suites run on a multi-threaded runtime: block this worker while another drives the calls.
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            tokio::task::block_in_place(|| handle.block_on(cleanup));
-        }
+impl NamespacedQueue for RabbitQueue {
+    const URL_VAR: &'static str = AMQP_URL;
+    const SUITE: &'static str = "queue_rabbitmq";
+
+    async fn connect(url: &str, settings: QueueSettings) -> Result<Self, QueueError> {
+        RabbitQueue::from_url(url, settings).await
+    }
+
+    async fn migrate(&self) -> Result<(), QueueError> {
+        RabbitQueue::migrate(self).await
+    }
+
+    async fn remove_namespace(&self) -> Result<(), QueueError> {
+        self.delete_declared().await
     }
 }
 
-/// The broker URL with a fresh namespace, or `None` (skip) when no broker is configured.
-fn fresh_url() -> Option<String> {
-    let url = require(AMQP_URL, "queue_rabbitmq")?;
-    let joiner = if url.contains('?') { '&' } else { '?' };
-    Some(format!("{url}{joiner}namespace={}", unique_name("q")))
-}
-
-async fn open(url: &str, settings: QueueSettings) -> Arc<RabbitQueue> {
-    let queue = RabbitQueue::from_url(url, settings).await.unwrap();
-    queue.migrate().await.unwrap();
-    Arc::new(queue)
-}
-
 async fn rabbit_queue(settings: QueueSettings) -> Option<Fixture<dyn Queue>> {
-    let queue = open(&fresh_url()?, settings).await;
-    let port: Arc<dyn Queue> = queue.clone();
-    Some(Fixture::with_guard(port, DeleteDeclared(queue)))
+    queue_namespace::fixture::<RabbitQueue>(settings).await
 }
 
 mod contract {
     darkroom_tests::queue_contract_suite!(super::rabbit_queue);
 }
 
-fn message(topic: &str, id: &str) -> Message {
-    Message {
-        id: id.to_owned(),
-        topic: topic.to_owned(),
-        payload: Bytes::from_static(b"{\"kind\":\"process_image\"}"),
-    }
-}
-
-const PATIENCE: Duration = Duration::from_secs(5);
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn published_messages_survive_a_new_adapter() {
-    let Some(url) = fresh_url() else { return };
-    let last = std::sync::Mutex::new(None);
-    let (url, last_ref) = (&url, &last);
-    queue::published_messages_survive_reopening(move || async move {
-        let queue = open(url, queue::SETTINGS).await;
-        *last_ref.lock().unwrap() = Some(queue.clone());
-        let port: Arc<dyn Queue> = queue;
-        port
-    })
-    .await;
-    let _cleanup = last.lock().unwrap().take().map(DeleteDeclared);
+    queue_namespace::published_messages_survive_a_new_adapter::<RabbitQueue>().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_process_publishes_an_id_once_and_another_process_cannot_tell() {
-    let Some(url) = fresh_url() else { return };
+    let Some(url) = fresh_url::<RabbitQueue>() else {
+        return;
+    };
     let (a, b) = (
-        open(&url, queue::SETTINGS).await,
-        open(&url, queue::SETTINGS).await,
+        open::<RabbitQueue>(&url, queue::SETTINGS).await,
+        open::<RabbitQueue>(&url, queue::SETTINGS).await,
     );
-    let _cleanup = DeleteDeclared(a.clone());
+    let _cleanup = RemoveNamespace(a.clone());
     a.publish(&message("jobs", "m1")).await.unwrap();
     a.publish(&message("jobs", "m1")).await.unwrap();
     a.publish(&message("other", "m1")).await.unwrap();
@@ -99,13 +68,15 @@ async fn a_process_publishes_an_id_once_and_another_process_cannot_tell() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listing_dead_letters_does_not_consume_them() {
-    let Some(url) = fresh_url() else { return };
+    let Some(url) = fresh_url::<RabbitQueue>() else {
+        return;
+    };
     let settings = QueueSettings {
         visibility_timeout: Duration::from_secs(30),
         max_attempts: 1,
     };
-    let queue = open(&url, settings).await;
-    let _cleanup = DeleteDeclared(queue.clone());
+    let queue = open::<RabbitQueue>(&url, settings).await;
+    let _cleanup = RemoveNamespace(queue.clone());
     let sent: Vec<Message> = (0..3).map(|n| message("jobs", &format!("m{n}"))).collect();
     for m in &sent {
         queue.publish(m).await.unwrap();
@@ -136,12 +107,14 @@ async fn listing_dead_letters_does_not_consume_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receipt_settles_only_through_the_adapter_that_received_it() {
-    let Some(url) = fresh_url() else { return };
+    let Some(url) = fresh_url::<RabbitQueue>() else {
+        return;
+    };
     let (a, b) = (
-        open(&url, queue::SETTINGS).await,
-        open(&url, queue::SETTINGS).await,
+        open::<RabbitQueue>(&url, queue::SETTINGS).await,
+        open::<RabbitQueue>(&url, queue::SETTINGS).await,
     );
-    let _cleanup = DeleteDeclared(a.clone());
+    let _cleanup = RemoveNamespace(a.clone());
     a.publish(&message("jobs", "m")).await.unwrap();
     let got = a.receive("jobs", 1, PATIENCE).await.unwrap();
     let refused = b.ack(&got[0]).await;
@@ -154,9 +127,11 @@ async fn a_receipt_settles_only_through_the_adapter_that_received_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrate_twice_is_fine_and_other_max_attempts_are_refused_by_name() {
-    let Some(url) = fresh_url() else { return };
-    let queue = open(&url, queue::SETTINGS).await;
-    let _cleanup = DeleteDeclared(queue.clone());
+    let Some(url) = fresh_url::<RabbitQueue>() else {
+        return;
+    };
+    let queue = open::<RabbitQueue>(&url, queue::SETTINGS).await;
+    let _cleanup = RemoveNamespace(queue.clone());
     queue.migrate().await.unwrap();
     let other = RabbitQueue::from_url(
         &url,
@@ -169,7 +144,7 @@ async fn migrate_twice_is_fine_and_other_max_attempts_are_refused_by_name() {
     .unwrap();
     let refused = other.migrate().await;
     assert!(
-        matches!(&refused, Err(QueueError::Other(m)) if m.contains("x-delivery-limit")),
+        matches!(&refused, Err(e @ QueueError::Other { .. }) if chain(e).contains("x-delivery-limit")),
         "{refused:?}"
     );
     // The refusal cost the other adapter a channel, not its connection.
@@ -182,7 +157,7 @@ async fn an_unreachable_broker_fails_fast_and_says_unavailable() {
     // Port 1 on loopback: nothing listens, so the connection is refused at once.
     let result = RabbitQueue::from_url("amqp://guest:guest@127.0.0.1:1/%2f", queue::SETTINGS).await;
     assert!(
-        matches!(result, Err(QueueError::Unavailable(_))),
+        matches!(result, Err(QueueError::Unavailable { .. })),
         "{result:?}"
     );
     assert!(
@@ -200,7 +175,7 @@ async fn unknown_url_parameters_are_refused_by_name() {
     )
     .await;
     assert!(
-        matches!(&result, Err(QueueError::Other(m)) if m.contains("bogus")),
+        matches!(&result, Err(QueueError::Other { message: m, .. }) if m.contains("bogus")),
         "{result:?}"
     );
 }

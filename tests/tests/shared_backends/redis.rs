@@ -203,14 +203,14 @@ async fn an_unreachable_server_fails_fast_with_unavailable() {
     };
     // Nothing listens on port 1.
     match RedisCache::from_url("redis://127.0.0.1:1").await {
-        Err(CacheError::Unavailable(message)) => {
+        Err(CacheError::Unavailable { message, .. }) => {
             assert!(message.contains("127.0.0.1:1"), "{message}")
         }
         other => panic!("expected Unavailable, got {other:?}"),
     }
     assert!(matches!(
         TwoLevelCache::from_url("redis://127.0.0.1:1", LOCAL_BYTES).await,
-        Err(CacheError::Unavailable(_))
+        Err(CacheError::Unavailable { .. })
     ));
 }
 
@@ -220,7 +220,7 @@ async fn an_unknown_parameter_is_refused() {
         return;
     };
     match RedisCache::from_url(&with_prefix(&url, "p&ttl=1")).await {
-        Err(CacheError::Other(message)) => assert!(message.contains("ttl"), "{message}"),
+        Err(CacheError::Other { message, .. }) => assert!(message.contains("ttl"), "{message}"),
         other => panic!("expected the parameter to be refused, got {other:?}"),
     }
 }

@@ -61,7 +61,7 @@ fn message(topic: &str, payload: &'static [u8]) -> Message {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn migrate_twice_is_fine_and_provisions_the_jobs_topic() {
+async fn migrate_twice_is_fine_and_provisions_the_job_topics() {
     let Some(endpoint) = require(AWS_ENDPOINT, "sqs") else {
         return;
     };
@@ -88,8 +88,11 @@ async fn migrate_twice_is_fine_and_provisions_the_jobs_topic() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].message, sent);
     queue.ack(&got[0]).await.unwrap();
-    // The topic's queue and its dead letters.
-    assert_eq!(queue.delete_queues().await.unwrap(), 2);
+    // Each job topic's queue and its dead letters.
+    assert_eq!(
+        queue.delete_queues().await.unwrap(),
+        2 * darkroom_core::domain::Job::TOPICS.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,7 +111,7 @@ async fn an_unreachable_endpoint_fails_fast_and_says_unavailable() {
         queue.publish(&message("jobs", b"{}")).await,
     ] {
         assert!(
-            matches!(result, Err(QueueError::Unavailable(_))),
+            matches!(result, Err(QueueError::Unavailable { .. })),
             "{result:?}"
         );
     }
@@ -185,7 +188,7 @@ async fn dotted_topics_binary_payloads_and_dead_letters_that_stay() {
 async fn urls_and_topics_sqs_cannot_serve_are_refused() {
     for bad in ["sqs://a?colour=blue", "sqs://has.dot", "amqp://x"] {
         let err = SqsQueue::from_url(bad, SETTINGS).await.unwrap_err();
-        assert!(matches!(err, QueueError::Other(_)), "{bad}: {err:?}");
+        assert!(matches!(err, QueueError::Other { .. }), "{bad}: {err:?}");
     }
     let queue = SqsQueue::from_url(
         "sqs://p?endpoint=http://127.0.0.1:1&region=us-east-1",

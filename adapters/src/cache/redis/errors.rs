@@ -16,9 +16,9 @@ pub(super) fn cache_error(err: RedisError) -> CacheError {
             | ErrorKind::ClusterConnectionNotFound
     );
     if transient {
-        CacheError::Unavailable(format!("redis: {err}"))
+        CacheError::unavailable_from("redis", err)
     } else {
-        CacheError::Other(format!("redis: {err}"))
+        CacheError::other_from("redis", err)
     }
 }
 
@@ -29,8 +29,11 @@ mod tests {
     #[test]
     fn io_errors_are_unavailable() {
         let refused = RedisError::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
-        assert!(matches!(cache_error(refused), CacheError::Unavailable(_)));
+        assert!(matches!(
+            cache_error(refused),
+            CacheError::Unavailable { .. }
+        ));
         let typed = RedisError::from((ErrorKind::TypeError, "not bytes"));
-        assert!(matches!(cache_error(typed), CacheError::Other(_)));
+        assert!(matches!(cache_error(typed), CacheError::Other { .. }));
     }
 }

@@ -55,11 +55,9 @@ impl RedisCache {
     pub async fn from_url(url: &str) -> Result<Self, CacheError> {
         let url = RedisUrl::parse(url)?;
         let client = Client::open(url.connect.as_str())
-            .map_err(|e| CacheError::Other(format!("invalid redis url: {e}")))?;
+            .map_err(|e| CacheError::other_from("invalid redis url", e))?;
         let address = client.get_connection_info().addr.to_string();
-        let unreachable = |why: String| {
-            CacheError::Unavailable(format!("cannot connect to redis at {address}: {why}"))
-        };
+        let unreachable = format!("cannot connect to redis at {address}");
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(CONNECT_TIMEOUT)
             .set_response_timeout(COMMAND_TIMEOUT)
@@ -72,8 +70,13 @@ impl RedisCache {
             ConnectionManager::new_with_config(client.clone(), config),
         )
         .await
-        .map_err(|_| unreachable(format!("no answer within {:?}", CONNECT_TIMEOUT * 2)))?
-        .map_err(|e| unreachable(e.to_string()))?;
+        .map_err(|_| {
+            CacheError::unavailable(format!(
+                "{unreachable}: no answer within {:?}",
+                CONNECT_TIMEOUT * 2
+            ))
+        })?
+        .map_err(|e| CacheError::unavailable_from(unreachable.clone(), e))?;
         Ok(Self {
             client,
             connection,
@@ -153,7 +156,7 @@ async fn bounded<T>(
     tokio::time::timeout(COMMAND_TIMEOUT, command)
         .await
         .map_err(|_| {
-            CacheError::Unavailable(format!("redis: no answer within {COMMAND_TIMEOUT:?}"))
+            CacheError::unavailable(format!("redis: no answer within {COMMAND_TIMEOUT:?}"))
         })?
         .map_err(cache_error)
 }

@@ -17,7 +17,7 @@ pub(super) struct RedisUrl {
 
 impl RedisUrl {
     pub(super) fn parse(url: &str) -> Result<Self, CacheError> {
-        let invalid = |why: String| CacheError::Other(format!("invalid redis url: {why}"));
+        let invalid = |why: String| CacheError::other(format!("invalid redis url: {why}"));
         let mut parsed = ::redis::parse_redis_url(url)
             .ok_or_else(|| invalid("expected redis://host[:port][/db][?prefix=NAME]".into()))?;
         let mut prefix = DEFAULT_PREFIX.to_owned();

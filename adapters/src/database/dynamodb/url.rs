@@ -84,7 +84,7 @@ mod tests {
             ("dynamodb://tbl?region=", "empty"),
             ("dynamodb://tbl?region=%zz", "bad escape"),
         ] {
-            let err = darkroom_core::services::ErrorChain(&parse(bad).unwrap_err()).to_string();
+            let err = darkroom_core::ports::source::chain(&parse(bad).unwrap_err());
             assert!(err.contains(why), "{bad}: {err}");
         }
         assert!(parse(&format!("dynamodb://{}", "a".repeat(256))).is_err());

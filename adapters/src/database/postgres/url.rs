@@ -138,7 +138,7 @@ mod tests {
     #[test]
     fn unknown_parameters_and_bad_schemas_are_refused() {
         let err = PostgresUrl::parse("postgres://h/db?schema=s&pool=3&sslmod=require").unwrap_err();
-        let err = darkroom_core::services::ErrorChain(&err).to_string();
+        let err = darkroom_core::ports::source::chain(&err);
         assert!(err.contains("pool") && err.contains("sslmod"), "{err}");
         for bad in ["", "Upper", "1st", "a-b", "a;drop", &"a".repeat(64)] {
             let url = format!("postgres://h/db?schema={bad}");

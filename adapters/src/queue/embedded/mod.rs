@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
+use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{Delivery, Message, Queue, QueueError, QueueSettings};
 use sqlx::sqlite::SqlitePool;
 use tokio::sync::Notify;
@@ -44,7 +45,7 @@ impl EmbeddedQueue {
         // behind it may be gone.
         let pool = crate::sqlite::open_file(path, POOL_SIZE, false)
             .await
-            .map_err(|e| QueueError::Unavailable(e.detail()))?;
+            .map_err(|e| QueueError::unavailable_from("cannot open the queue file", e))?;
         Self::start(pool, settings).await
     }
 
@@ -52,7 +53,7 @@ impl EmbeddedQueue {
     pub async fn in_memory(settings: QueueSettings) -> Result<Self, QueueError> {
         let pool = crate::sqlite::open_memory(false)
             .await
-            .map_err(|e| QueueError::Unavailable(e.detail()))?;
+            .map_err(|e| QueueError::unavailable_from("cannot open the in-memory queue", e))?;
         Self::start(pool, settings).await
     }
 
@@ -60,7 +61,7 @@ impl EmbeddedQueue {
         sqlx::migrate!("./migrations/queue")
             .run(&pool)
             .await
-            .map_err(|e| QueueError::Other(format!("queue migration failed: {e}")))?;
+            .map_err(|e| QueueError::other_from("queue migration failed", e))?;
         Ok(Self {
             pool,
             settings,
@@ -98,7 +99,7 @@ impl EmbeddedQueue {
         match sql::purge_acked(&self.pool, now.saturating_sub(micros(DEDUP_WINDOW))).await {
             Ok(n) if n > 0 => tracing::debug!(purged = n, "purged acked queue messages"),
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "could not purge acked queue messages"),
+            Err(e) => tracing::warn!(error = %chain(&e), "could not purge acked queue messages"),
         }
     }
 }
@@ -140,6 +141,12 @@ impl Queue for EmbeddedQueue {
             }
             let _ = tokio::time::timeout((deadline - now).min(POLL_INTERVAL), woken).await;
         }
+    }
+
+    async fn extend(&self, delivery: &Delivery) -> Result<(), QueueError> {
+        let now = now_micros();
+        let until = now.saturating_add(micros(self.settings.visibility_timeout));
+        sql::extend(&self.pool, delivery, now, until).await
     }
 
     async fn ack(&self, delivery: &Delivery) -> Result<(), QueueError> {
@@ -185,15 +192,12 @@ fn micros(duration: Duration) -> i64 {
     i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
 }
 
-/// Maps a sqlx error to the port's: a busy, locked or unreachable file is `Unavailable`.
+/// Maps a sqlx error to the port's, keeping it as the source: a busy, locked or unreachable file is
+/// `Unavailable`.
 fn queue_error(err: sqlx::Error) -> QueueError {
-    let message = match &err {
-        sqlx::Error::Database(e) => format!("sqlite: {}", e.message()),
-        _ => err.to_string(),
-    };
     if crate::sqlite::is_unavailable(&err) {
-        QueueError::Unavailable(message)
+        QueueError::unavailable_from("sqlite", err)
     } else {
-        QueueError::Other(message)
+        QueueError::other_from("sqlite", err)
     }
 }

@@ -67,7 +67,7 @@ pub(super) async fn claim(
                     payload: Bytes::from(payload),
                 },
                 attempt: u32::try_from(attempt)
-                    .map_err(|_| QueueError::Other(format!("corrupt attempt {attempt}")))?,
+                    .map_err(|e| QueueError::other_from(format!("corrupt attempt {attempt}"), e))?,
                 receipt,
             })
         })
@@ -102,6 +102,32 @@ pub(super) async fn settle(
         .execute(pool)
         .await
         .map_err(queue_error)?;
+    if done.rows_affected() == 0 {
+        return Err(QueueError::InvalidReceipt);
+    }
+    Ok(())
+}
+
+/// Pushes the end of a delivery's lease to `until`. Only the current receipt of a message still in hand
+/// (not settled, its lease not yet over at `now`) counts; anything else is `InvalidReceipt`.
+pub(super) async fn extend(
+    pool: &SqlitePool,
+    delivery: &Delivery,
+    now: i64,
+    until: i64,
+) -> Result<(), QueueError> {
+    let done = sqlx::query(
+        "UPDATE queue_messages SET visible_at = ?5 \
+         WHERE topic = ?1 AND id = ?2 AND receipt = ?3 AND state = 'ready' AND visible_at > ?4",
+    )
+    .bind(&delivery.message.topic)
+    .bind(&delivery.message.id)
+    .bind(&delivery.receipt)
+    .bind(now)
+    .bind(until)
+    .execute(pool)
+    .await
+    .map_err(queue_error)?;
     if done.rows_affected() == 0 {
         return Err(QueueError::InvalidReceipt);
     }

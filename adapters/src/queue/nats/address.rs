@@ -56,7 +56,7 @@ pub(super) fn redacted(server: &str) -> String {
 }
 
 fn invalid(reason: String) -> QueueError {
-    QueueError::Other(reason)
+    QueueError::other(reason)
 }
 
 /// The JetStream names of one namespace. Jobs live in the work-queue stream `{ns}_jobs` under

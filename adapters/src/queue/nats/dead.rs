@@ -1,9 +1,7 @@
 //! Dead letters: copying an exhausted message to its topic's subject in the dead-letter stream, and reading
 //! them back. Also the headers that carry a message's id both ways.
 
-use std::fmt;
-
-use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::stream::DirectGetErrorKind;
 use async_nats::{header, HeaderMap};
 use bytes::Bytes;
@@ -25,9 +23,9 @@ impl NatsQueue {
         self.jetstream
             .publish_with_headers(subject, headers, payload.clone())
             .await
-            .map_err(|e| publish_error(e.kind(), &e))?
+            .map_err(publish_error)?
             .await
-            .map_err(|e| publish_error(e.kind(), &e))?;
+            .map_err(publish_error)?;
         self.settle(receipt, "+TERM").await
     }
 
@@ -42,7 +40,7 @@ impl NatsQueue {
             .jetstream
             .get_stream_no_info(self.names.dead_stream())
             .await
-            .map_err(|e| QueueError::Other(format!("nats dead-letter stream: {e}")))?;
+            .map_err(|e| QueueError::other_from("nats dead-letter stream", e))?;
         let mut dead = Vec::new();
         let mut next = 1;
         while dead.len() < limit {
@@ -53,9 +51,10 @@ impl NatsQueue {
                 Ok(found) => found,
                 Err(e) if matches!(e.kind(), DirectGetErrorKind::NotFound) => break,
                 Err(e) => {
-                    return Err(QueueError::Unavailable(format!(
-                        "cannot read nats dead letters (has migrate run?): {e}"
-                    )))
+                    return Err(QueueError::unavailable_from(
+                        "cannot read nats dead letters (has migrate run?)",
+                        e,
+                    ))
                 }
             };
             let sequence = found
@@ -63,7 +62,7 @@ impl NatsQueue {
                 .as_ref()
                 .and_then(|headers| headers.get(header::NATS_SEQUENCE))
                 .and_then(|value| value.as_str().parse::<u64>().ok())
-                .ok_or_else(|| QueueError::Other("nats direct get without a sequence".into()))?;
+                .ok_or_else(|| QueueError::other("nats direct get without a sequence"))?;
             dead.push(Message {
                 id: message_id(&found.message, sequence),
                 topic: topic.to_owned(),
@@ -78,7 +77,7 @@ impl NatsQueue {
 /// The de-duplication header (`{topic} {id}`) and the id itself. Header values cannot hold line breaks.
 pub(super) fn headers(topic: &str, id: &str) -> Result<HeaderMap, QueueError> {
     if id.is_empty() || id.contains(['\r', '\n']) {
-        return Err(QueueError::Other(format!(
+        return Err(QueueError::other(format!(
             "message id {id:?} cannot be sent to nats"
         )));
     }
@@ -98,14 +97,14 @@ pub(super) fn message_id(message: &async_nats::Message, sequence: u64) -> String
         .unwrap_or_else(|| sequence.to_string())
 }
 
-pub(super) fn publish_error(kind: PublishErrorKind, err: &dyn fmt::Display) -> QueueError {
-    match kind {
-        PublishErrorKind::StreamNotFound => QueueError::Other(format!(
-            "no nats stream for the topic (has migrate run?): {err}"
-        )),
-        PublishErrorKind::TimedOut | PublishErrorKind::BrokenPipe => {
-            QueueError::Unavailable(format!("nats publish: {err}"))
+pub(super) fn publish_error(err: PublishError) -> QueueError {
+    match err.kind() {
+        PublishErrorKind::StreamNotFound => {
+            QueueError::other_from("no nats stream for the topic (has migrate run?)", err)
         }
-        _ => QueueError::Other(format!("nats publish: {err}")),
+        PublishErrorKind::TimedOut | PublishErrorKind::BrokenPipe => {
+            QueueError::unavailable_from("nats publish", err)
+        }
+        _ => QueueError::other_from("nats publish", err),
     }
 }

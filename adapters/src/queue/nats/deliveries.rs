@@ -4,6 +4,7 @@
 use async_nats::client::RequestErrorKind;
 use async_nats::jetstream;
 use bytes::Bytes;
+use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{Delivery, Message, QueueError};
 use tokio::time::Instant;
 
@@ -31,7 +32,9 @@ impl NatsQueue {
                 // The first is in hand whatever happens to the rest.
                 match pull::available(&consumer, max - 1).await {
                     Ok(more) => messages.extend(more),
-                    Err(e) => tracing::warn!(error = %e, topic, "nats pull after the first failed"),
+                    Err(e) => {
+                        tracing::warn!(error = %chain(&e), topic, "nats pull after the first failed")
+                    }
                 }
             }
             let deliveries = self.accept(topic, messages).await;
@@ -60,7 +63,7 @@ impl NatsQueue {
             if attempt > self.settings.max_attempts {
                 // If this fails the server delivers it again after ack_wait, and we try again then.
                 if let Err(e) = self.bury(topic, &id, &message.payload, &receipt).await {
-                    tracing::warn!(error = %e, topic, id, "could not dead-letter an exhausted message");
+                    tracing::warn!(error = %chain(&e), topic, id, "could not dead-letter an exhausted message");
                 }
                 continue;
             }
@@ -92,8 +95,27 @@ impl NatsQueue {
             .map_err(|e| match e.kind() {
                 // Nobody answers for a consumer that no longer exists: nothing left to settle.
                 RequestErrorKind::NoResponders => QueueError::InvalidReceipt,
-                _ => QueueError::Unavailable(format!("nats did not take {body}: {e}")),
+                _ => QueueError::unavailable_from(format!("nats did not take {body}"), e),
             })
+    }
+
+    /// Restarts a held delivery's `ack_wait` on the server (`+WPI`, "work in progress"), then its lease
+    /// here, dated from before the request so that the adapter never thinks it holds longer than the server.
+    pub(super) async fn extend_lease(&self, delivery: &Delivery) -> Result<(), QueueError> {
+        let asked = Instant::now();
+        // A stale receipt's `+WPI` would extend whoever holds the message now: refuse it here.
+        if !self.leases.holds(&delivery.receipt, asked) {
+            return Err(QueueError::InvalidReceipt);
+        }
+        self.settle(&delivery.receipt, "+WPI").await?;
+        let expires_at = asked + self.settings.visibility_timeout;
+        if !self
+            .leases
+            .renew(&delivery.receipt, Instant::now(), expires_at)
+        {
+            return Err(QueueError::InvalidReceipt);
+        }
+        Ok(())
     }
 
     /// Settles a leased receipt; a lease whose settlement did not get through is kept for a retry.
@@ -107,7 +129,7 @@ impl NatsQueue {
             .take(&delivery.receipt, Instant::now())
             .ok_or(QueueError::InvalidReceipt)?;
         let result = settlement.await;
-        if let Err(QueueError::Unavailable(_)) = &result {
+        if let Err(QueueError::Unavailable { .. }) = &result {
             self.leases.restore(&delivery.receipt, lease);
         }
         result

@@ -4,7 +4,8 @@
 //! message even after it was redelivered, and (2.9) the server answers every ack alike, so it cannot say
 //! that a receipt went stale. The adapter keeps the record itself: a receipt it handed out is good until it
 //! is settled, until the visibility timeout (the consumer's `ack_wait`) runs out, or until a later delivery
-//! of the same message reaches this adapter, whichever comes first.
+//! of the same message reaches this adapter, whichever comes first. An extension (`+WPI`, which restarts
+//! `ack_wait` on the server) moves the end of the lease.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -58,6 +59,27 @@ impl Leases {
             inner.by_sequence.remove(&lease.sequence);
         }
         (lease.expires_at > now).then_some(lease)
+    }
+
+    /// Moves the end of a receipt's lease to `expires_at`; `false` when the receipt is unknown, settled,
+    /// superseded or expired at `now`.
+    pub fn renew(&self, receipt: &str, now: Instant, expires_at: Instant) -> bool {
+        let mut inner = self.lock();
+        match inner.by_receipt.get_mut(receipt) {
+            Some(lease) if lease.expires_at > now => {
+                lease.expires_at = lease.expires_at.max(expires_at);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether a receipt still holds its message at `now`.
+    pub fn holds(&self, receipt: &str, now: Instant) -> bool {
+        self.lock()
+            .by_receipt
+            .get(receipt)
+            .is_some_and(|lease| lease.expires_at > now)
     }
 
     /// Puts back a lease whose settlement never reached the server, unless a newer delivery took over.

@@ -5,8 +5,8 @@
 //! has a durable pull consumer with explicit acks whose `ack_wait` is the visibility timeout.
 //!
 //! - `attempt` is the delivery count JetStream writes into every delivery's reply subject.
-//! - The receipt is that reply subject: an ack is `+ACK` sent to it, a nack `-NAK` (with a delay), both as
-//!   requests so the server confirms them. Which receipts are still good is tracked here (see `leases`).
+//! - The receipt is that reply subject: an ack is `+ACK` sent to it, a nack `-NAK` (with a delay), an
+//!   extension `+WPI` (which restarts `ack_wait`), all as requests so the server confirms them. Which receipts are still good is tracked here (see `leases`).
 //! - A delivery numbered `max_attempts + 1` is never handed out: the adapter copies it to the dead letters
 //!   and terminates it. A nack of the last attempt does the same at once.
 //!
@@ -77,10 +77,13 @@ impl NatsQueue {
             .connect(address.server.as_str())
             .await
             .map_err(|e| {
-                QueueError::Unavailable(format!(
-                    "cannot connect to nats at {}: {e}",
-                    address::redacted(&address.server)
-                ))
+                QueueError::unavailable_from(
+                    format!(
+                        "cannot connect to nats at {}",
+                        address::redacted(&address.server)
+                    ),
+                    e,
+                )
             })?;
         let mut jetstream = jetstream::new(client.clone());
         jetstream.set_timeout(REQUEST_TIMEOUT);
@@ -141,9 +144,9 @@ impl Queue for NatsQueue {
         self.jetstream
             .publish_with_headers(subject, headers, message.payload.clone())
             .await
-            .map_err(|e| publish_error(e.kind(), &e))?
+            .map_err(publish_error)?
             .await
-            .map_err(|e| publish_error(e.kind(), &e))?;
+            .map_err(publish_error)?;
         Ok(())
     }
 
@@ -162,6 +165,10 @@ impl Queue for NatsQueue {
             self.lock_consumers().remove(topic);
         }
         result
+    }
+
+    async fn extend(&self, delivery: &Delivery) -> Result<(), QueueError> {
+        self.extend_lease(delivery).await
     }
 
     async fn ack(&self, delivery: &Delivery) -> Result<(), QueueError> {
@@ -199,6 +206,6 @@ impl Queue for NatsQueue {
             .get_stream(self.names.jobs_stream())
             .await
             .map(|_| ())
-            .map_err(|e| QueueError::Unavailable(format!("nats jobs stream: {e}")))
+            .map_err(|e| QueueError::unavailable_from("nats jobs stream", e))
     }
 }

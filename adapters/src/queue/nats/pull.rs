@@ -34,7 +34,7 @@ pub(super) async fn available(
         .max_messages(max)
         .messages()
         .await
-        .map_err(|e| QueueError::Unavailable(format!("nats pull request failed: {e}")))?;
+        .map_err(|e| QueueError::unavailable_from("nats pull request failed", e))?;
     collect(batch, NO_WAIT_BOUND).await
 }
 
@@ -52,7 +52,7 @@ pub(super) async fn one_within(
         .expires(wait)
         .messages()
         .await
-        .map_err(|e| QueueError::Unavailable(format!("nats pull request failed: {e}")))?;
+        .map_err(|e| QueueError::unavailable_from("nats pull request failed", e))?;
     Ok(collect(batch, wait + GRACE).await?.pop())
 }
 
@@ -69,10 +69,8 @@ async fn collect(
         match tokio::time::timeout_at(deadline, batch.next()).await {
             Ok(Some(Ok(message))) => messages.push(message),
             Ok(None) => return Ok(messages),
-            Ok(Some(Err(e))) => break QueueError::Other(format!("nats pull failed: {e}")),
-            Err(_) => {
-                break QueueError::Unavailable("nats did not answer a pull request in time".into())
-            }
+            Ok(Some(Err(e))) => break QueueError::other_from("nats pull failed", e),
+            Err(_) => break QueueError::unavailable("nats did not answer a pull request in time"),
         }
     };
     if messages.is_empty() {

@@ -77,9 +77,9 @@ pub(super) async fn streams(
             .await
             .map_err(|e| match e.kind() {
                 CreateStreamErrorKind::TimedOut | CreateStreamErrorKind::JetStreamUnavailable => {
-                    QueueError::Unavailable(format!("cannot create nats stream {name}: {e}"))
+                    QueueError::unavailable_from(format!("cannot create nats stream {name}"), e)
                 }
-                _ => QueueError::Other(format!("cannot create nats stream {name}: {e}")),
+                _ => QueueError::other_from(format!("cannot create nats stream {name}"), e),
             })?;
     }
     Ok(())
@@ -97,9 +97,10 @@ pub(super) async fn consumer(
         .create_consumer_on_stream(config, names.jobs_stream())
         .await
         .map_err(|e| {
-            QueueError::Unavailable(format!(
-                "cannot create the nats consumer of topic {topic} (has migrate run?): {e}"
-            ))
+            QueueError::unavailable_from(
+                format!("cannot create the nats consumer of topic {topic} (has migrate run?)"),
+                e,
+            )
         })
 }
 
@@ -111,12 +112,12 @@ pub(super) async fn known_topics(
     let stream = jetstream
         .get_stream_no_info(names.jobs_stream())
         .await
-        .map_err(|e| QueueError::Other(format!("nats stream {}: {e}", names.jobs_stream())))?;
+        .map_err(|e| QueueError::other_from(format!("nats stream {}", names.jobs_stream()), e))?;
     let consumers: Vec<_> = stream
         .consumers()
         .try_collect()
         .await
-        .map_err(|e| QueueError::Unavailable(format!("cannot list nats consumers: {e}")))?;
+        .map_err(|e| QueueError::unavailable_from("cannot list nats consumers", e))?;
     Ok(consumers
         .iter()
         .filter_map(|info| names.topic_of(&info.config.filter_subject))
@@ -134,9 +135,10 @@ pub(super) async fn delete(
             Ok(_) => {}
             Err(e) if is_stream_not_found(e.kind()) => {}
             Err(e) => {
-                return Err(QueueError::Unavailable(format!(
-                    "cannot delete nats stream {name}: {e}"
-                )))
+                return Err(QueueError::unavailable_from(
+                    format!("cannot delete nats stream {name}"),
+                    e,
+                ))
             }
         }
     }

@@ -30,7 +30,7 @@ fn the_namespace_defaults_and_is_stripped_from_the_server_url() {
 fn unknown_parameters_and_bad_namespaces_are_refused() {
     let err = parse("nats://h:4222?namespace=a&retries=3&tls=1").unwrap_err();
     assert!(
-        matches!(&err, QueueError::Other(m) if m.contains("retries, tls")),
+        matches!(&err, QueueError::Other { message: m, .. } if m.contains("retries, tls")),
         "{err}"
     );
     for bad in [

@@ -75,7 +75,7 @@ pub(super) fn redacted(url: &str) -> String {
 }
 
 fn invalid(reason: String) -> QueueError {
-    QueueError::Other(reason)
+    QueueError::other(reason)
 }
 
 /// The names of one namespace: per topic a quorum queue `{ns}.jobs.{topic}` and a dead-letter queue

@@ -24,7 +24,7 @@ pub(super) async fn list(
             channel.basic_get(queue, BasicGetOptions { no_ack: false }),
         )
         .await
-        .map_err(|_| QueueError::Unavailable("rabbitmq did not answer a get".into()))?;
+        .map_err(|_| QueueError::unavailable("rabbitmq did not answer a get"))?;
         let message = match got {
             Ok(Some(message)) => message,
             Ok(None) => break,

@@ -4,7 +4,8 @@
 //! each delivery (with its channel) under a random receipt and starts a timer: when the visibility timeout
 //! runs out first, the timer takes the delivery back and nacks it with requeue (the quorum queue counts one
 //! more delivery), and the receipt is stale from then on. Settling takes the delivery out first, so exactly
-//! one of the timer, `ack` and `nack` ever reaches the broker for it.
+//! one of the timer, `ack` and `nack` ever reaches the broker for it. Extending restarts the timer; the
+//! broker knows nothing of it (it keeps an unacknowledged delivery as long as the channel lives).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -56,6 +57,29 @@ impl Leases {
             },
         );
         receipt
+    }
+
+    /// Restarts a held delivery's timer: it expires `visibility` from now. `false` when the receipt is
+    /// unknown, settled or expired.
+    pub fn renew(self: &Arc<Self>, receipt: &str, visibility: Duration) -> bool {
+        let leases = Arc::downgrade(self);
+        let mut held = self.lock();
+        let Some(entry) = held.get_mut(receipt) else {
+            return false;
+        };
+        if !entry.channel.status().connected() {
+            // The broker put the message back when the channel closed: nothing is held any more.
+            if let Some(gone) = held.remove(receipt) {
+                gone.timer.abort();
+            }
+            return false;
+        }
+        // Under the lock, as in `hold`: the old timer cannot take the delivery between the two lines.
+        // (One that already woke and waits for the lock finds the entry and takes it: the extension came
+        // too late, and the next one is refused.)
+        entry.timer.abort();
+        entry.timer = tokio::spawn(expire(leases, receipt.to_owned(), visibility)).abort_handle();
+        true
     }
 
     /// Takes a delivery out (stopping its timer); `None` when the receipt is unknown, settled or expired.

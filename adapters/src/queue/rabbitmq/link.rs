@@ -71,18 +71,18 @@ impl Link {
 
 async fn connect(broker: &str) -> Result<Connection, QueueError> {
     let handle = tokio::runtime::Handle::try_current()
-        .map_err(|e| QueueError::Other(format!("rabbitmq needs a tokio runtime: {e}")))?;
+        .map_err(|e| QueueError::other_from("rabbitmq needs a tokio runtime", e))?;
     let properties = ConnectionProperties::default()
         .with_connection_name("darkroom".into())
         .with_executor(tokio_executor_trait::Tokio::default().with_handle(handle))
         .with_reactor(tokio_reactor_trait::Tokio);
     match tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect(broker, properties)).await {
         Ok(Ok(connection)) => Ok(connection),
-        Ok(Err(e)) => Err(QueueError::Unavailable(format!(
-            "cannot connect to rabbitmq at {}: {e}",
-            redacted(broker)
-        ))),
-        Err(_) => Err(QueueError::Unavailable(format!(
+        Ok(Err(e)) => Err(QueueError::unavailable_from(
+            format!("cannot connect to rabbitmq at {}", redacted(broker)),
+            e,
+        )),
+        Err(_) => Err(QueueError::unavailable(format!(
             "cannot connect to rabbitmq at {}: no answer within {CONNECT_TIMEOUT:?}",
             redacted(broker)
         ))),
@@ -97,7 +97,7 @@ pub(super) async fn within<T>(
     match tokio::time::timeout(REQUEST_TIMEOUT, operation).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(broker_error(what, &e)),
-        Err(_) => Err(QueueError::Unavailable(format!(
+        Err(_) => Err(QueueError::unavailable(format!(
             "rabbitmq did not {what} within {REQUEST_TIMEOUT:?}"
         ))),
     }
@@ -110,9 +110,9 @@ pub(super) fn broker_error(what: &str, err: &lapin::Error) -> QueueError {
         lapin::Error::ProtocolError(refusal)
             if matches!(refusal.kind(), AMQPErrorKind::Soft(_)) =>
         {
-            QueueError::Other(format!("rabbitmq refused to {what}: {refusal}"))
+            QueueError::other_from(format!("rabbitmq refused to {what}"), err.clone())
         }
-        _ => QueueError::Unavailable(format!("rabbitmq could not {what}: {err}")),
+        _ => QueueError::unavailable_from(format!("rabbitmq could not {what}"), err.clone()),
     }
 }
 

@@ -5,7 +5,7 @@
 //!   process remembers (see `recent`).
 //! - Receive: `basic.get` what is there, else wait with a short-lived consumer (see `consume`); each
 //!   receive has a channel of its own, kept open while any of its deliveries is in hand.
-//! - Visibility timeout, receipts and `nack`: see `leases`. `nack(retry_after)` keeps the delivery in hand
+//! - Visibility timeout, its extension, receipts and `nack`: see `leases`. `nack(retry_after)` keeps the delivery in hand
 //!   until `retry_after` has passed and then requeues it, so the broker counts the attempt and nothing is
 //!   copied (a retry queue would lose the quorum queue's delivery count).
 //! - Dead letters: the quorum queue's own dead-lettering after `max_attempts` deliveries (see `topology`).
@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use darkroom_core::domain::JOBS_TOPIC;
+use darkroom_core::domain::Job;
 use darkroom_core::ports::{Delivery, Message, Queue, QueueError, QueueSettings};
 use lapin::options::{BasicAckOptions, BasicPublishOptions};
 use lapin::publisher_confirm::Confirmation;
@@ -85,11 +85,14 @@ impl RabbitQueue {
         })
     }
 
-    /// Declares the namespace's dead-letter exchange and the queues of the application's topic (`jobs`),
-    /// so that a queue declared earlier with another `max_attempts` shows at start. Other topics are
-    /// declared on first use. Idempotent.
+    /// Declares the namespace's dead-letter exchange and the queues of the application's job topics, so
+    /// that a queue declared earlier with another `max_attempts` shows at start. Other topics are declared
+    /// on first use. Idempotent.
     pub async fn migrate(&self) -> Result<(), QueueError> {
-        self.declare(JOBS_TOPIC).await
+        for topic in Job::TOPICS {
+            self.declare(topic).await?;
+        }
+        Ok(())
     }
 
     /// Deletes the queues of every topic this adapter declared, and the namespace's exchange (tests,
@@ -137,16 +140,16 @@ impl RabbitQueue {
         .await?;
         match within(&format!("confirm a publish to {queue}"), confirm).await? {
             Confirmation::Ack(None) => Ok(()),
-            Confirmation::Ack(Some(returned)) => Err(QueueError::Other(format!(
+            Confirmation::Ack(Some(returned)) => Err(QueueError::other(format!(
                 "rabbitmq could not route a message to {queue}: {}",
                 returned.reply_text
             ))),
-            Confirmation::Nack(_) => Err(QueueError::Unavailable(format!(
+            Confirmation::Nack(_) => Err(QueueError::unavailable(format!(
                 "rabbitmq refused a message for {queue}"
             ))),
-            Confirmation::NotRequested => Err(QueueError::Other(
-                "rabbitmq publisher confirms are off".into(),
-            )),
+            Confirmation::NotRequested => {
+                Err(QueueError::other("rabbitmq publisher confirms are off"))
+            }
         }
     }
 
@@ -168,7 +171,7 @@ impl Queue for RabbitQueue {
     async fn publish(&self, message: &Message) -> Result<(), QueueError> {
         let queue = self.names.jobs_queue(&message.topic)?;
         if message.id.is_empty() || message.id.len() > LONGEST_ID {
-            return Err(QueueError::Other(format!(
+            return Err(QueueError::other(format!(
                 "message id {:?} must be 1 to {LONGEST_ID} bytes for rabbitmq",
                 message.id
             )));
@@ -216,6 +219,17 @@ impl Queue for RabbitQueue {
                 ),
             })
             .collect())
+    }
+
+    async fn extend(&self, delivery: &Delivery) -> Result<(), QueueError> {
+        if self
+            .leases
+            .renew(&delivery.receipt, self.settings.visibility_timeout)
+        {
+            Ok(())
+        } else {
+            Err(QueueError::InvalidReceipt)
+        }
     }
 
     async fn ack(&self, delivery: &Delivery) -> Result<(), QueueError> {

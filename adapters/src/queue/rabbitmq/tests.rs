@@ -30,7 +30,7 @@ fn the_namespace_is_taken_out_and_lapin_parameters_stay() {
 fn unknown_parameters_and_bad_namespaces_are_refused() {
     let err = parse("amqp://h/v?namespace=a&prefetch=3&x=1").unwrap_err();
     assert!(
-        matches!(&err, QueueError::Other(m) if m.contains("prefetch, x")),
+        matches!(&err, QueueError::Other { message: m, .. } if m.contains("prefetch, x")),
         "{err}"
     );
     for bad in [

@@ -46,7 +46,7 @@ pub(super) fn encode(message: &Message) -> Result<Outgoing, QueueError> {
                 .data_type("Binary")
                 .binary_value(Blob::new(message.payload.to_vec()))
                 .build()
-                .map_err(|e| QueueError::Other(format!("sqs message attribute: {e}")))?;
+                .map_err(|e| QueueError::other_from("sqs message attribute", e))?;
             attributes.insert(PAYLOAD_ATTRIBUTE.to_owned(), payload);
             PLACEHOLDER_BODY.to_owned()
         }
@@ -83,7 +83,7 @@ pub(super) fn decode(topic: &str, received: &aws_sdk_sqs::types::Message) -> Mes
 fn check_id(id: &str) -> Result<(), QueueError> {
     let printable = id.bytes().all(|b| b.is_ascii_graphic());
     if id.is_empty() || id.len() > MAX_ID_LEN || !printable {
-        return Err(QueueError::Other(format!(
+        return Err(QueueError::other(format!(
             "message id {id:?} cannot be an sqs de-duplication id (1 to {MAX_ID_LEN} printable ascii characters)"
         )));
     }
@@ -95,7 +95,7 @@ fn text_attribute(value: &str) -> Result<MessageAttributeValue, QueueError> {
         .data_type("String")
         .string_value(value)
         .build()
-        .map_err(|e| QueueError::Other(format!("sqs message attribute: {e}")))
+        .map_err(|e| QueueError::other_from("sqs message attribute", e))
 }
 
 /// The characters SQS allows in a body: XML's, minus the non-characters U+FFFE and U+FFFF.

@@ -42,14 +42,13 @@ where
 /// Builds the port's error for a call that failed doing `doing` (e.g. "sending to queue x").
 pub(super) fn to_queue_error<E>(err: SdkError<E, HttpResponse>, doing: &str) -> QueueError
 where
-    E: ProvideErrorMetadata + Error + 'static,
+    E: ProvideErrorMetadata + Error + Send + Sync + 'static,
 {
-    let detail = describe(&err);
     match classify(&err) {
         Failure::StaleReceipt => QueueError::InvalidReceipt,
-        Failure::Unavailable => QueueError::Unavailable(format!("sqs: {doing}: {detail}")),
+        Failure::Unavailable => QueueError::unavailable_from(format!("sqs: {doing}"), err),
         Failure::NoSuchQueue | Failure::QueueExists | Failure::Other => {
-            QueueError::Other(format!("sqs: {doing}: {detail}"))
+            QueueError::other_from(format!("sqs: {doing}"), err)
         }
     }
 }
@@ -85,20 +84,6 @@ fn classify_code(code: &str, message: &str, status: Option<u16>) -> Failure {
         _ if status.is_some_and(|s| s >= 500) => Failure::Unavailable,
         _ => Failure::Other,
     }
-}
-
-/// `err` and its sources, joined by ": " (the SDK's own `Display` says only "dispatch failure").
-pub(super) fn describe(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(err);
-    while let Some(err) = current {
-        let text = err.to_string();
-        if !parts.last().is_some_and(|last| last.contains(&text)) {
-            parts.push(text);
-        }
-        current = err.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! keeps that knowledge itself: the receipt carries the wall-clock end of its lease
 //! (`{deadline_ms}:{handle}`), and each queue remembers the receipts it settled until their lease ends
 //! (after which the deadline alone refuses them). A lease is dated conservatively (see `lease_start`), so
-//! a receipt the adapter still honours was never handed to someone else.
+//! a receipt the adapter still honours was never handed to someone else. An extension moves a lease's end
+//! past the deadline its receipt carries; each queue remembers those new ends (`Extended`) until they pass.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -95,6 +96,15 @@ impl Settled {
         Ok(())
     }
 
+    /// Whether `handle` was settled (and its lease has not ended yet).
+    pub fn contains(&self, handle: &str) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .deadlines
+            .contains_key(handle)
+    }
+
     /// Gives a claim back: the settling call failed in a way that left the message as it was.
     pub fn release(&self, lease: &Lease<'_>) {
         let mut inner = self
@@ -102,6 +112,41 @@ impl Settled {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         inner.deadlines.remove(lease.handle);
+    }
+}
+
+/// Lease ends moved by extensions, by receipt handle, kept until they pass.
+#[derive(Debug, Default)]
+pub(super) struct Extended {
+    inner: Mutex<SettledInner>,
+}
+
+impl Extended {
+    /// `lease` with its latest end: the one its receipt carries, or a later one an extension gave it.
+    pub fn current<'a>(&self, lease: Lease<'a>) -> Lease<'a> {
+        let inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let extended = inner.deadlines.get(lease.handle).copied().unwrap_or(0);
+        Lease {
+            deadline_ms: lease.deadline_ms.max(extended),
+            ..lease
+        }
+    }
+
+    /// Records that the lease of `handle` now ends at `deadline_ms`.
+    pub fn record(&self, handle: &str, deadline_ms: u64, now_ms: u64) {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if inner.deadlines.len() >= inner.sweep_at.max(SWEEP_FLOOR) {
+            inner.deadlines.retain(|_, deadline| *deadline > now_ms);
+            inner.sweep_at = inner.deadlines.len() * 2;
+        }
+        let end = inner.deadlines.entry(handle.to_owned()).or_default();
+        *end = (*end).max(deadline_ms);
     }
 }
 
@@ -151,6 +196,26 @@ mod tests {
             settled.claim(&other, 1_000),
             Err(QueueError::InvalidReceipt)
         ));
+    }
+
+    #[test]
+    fn an_extension_moves_the_end_of_a_lease() {
+        let extended = Extended::default();
+        let lease = Lease {
+            handle: "h",
+            deadline_ms: 1_000,
+        };
+        assert_eq!(extended.current(lease), lease);
+        extended.record("h", 5_000, 900);
+        assert_eq!(extended.current(lease).deadline_ms, 5_000);
+        // An older extension never shortens it.
+        extended.record("h", 3_000, 900);
+        assert_eq!(extended.current(lease).deadline_ms, 5_000);
+        let other = Lease {
+            handle: "other",
+            deadline_ms: 1_000,
+        };
+        assert_eq!(extended.current(other), other);
     }
 
     #[test]

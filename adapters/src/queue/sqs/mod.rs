@@ -9,7 +9,7 @@
 //! - `receive` long-polls (`WaitTimeSeconds`, at most 20 s) for up to 10 messages; `attempt` is SQS's
 //!   `ApproximateReceiveCount`. SQS counts visibility in whole seconds, so a sub-second visibility
 //!   timeout or `retry_after` is rounded up (never down: a message is not visible earlier than asked).
-//! - `ack` deletes, `nack` changes the visibility. Stale receipts are recognised by the adapter itself
+//! - `ack` deletes, `nack` changes the visibility, and so does `extend` (back to the full timeout). Stale receipts are recognised by the adapter itself
 //!   (see `leases`), since SQS accepts them silently.
 //! - Dead letters are moved by SQS's redrive policy when a message's receive count is used up; SQS
 //!   does so when someone next receives from the topic after the last visibility timeout ran out.
@@ -30,7 +30,7 @@ use async_trait::async_trait;
 use darkroom_core::ports::{Delivery, Message, Queue, QueueError, QueueSettings};
 
 use self::error::{classify, to_queue_error, Failure};
-use self::leases::Settled;
+use self::leases::{Extended, Settled};
 
 /// One attempt of a call: a long poll (up to 20 s) plus room for the answer.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -48,6 +48,7 @@ pub struct SqsQueue {
     /// Queue name → URL, resolved once.
     urls: Arc<RwLock<HashMap<String, String>>>,
     settled: Arc<Settled>,
+    extended: Arc<Extended>,
 }
 
 impl SqsQueue {
@@ -71,6 +72,7 @@ impl SqsQueue {
             visibility_secs,
             urls: Arc::default(),
             settled: Arc::default(),
+            extended: Arc::default(),
         })
     }
 
@@ -143,8 +145,30 @@ impl Queue for SqsQueue {
         self.receive_until(&url, topic, max, wait).await
     }
 
+    async fn extend(&self, delivery: &Delivery) -> Result<(), QueueError> {
+        let lease = self.extended.current(leases::parse(&delivery.receipt)?);
+        let asked_ms = leases::now_ms();
+        if asked_ms >= lease.deadline_ms || self.settled.contains(lease.handle) {
+            return Err(QueueError::InvalidReceipt);
+        }
+        let url = self.delivery_url(delivery).await?;
+        self.client
+            .change_message_visibility()
+            .queue_url(&url)
+            .receipt_handle(lease.handle)
+            .visibility_timeout(self.visibility_secs)
+            .send()
+            .await
+            .map_err(|e| self.call_failed(e, &url, "extending a lease"))?;
+        // Dated from before the call: SQS restarts the timeout when it gets the call, never earlier.
+        let visibility_ms = u64::from(self.visibility_secs.unsigned_abs()) * 1000;
+        self.extended
+            .record(lease.handle, asked_ms + visibility_ms, asked_ms);
+        Ok(())
+    }
+
     async fn ack(&self, delivery: &Delivery) -> Result<(), QueueError> {
-        let lease = leases::parse(&delivery.receipt)?;
+        let lease = self.extended.current(leases::parse(&delivery.receipt)?);
         let url = self.delivery_url(delivery).await?;
         self.settled.claim(&lease, leases::now_ms())?;
         let deleted = self
@@ -164,7 +188,7 @@ impl Queue for SqsQueue {
     }
 
     async fn nack(&self, delivery: &Delivery, retry_after: Duration) -> Result<(), QueueError> {
-        let lease = leases::parse(&delivery.receipt)?;
+        let lease = self.extended.current(leases::parse(&delivery.receipt)?);
         let url = self.delivery_url(delivery).await?;
         self.settled.claim(&lease, leases::now_ms())?;
         let changed = self
@@ -201,7 +225,9 @@ impl Queue for SqsQueue {
             .await
             .map(|_| ())
             .map_err(|e| match to_queue_error(e, "listing queues") {
-                QueueError::Other(why) => QueueError::Unavailable(why),
+                QueueError::Other { message, source } => {
+                    QueueError::Unavailable { message, source }
+                }
                 other => other,
             })
     }
@@ -216,7 +242,7 @@ impl SqsQueue {
         doing: &str,
     ) -> QueueError
     where
-        E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + 'static,
+        E: aws_sdk_sqs::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let name = names::name_of_url(url);
         if classify(&err) == Failure::NoSuchQueue {

@@ -22,7 +22,7 @@ pub(super) struct TopicQueues {
 
 pub(super) fn for_topic(prefix: &str, topic: &str) -> Result<TopicQueues, QueueError> {
     let invalid =
-        |why: &str| QueueError::Other(format!("topic {topic:?} cannot name an sqs queue: {why}"));
+        |why: &str| QueueError::other(format!("topic {topic:?} cannot name an sqs queue: {why}"));
     if topic.is_empty()
         || !topic
             .chars()

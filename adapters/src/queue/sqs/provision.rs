@@ -7,15 +7,16 @@
 //! settings (a lazily found queue is used as it is). URLs are resolved once and cached.
 
 use aws_sdk_sqs::types::QueueAttributeName;
-use darkroom_core::domain::JOBS_TOPIC;
+use darkroom_core::domain::Job;
 use darkroom_core::ports::QueueError;
 
 use super::error::{classify, to_queue_error, Failure};
 use super::names::{self, TopicQueues};
 use super::SqsQueue;
 
-/// The topics `migrate` provisions: the ones the product publishes to itself.
-const PROVISIONED_TOPICS: &[&str] = &[JOBS_TOPIC];
+/// The topics `migrate` provisions: the ones the product publishes to itself (and the one jobs shared
+/// before, which the worker still drains).
+const PROVISIONED_TOPICS: &[&str] = &Job::TOPICS;
 /// SQS's longest retention (14 days): a backlog or a dead letter should outlive a long weekend.
 const RETENTION_SECS: &str = "1209600";
 
@@ -83,7 +84,7 @@ impl SqsQueue {
             // Created meanwhile by another replica with other settings: use it; `migrate` reconciles.
             Err(e) if classify(&e) == Failure::QueueExists => {
                 self.existing_url(name).await?.ok_or_else(|| {
-                    QueueError::Other(format!("sqs queue {name} vanished while created"))
+                    QueueError::other(format!("sqs queue {name} vanished while created"))
                 })
             }
             Err(e) => Err(to_queue_error(e, &format!("creating queue {name}"))),
@@ -103,7 +104,7 @@ impl SqsQueue {
             .attributes()
             .and_then(|all| all.get(&QueueAttributeName::QueueArn))
             .cloned()
-            .ok_or_else(|| QueueError::Other(format!("sqs returned no arn for {url}")))
+            .ok_or_else(|| QueueError::other(format!("sqs returned no arn for {url}")))
     }
 
     fn main_attributes(&self, dead_arn: &str) -> Vec<(QueueAttributeName, String)> {
@@ -132,7 +133,7 @@ impl SqsQueue {
             let queues = names::for_topic(&self.prefix, topic)?;
             let main_url = self.topic_url(topic).await?;
             let dead_url = self.existing_url(&queues.dead).await?.ok_or_else(|| {
-                QueueError::Other(format!("sqs queue {} is missing", queues.dead))
+                QueueError::other(format!("sqs queue {} is missing", queues.dead))
             })?;
             let dead_arn = self.queue_arn(&dead_url).await?;
             self.set_attributes(&dead_url, dead_attributes()).await?;

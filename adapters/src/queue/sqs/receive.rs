@@ -162,7 +162,7 @@ impl SqsQueue {
                 ),
                 Err(e) => tracing::warn!(
                     queue = url,
-                    error = %super::error::describe(&e),
+                    error = %darkroom_core::ports::source::chain(&e),
                     "could not make dead letters visible again"
                 ),
             }

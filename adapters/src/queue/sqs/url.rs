@@ -17,7 +17,7 @@ pub(super) struct SqsUrl {
 }
 
 pub(super) fn parse(url: &str) -> Result<SqsUrl, QueueError> {
-    let invalid = |why: &str| QueueError::Other(format!("invalid sqs url {url:?}: {why}"));
+    let invalid = |why: &str| QueueError::other(format!("invalid sqs url {url:?}: {why}"));
     let rest = url
         .strip_prefix("sqs://")
         .ok_or_else(|| invalid("expected sqs://NAME?region=REGION&endpoint=URL"))?;

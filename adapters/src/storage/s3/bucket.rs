@@ -14,6 +14,7 @@ use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketLocationConstraint,
     CreateBucketConfiguration, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
 };
+use darkroom_core::ports::source::chain;
 use darkroom_core::ports::StorageError;
 
 use super::url::S3Url;
@@ -95,11 +96,11 @@ async fn create(client: &aws_sdk_s3::Client, url: &S3Url) -> Result<(), StorageE
             if e.as_service_error()
                 .is_some_and(|e| e.is_bucket_already_exists()) =>
         {
-            Err(StorageError::Other(format!(
+            Err(StorageError::other(format!(
                 "bucket {bucket} belongs to another account: choose another name"
             )))
         }
-        Err(e) if is_access_denied(&e) => Err(StorageError::Unavailable(format!(
+        Err(e) if is_access_denied(&e) => Err(StorageError::unavailable(format!(
             "not permitted to create bucket {bucket}: it must exist already, or the credentials \
              need s3:CreateBucket"
         ))),
@@ -141,12 +142,12 @@ async fn add_lifecycle_rule(client: &aws_sdk_s3::Client, url: &S3Url) -> Result<
                 .build(),
         )
         .build()
-        .map_err(|e| StorageError::Other(format!("lifecycle rule: {e}")))?;
+        .map_err(|e| StorageError::other_from("lifecycle rule", e))?;
     rules.push(rule);
     let configuration = BucketLifecycleConfiguration::builder()
         .set_rules(Some(rules))
         .build()
-        .map_err(|e| StorageError::Other(format!("lifecycle configuration: {e}")))?;
+        .map_err(|e| StorageError::other_from("lifecycle configuration", e))?;
     match client
         .put_bucket_lifecycle_configuration()
         .bucket(bucket)
@@ -177,13 +178,13 @@ fn rule_id(prefix: &str) -> String {
 /// Logs a lifecycle call the server does not implement or does not allow; anything else is an error.
 fn skip_lifecycle<E>(err: SdkError<E, HttpResponse>, bucket: &str) -> Result<(), StorageError>
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let status = err.raw_response().map(|raw| raw.status().as_u16());
     if err.code() == Some("NotImplemented") || status == Some(501) || is_access_denied(&err) {
         tracing::warn!(
             bucket,
-            error = %describe(&err),
+            error = %chain(&err),
             "cannot set a lifecycle rule: abandoned multipart uploads will not be aborted by the server"
         );
         return Ok(());
@@ -204,7 +205,7 @@ fn is_access_denied<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) ->
 /// Connection trouble, timeouts, throttling and server errors are `Unavailable`; the rest is `Other`.
 pub(super) fn storage_error<E>(err: SdkError<E, HttpResponse>, doing: &str) -> StorageError
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let status = err.raw_response().map(|raw| raw.status().as_u16());
     let transient = match &err {
@@ -220,24 +221,10 @@ where
         }
         _ => false,
     };
-    let message = format!("s3: {doing}: {}", describe(&err));
+    let message = format!("s3: {doing}");
     if transient {
-        StorageError::Unavailable(message)
+        StorageError::unavailable_from(message, err)
     } else {
-        StorageError::Other(message)
+        StorageError::other_from(message, err)
     }
-}
-
-/// `err` and its sources, joined by ": " (the SDK's own `Display` says only "dispatch failure").
-fn describe(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(err);
-    while let Some(err) = current {
-        let text = err.to_string();
-        if !parts.last().is_some_and(|last| last.contains(&text)) {
-            parts.push(text);
-        }
-        current = err.source();
-    }
-    parts.join(": ")
 }

@@ -34,7 +34,7 @@ impl ObjectStoreBlobs {
         let parsed = url::parse(url)?;
         let s3 = s3_builder(&parsed)
             .build()
-            .map_err(|e| StorageError::Other(format!("s3 configuration: {e}")))?;
+            .map_err(|e| StorageError::other_from("s3 configuration", e))?;
         let store: Arc<dyn ObjectStore> = if parsed.prefix.is_empty() {
             Arc::new(s3)
         } else {

@@ -177,15 +177,15 @@ async fn an_unreachable_endpoint_fails_fast_and_says_unavailable() {
     let err = ObjectStoreBlobs::ensure_s3_bucket(s3_url)
         .await
         .unwrap_err();
-    assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
+    assert!(matches!(err, StorageError::Unavailable { .. }), "{err:?}");
     let store = ObjectStoreBlobs::s3_from_url(s3_url).await.unwrap();
     let err = store.ping().await.unwrap_err();
-    assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
+    assert!(matches!(err, StorageError::Unavailable { .. }), "{err:?}");
     let key = BlobKey::parse("a/b").unwrap();
     let err = store.put(&key, Bytes::from_static(b"x")).await.unwrap_err();
-    assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
+    assert!(matches!(err, StorageError::Unavailable { .. }), "{err:?}");
     let err = store.head(&key).await.unwrap_err();
-    assert!(matches!(err, StorageError::Unavailable(_)), "{err:?}");
+    assert!(matches!(err, StorageError::Unavailable { .. }), "{err:?}");
     assert!(
         started.elapsed() < std::time::Duration::from_secs(20),
         "{:?}",

@@ -20,7 +20,7 @@ pub(super) struct S3Url {
 }
 
 pub(super) fn parse(url: &str) -> Result<S3Url, StorageError> {
-    let invalid = |why: &str| StorageError::Other(format!("invalid s3 url {url:?}: {why}"));
+    let invalid = |why: &str| StorageError::other(format!("invalid s3 url {url:?}: {why}"));
     let rest = url
         .strip_prefix("s3://")
         .ok_or_else(|| invalid("expected s3://BUCKET?region=…&endpoint=…&path_style=…&prefix=…"))?;

@@ -1,11 +1,9 @@
 //! The database port's one error enum. Adapters translate their vendor's errors into it themselves, keeping
 //! the vendor error as the source so that a log line shows the whole chain.
 
-use std::error::Error;
 use std::fmt;
 
-/// A boxed cause, as adapters hand it over.
-pub type BoxError = Box<dyn Error + Send + Sync + 'static>;
+use crate::ports::source::BoxError;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -81,6 +79,7 @@ impl fmt::Display for Conflict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::error::Error;
 
     #[test]
     fn causes_are_kept_as_sources() {

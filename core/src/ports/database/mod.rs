@@ -13,7 +13,7 @@ mod users;
 use std::fmt;
 use std::sync::Arc;
 
-pub use error::{BoxError, Conflict, DbError};
+pub use error::{Conflict, DbError};
 pub use health::DatabaseHealth;
 pub use images::{CreateImageOutcome, ImageRepository};
 pub use outbox::{lease_end, OutboxRepository};

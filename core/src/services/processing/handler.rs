@@ -1,5 +1,6 @@
-//! What each job does. Every path is idempotent: keys are derived from the image id, and the database only
-//! moves an image out of `processing` once. The formats made after `ready` are in `late_variants.rs`.
+//! What each job does; the handlers in `jobs.rs` call these, one per topic. Every path is idempotent: keys
+//! are derived from the image id, and the database only moves an image out of `processing` once. The
+//! formats made after `ready` are in `late_variants.rs`.
 
 use std::sync::Arc;
 
@@ -8,22 +9,12 @@ use sha2::{Digest, Sha256};
 
 use super::VariantFormats;
 use crate::domain::{
-    Failure, ImageId, ImageStatus, Job, OutputFormat, ProcessedImage, Variant, VariantFile,
-    VariantName,
+    Failure, ImageId, ImageStatus, OutputFormat, ProcessedImage, Variant, VariantFile, VariantName,
 };
 use crate::imaging::{Limits, Processed};
 use crate::ports::{BlobKey, BlobStore, BlobStoreExt, ImagePipeline, ImageRepository, Queue};
 use crate::services::images::keys;
 use crate::services::ServiceError;
-
-/// What the worker should do with the delivery after a job ran.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JobOutcome {
-    /// Finished (or nothing left to do): ack.
-    Done,
-    /// A backend hiccup: try again later.
-    Retry(String),
-}
 
 /// Runs jobs. It holds the queue too: the upload job publishes the jobs that add formats after `ready`
 /// itself, before its own delivery is acked (see `late_variants.rs`).
@@ -57,39 +48,7 @@ impl Processor {
         }
     }
 
-    /// Runs `job`. On its `last_attempt` a job that would be retried fails the image instead, so that no
-    /// image stays `processing` forever; a late format's job gives up and leaves the image as it is.
-    pub async fn handle(&self, job: &Job, last_attempt: bool) -> JobOutcome {
-        let result = match job {
-            Job::ProcessImage { image_id } => self.process(*image_id).await,
-            Job::PurgeImage { image_id } => self.purge(*image_id).await,
-            Job::EncodeVariants { image_id, format } => {
-                self.encode_late_variants(*image_id, *format).await
-            }
-        };
-        match (result, job) {
-            (Ok(()), _) => JobOutcome::Done,
-            (Err(err), Job::EncodeVariants { image_id, format }) if last_attempt => {
-                // The image is ready with its other formats and is served in them: never fail it for this.
-                tracing::error!(image = %image_id, %format, error = %err, "late variants gave up after their last attempt");
-                JobOutcome::Done
-            }
-            (Err(err), Job::ProcessImage { image_id }) if last_attempt => {
-                tracing::error!(image = %image_id, error = %err, "processing gave up after its last attempt");
-                let failure = Failure {
-                    code: "processing_failed".into(),
-                    message: format!("processing did not complete: {err}"),
-                };
-                match self.fail(*image_id, &failure).await {
-                    Ok(()) => JobOutcome::Done,
-                    Err(err) => JobOutcome::Retry(err.to_string()),
-                }
-            }
-            (Err(err), _) => JobOutcome::Retry(err.to_string()),
-        }
-    }
-
-    async fn process(&self, id: ImageId) -> Result<(), ServiceError> {
+    pub(super) async fn process(&self, id: ImageId) -> Result<(), ServiceError> {
         let Some(image) = self.db.image(id).await? else {
             // Deleted before we got to it: make sure nothing of it stays behind.
             return self.purge(id).await;
@@ -195,7 +154,7 @@ impl Processor {
         })
     }
 
-    async fn fail(&self, id: ImageId, failure: &Failure) -> Result<(), ServiceError> {
+    pub(super) async fn fail(&self, id: ImageId, failure: &Failure) -> Result<(), ServiceError> {
         if !self.db.fail_processing(id, failure).await? {
             // Not processing any more (another delivery made it ready, or it was deleted): its variants, if
             // any, are not ours to remove.

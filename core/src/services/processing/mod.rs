@@ -1,10 +1,12 @@
-//! The worker's side: what each job does, and the loop that takes jobs off the queue.
+//! The image jobs: what each does (`handler.rs`, `late_variants.rs`), and the worker handlers that run them
+//! per topic (`jobs.rs`). The loop that takes jobs off the queue is the generic worker's (`crate::worker`).
 
 mod formats;
 mod handler;
+mod jobs;
 mod late_variants;
-mod worker;
 
+pub use crate::worker::JobOutcome;
 pub use formats::VariantFormats;
-pub use handler::{JobOutcome, Processor};
-pub use worker::{run_worker, WorkerSettings};
+pub use handler::Processor;
+pub use jobs::{EncodeVariants, LegacyJobs, ProcessImage, PurgeImage};

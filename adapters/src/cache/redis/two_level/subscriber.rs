@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ::redis::aio::PubSub;
+use darkroom_core::ports::source::chain;
 use darkroom_core::ports::CacheError;
 use futures::StreamExt;
 use tokio::task::JoinHandle;
@@ -61,7 +62,7 @@ async fn subscribe(redis: &RedisCache) -> Result<PubSub, CacheError> {
     };
     tokio::time::timeout(CONNECT_TIMEOUT, subscribing)
         .await
-        .map_err(|_| CacheError::Unavailable("redis: subscribing timed out".into()))?
+        .map_err(|_| CacheError::unavailable("redis: subscribing timed out"))?
         .map_err(cache_error)
 }
 
@@ -110,7 +111,7 @@ async fn resubscribe(redis: &RedisCache) -> PubSub {
         match subscribe(redis).await {
             Ok(subscription) => return subscription,
             Err(e) => {
-                tracing::debug!(error = %e, prefix = redis.prefix(), "resubscribing to cache invalidations failed");
+                tracing::debug!(error = %chain(&e), prefix = redis.prefix(), "resubscribing to cache invalidations failed");
                 delay = (delay * 2).min(RETRY_MAX);
             }
         }
