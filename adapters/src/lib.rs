@@ -15,8 +15,14 @@
 //! | cache    | `cache`              | `memory-cache`   | moka (in-process)                          |
 //! | cache    | `cache::redis`       | `redis`          | Redis; moka in front of Redis (two-level)  |
 //!
-//! Every adapter translates its vendor's errors into the port's error enum itself; nothing vendor-specific
-//! crosses into `darkroom-core`.
+//! The SQLite and Postgres repositories are written once, in `database::sql`, over a `SqlBackend` that says
+//! only what differs between the two (id and time types, a few dialect words, error codes); `sqlite.rs` is
+//! the pool set-up and error classes the SQLite database and the embedded queue share, `aws.rs` the region,
+//! endpoint and SDK config DynamoDB and SQS share. Each database adapter owns its migrations
+//! (`adapters/migrations/`).
+//!
+//! Every adapter translates its vendor's errors into the port's error enum itself, keeping the vendor error
+//! as the source for the log; nothing vendor-specific crosses into `darkroom-core`.
 
 #[cfg(any(feature = "dynamodb", feature = "sqs"))]
 mod aws;
