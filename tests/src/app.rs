@@ -123,6 +123,8 @@ impl TestApp {
     pub async fn restart(mut self, role: Role) -> TestApp {
         let dir = self.data_dir.take();
         let mut config = self.config.clone();
+        // The next app takes over the queue namespace: this one must not remove it when it is dropped.
+        self.config.queue_url.clear();
         self.shutdown().await;
         config.role = role;
         start(config, dir).await
@@ -297,6 +299,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        if crate::stacks::current() != "embedded" {
+            crate::stacks::remove_queue_namespace(&self.config.queue_url);
         }
     }
 }

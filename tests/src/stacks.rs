@@ -87,3 +87,42 @@ pub fn apply(mut config: Config) -> Config {
     config.queue_visibility_timeout_secs = 5;
     config
 }
+
+/// Removes what a spawned app created in its queue namespace on a shared broker: every API test declares
+/// the job topics' queues afresh, and RabbitMQ's quorum queues are heavy enough that a few hundred left
+/// behind slow the broker down until it stops answering. Runs on a thread of its own (with its own runtime)
+/// so it can be called from `Drop` inside any test runtime.
+pub fn remove_queue_namespace(queue_url: &str) {
+    let url = queue_url.to_owned();
+    let removal = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the tear-down");
+        runtime.block_on(async move {
+            let removed = remove(&url).await;
+            if let Err(err) = removed {
+                eprintln!("could not remove the test's queue namespace: {err}");
+            }
+        });
+    });
+    let _ = removal.join();
+}
+
+async fn remove(url: &str) -> Result<(), darkroom_core::ports::QueueError> {
+    let settings = darkroom_core::ports::QueueSettings::default();
+    #[cfg(feature = "rabbitmq")]
+    if url.starts_with("amqp") {
+        let queue = darkroom_adapters::RabbitQueue::from_url(url, settings).await?;
+        // Declaring is idempotent; it tells the adapter which topics' queues to delete.
+        queue.migrate().await?;
+        return queue.delete_declared().await;
+    }
+    #[cfg(feature = "nats")]
+    if url.starts_with("nats") {
+        let queue = darkroom_adapters::NatsQueue::from_url(url, settings).await?;
+        return queue.delete_namespace().await;
+    }
+    let _ = (url, settings);
+    Ok(())
+}

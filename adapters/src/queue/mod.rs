@@ -3,6 +3,8 @@
 
 #[cfg(feature = "embedded-queue")]
 pub mod embedded;
+#[cfg(any(feature = "nats", feature = "rabbitmq"))]
+mod namespaced_url;
 #[cfg(feature = "nats")]
 pub mod nats;
 #[cfg(feature = "rabbitmq")]

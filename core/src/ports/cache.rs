@@ -24,37 +24,7 @@ pub enum CacheError {
     },
 }
 
-impl CacheError {
-    pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::Unavailable {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// `Unavailable`, keeping `source` (the vendor's error) under `message` (what we were doing).
-    pub fn unavailable_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Self::Unavailable {
-            message: message.into(),
-            source: Some(source.into()),
-        }
-    }
-
-    pub fn other(message: impl Into<String>) -> Self {
-        Self::Other {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// `Other`, keeping `source` (the vendor's error) under `message` (what we were doing).
-    pub fn other_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Self::Other {
-            message: message.into(),
-            source: Some(source.into()),
-        }
-    }
-}
+super::source::cause_constructors!(CacheError);
 
 /// A key-value cache.
 ///

@@ -29,37 +29,7 @@ pub enum QueueError {
     },
 }
 
-impl QueueError {
-    pub fn unavailable(message: impl Into<String>) -> Self {
-        Self::Unavailable {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// `Unavailable`, keeping `source` (the vendor's error) under `message` (what we were doing).
-    pub fn unavailable_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Self::Unavailable {
-            message: message.into(),
-            source: Some(source.into()),
-        }
-    }
-
-    pub fn other(message: impl Into<String>) -> Self {
-        Self::Other {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// `Other`, keeping `source` (the vendor's error) under `message` (what we were doing).
-    pub fn other_from(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
-        Self::Other {
-            message: message.into(),
-            source: Some(source.into()),
-        }
-    }
-}
+super::source::cause_constructors!(QueueError);
 
 /// A message. `id` is the producer's de-duplication id: publishing the same id twice delivers it once
 /// where the backend can tell (the embedded queue and NATS can; SQS standard queues cannot).

@@ -21,6 +21,50 @@ pub fn chain(err: &(dyn Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// The constructors of a port error whose `Unavailable` and `Other` variants are `{ message, source }`:
+/// `unavailable`/`other` with a message alone, `unavailable_from`/`other_from` keeping the vendor's error
+/// as the source under a message saying what the adapter was doing.
+macro_rules! cause_constructors {
+    ($error:ident) => {
+        impl $error {
+            pub fn unavailable(message: impl Into<String>) -> Self {
+                Self::Unavailable {
+                    message: message.into(),
+                    source: None,
+                }
+            }
+
+            pub fn unavailable_from(
+                message: impl Into<String>,
+                source: impl Into<$crate::ports::source::BoxError>,
+            ) -> Self {
+                Self::Unavailable {
+                    message: message.into(),
+                    source: Some(source.into()),
+                }
+            }
+
+            pub fn other(message: impl Into<String>) -> Self {
+                Self::Other {
+                    message: message.into(),
+                    source: None,
+                }
+            }
+
+            pub fn other_from(
+                message: impl Into<String>,
+                source: impl Into<$crate::ports::source::BoxError>,
+            ) -> Self {
+                Self::Other {
+                    message: message.into(),
+                    source: Some(source.into()),
+                }
+            }
+        }
+    };
+}
+pub(crate) use cause_constructors;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,8 +3,8 @@
 
 use darkroom_core::ports::QueueError;
 
-/// The namespace used when the URL names none.
-pub(super) const DEFAULT_NAMESPACE: &str = "darkroom";
+pub(super) use crate::queue::namespaced_url::redacted;
+use crate::queue::namespaced_url::{self, DEFAULT_NAMESPACE};
 
 /// A parsed queue URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,46 +17,25 @@ pub(super) struct Address {
 /// Parses `nats://[user:pass@]host:port[?namespace=NAME]` (`tls://` too). Any other query parameter is an
 /// error naming it.
 pub(super) fn parse(url: &str) -> Result<Address, QueueError> {
-    let (server, query) = url.split_once('?').unwrap_or((url, ""));
+    let (server, query) = namespaced_url::split(url, "nats")?;
     if !(server.starts_with("nats://") || server.starts_with("tls://")) {
-        return Err(invalid(format!(
+        return Err(QueueError::other(format!(
             "nats url must start with nats:// or tls://, got {}",
             redacted(server)
         )));
     }
-    let mut namespace = None;
-    let mut unknown = Vec::new();
-    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match key {
-            "namespace" if namespace.is_none() => namespace = Some(value),
-            "namespace" => return Err(invalid("namespace is given twice in the nats url".into())),
-            _ => unknown.push(key),
-        }
+    if !query.others.is_empty() {
+        let keys: Vec<&str> = query
+            .others
+            .iter()
+            .map(|pair| namespaced_url::key(pair))
+            .collect();
+        return Err(namespaced_url::unknown_parameters("nats", &keys));
     }
-    if !unknown.is_empty() {
-        return Err(invalid(format!(
-            "unknown query parameter(s) in the nats url: {}",
-            unknown.join(", ")
-        )));
-    }
-    let names = Names::new(namespace.unwrap_or(DEFAULT_NAMESPACE))?;
     Ok(Address {
         server: server.to_owned(),
-        names,
+        names: Names::new(query.namespace.unwrap_or(DEFAULT_NAMESPACE))?,
     })
-}
-
-/// The URL without its credentials, for messages.
-pub(super) fn redacted(server: &str) -> String {
-    match (server.split_once("://"), server.rsplit_once('@')) {
-        (Some((scheme, _)), Some((_, host))) => format!("{scheme}://{host}"),
-        _ => server.to_owned(),
-    }
-}
-
-fn invalid(reason: String) -> QueueError {
-    QueueError::other(reason)
 }
 
 /// The JetStream names of one namespace. Jobs live in the work-queue stream `{ns}_jobs` under
@@ -70,18 +49,8 @@ pub(super) struct Names {
 impl Names {
     /// A namespace is one subject token and part of stream names: letters, digits, `_` and `-`.
     pub fn new(namespace: &str) -> Result<Self, QueueError> {
-        let valid = !namespace.is_empty()
-            && namespace.len() <= 64
-            && namespace
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !valid {
-            return Err(invalid(format!(
-                "nats namespace {namespace:?} must be 1 to 64 letters, digits, '_' or '-'"
-            )));
-        }
         Ok(Self {
-            namespace: namespace.to_owned(),
+            namespace: namespaced_url::checked_namespace("nats", namespace)?,
         })
     }
 
@@ -149,7 +118,7 @@ fn check_topic(topic: &str) -> Result<(), QueueError> {
     if valid {
         Ok(())
     } else {
-        Err(invalid(format!(
+        Err(QueueError::other(format!(
             "topic {topic:?} cannot be a nats subject (dot-separated tokens without spaces or wildcards)"
         )))
     }

@@ -3,8 +3,9 @@
 
 use darkroom_core::ports::QueueError;
 
-/// The namespace used when the URL names none.
-pub(super) const DEFAULT_NAMESPACE: &str = "darkroom";
+pub(super) use crate::queue::namespaced_url::redacted;
+use crate::queue::namespaced_url::{self, DEFAULT_NAMESPACE};
+
 /// Query parameters lapin itself understands; they are handed on untouched.
 const LAPIN_PARAMETERS: [&str; 5] = [
     "heartbeat",
@@ -28,32 +29,23 @@ pub(super) struct Address {
 /// (`heartbeat`, `frame_max`, `channel_max`, `connection_timeout`, `auth_mechanism`) in the broker URL.
 /// Any other query parameter is an error naming it.
 pub(super) fn parse(url: &str) -> Result<Address, QueueError> {
-    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let (base, query) = namespaced_url::split(url, "amqp")?;
     if !(base.starts_with("amqp://") || base.starts_with("amqps://")) {
-        return Err(invalid(format!(
+        return Err(QueueError::other(format!(
             "amqp url must start with amqp:// or amqps://, got {}",
             redacted(base)
         )));
     }
-    let mut namespace = None;
-    let mut kept = Vec::new();
-    let mut unknown = Vec::new();
-    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-        let key = pair.split_once('=').map_or(pair, |(key, _)| key);
-        match key {
-            "namespace" if namespace.is_none() => {
-                namespace = Some(pair.split_once('=').map_or("", |(_, value)| value));
-            }
-            "namespace" => return Err(invalid("namespace is given twice in the amqp url".into())),
-            _ if LAPIN_PARAMETERS.contains(&key) => kept.push(pair),
-            _ => unknown.push(key),
-        }
-    }
+    let (kept, unknown): (Vec<&str>, Vec<&str>) = query
+        .others
+        .iter()
+        .partition(|pair| LAPIN_PARAMETERS.contains(&namespaced_url::key(pair)));
     if !unknown.is_empty() {
-        return Err(invalid(format!(
-            "unknown query parameter(s) in the amqp url: {}",
-            unknown.join(", ")
-        )));
+        let keys: Vec<&str> = unknown
+            .iter()
+            .map(|pair| namespaced_url::key(pair))
+            .collect();
+        return Err(namespaced_url::unknown_parameters("amqp", &keys));
     }
     let broker = if kept.is_empty() {
         base.to_owned()
@@ -62,20 +54,8 @@ pub(super) fn parse(url: &str) -> Result<Address, QueueError> {
     };
     Ok(Address {
         broker,
-        names: Names::new(namespace.unwrap_or(DEFAULT_NAMESPACE))?,
+        names: Names::new(query.namespace.unwrap_or(DEFAULT_NAMESPACE))?,
     })
-}
-
-/// The URL without its credentials, for messages.
-pub(super) fn redacted(url: &str) -> String {
-    match (url.split_once("://"), url.rsplit_once('@')) {
-        (Some((scheme, _)), Some((_, rest))) => format!("{scheme}://{rest}"),
-        _ => url.to_owned(),
-    }
-}
-
-fn invalid(reason: String) -> QueueError {
-    QueueError::other(reason)
 }
 
 /// The names of one namespace: per topic a quorum queue `{ns}.jobs.{topic}` and a dead-letter queue
@@ -88,18 +68,8 @@ pub(super) struct Names {
 impl Names {
     /// Letters, digits, `_` and `-`, so no namespace's names can run into another's.
     pub fn new(namespace: &str) -> Result<Self, QueueError> {
-        let valid = !namespace.is_empty()
-            && namespace.len() <= 64
-            && namespace
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !valid {
-            return Err(invalid(format!(
-                "amqp namespace {namespace:?} must be 1 to 64 letters, digits, '_' or '-'"
-            )));
-        }
         Ok(Self {
-            namespace: namespace.to_owned(),
+            namespace: namespaced_url::checked_namespace("amqp", namespace)?,
         })
     }
 
@@ -122,7 +92,7 @@ impl Names {
     fn name(&self, kind: &str, topic: &str) -> Result<String, QueueError> {
         let name = format!("{}.{kind}.{topic}", self.namespace);
         if topic.is_empty() || name.len() > LONGEST_NAME || topic.chars().any(char::is_control) {
-            return Err(invalid(format!(
+            return Err(QueueError::other(format!(
                 "topic {topic:?} cannot name an amqp queue (empty, control characters, or too long)"
             )));
         }
