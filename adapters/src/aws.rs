@@ -9,7 +9,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 /// A refused connection should fail start-up within seconds, not after the SDK's long default.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// The SDK's standard retries, bounded so a dead endpoint is reported rather than waited on.
 const MAX_ATTEMPTS: u32 = 3;
 

@@ -24,7 +24,7 @@
 //! Every adapter translates its vendor's errors into the port's error enum itself, keeping the vendor error
 //! as the source for the log; nothing vendor-specific crosses into `darkroom-core`.
 
-#[cfg(any(feature = "dynamodb", feature = "sqs"))]
+#[cfg(any(feature = "dynamodb", feature = "sqs", feature = "s3"))]
 mod aws;
 #[cfg(any(feature = "memory-cache", feature = "redis"))]
 pub mod cache;

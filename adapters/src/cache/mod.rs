@@ -1,7 +1,7 @@
 //! Cache port adapters: moka in the process (the embedded default); Redis, shared by replicas, later.
 
 #[cfg(feature = "memory-cache")]
-mod moka;
+pub(crate) mod moka;
 #[cfg(feature = "redis")]
 pub mod redis;
 

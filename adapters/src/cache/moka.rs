@@ -13,14 +13,14 @@ use darkroom_core::ports::{Cache, CacheError};
 const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
 #[derive(Debug, Clone)]
-struct Entry {
-    value: Bytes,
-    ttl: Duration,
+pub(crate) struct Entry {
+    pub value: Bytes,
+    pub ttl: Duration,
 }
 
 /// Each entry expires `ttl` after it was written; reading does not extend it, and overwriting restarts it.
 #[derive(Debug)]
-struct PerEntryTtl;
+pub(crate) struct PerEntryTtl;
 
 impl Expiry<String, Entry> for PerEntryTtl {
     fn expire_after_create(&self, _key: &String, entry: &Entry, _at: Instant) -> Option<Duration> {

@@ -42,6 +42,21 @@ pub(crate) fn db_error(
     }
 }
 
+/// Whether the database rolled the transaction back to break a deadlock or a serialization conflict
+/// (SQLSTATE 40P01, 40001): nothing of it was written, so running it again is safe and is what Postgres
+/// asks of its clients.
+pub(crate) fn rolled_back_by_conflict(err: &DbError) -> bool {
+    let DbError::Unavailable(source) = err else {
+        return false;
+    };
+    match source.downcast_ref::<sqlx::Error>() {
+        Some(sqlx::Error::Database(e)) => e
+            .code()
+            .is_some_and(|code| matches!(code.as_ref(), "40P01" | "40001")),
+        _ => false,
+    }
+}
+
 /// A page from `limit + 1` rows fetched newest first: the extra row only says that another page follows.
 pub(crate) fn page(mut items: Vec<Image>, limit: u32) -> Page<Image> {
     let limit = limit as usize;

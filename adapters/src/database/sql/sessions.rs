@@ -14,6 +14,9 @@ use super::backend::for_every_sql_backend;
 use super::convert::StoredId;
 use super::queries;
 
+/// How often a rotation runs when the database keeps rolling it back to break deadlocks.
+const MAX_ATTEMPTS: u32 = 3;
+
 for_every_sql_backend!(impl SessionRepository {
     async fn insert_refresh_token(&self, token: &RefreshToken) -> Result<(), DbError> {
         sqlx::query(queries::INSERT_REFRESH_TOKEN)
@@ -35,54 +38,68 @@ for_every_sql_backend!(impl SessionRepository {
         replacement: &RefreshToken,
         now: DateTime<Utc>,
     ) -> Result<RefreshOutcome, DbError> {
-        let mut tx = self.driver().begin_write().await.map_err(B::db_error)?;
-        let claimed: Option<(B::Id, B::Id)> = sqlx::query_as(queries::CLAIM_REFRESH_TOKEN)
-            .bind(presented_hash.to_owned())
-            .bind(B::at(now))
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(B::db_error)?;
-
-        if let Some((family_id, user_id)) = claimed {
-            // The replacement joins the presented token's family whatever the caller put in it: a family
-            // is one login, and reuse detection only works if rotation never leaves it.
-            sqlx::query(queries::INSERT_REFRESH_TOKEN)
-                .bind(replacement.token_hash.clone())
-                .bind(family_id)
-                .bind(user_id.clone())
-                .bind(B::at(replacement.expires_at))
-                .bind(false)
-                .bind(false)
-                .execute(&mut *tx)
-                .await
-                .map_err(B::db_error)?;
-            tx.commit().await.map_err(B::db_error)?;
-            return Ok(RefreshOutcome::Rotated {
-                user_id: UserId(user_id.into_uuid()?),
-            });
-        }
-
-        let state: Option<(B::Id, bool, bool)> = sqlx::query_as(queries::TOKEN_STATE)
-            .bind(presented_hash.to_owned())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(B::db_error)?;
-        match state {
-            // A used token presented again means two parties hold the family (one of them stole it):
-            // revoke every token of it, even when this one has expired since.
-            Some((family_id, true, false)) => {
-                let family = family_id.clone().into_uuid()?;
-                sqlx::query(&B::DIALECT.revoke_family())
-                    .bind(family_id)
-                    .execute(&mut *tx)
+        // Several losers of one race revoke the same family at once; Postgres may break a lock cycle
+        // among them by rolling one back, which then simply runs again.
+        let mut attempt = 1;
+        loop {
+            let rotated: Result<RefreshOutcome, DbError> = async {
+                let mut tx = self.driver().begin_write().await.map_err(B::db_error)?;
+                let claimed: Option<(B::Id, B::Id)> = sqlx::query_as(queries::CLAIM_REFRESH_TOKEN)
+                    .bind(presented_hash.to_owned())
+                    .bind(B::at(now))
+                    .fetch_optional(&mut *tx)
                     .await
                     .map_err(B::db_error)?;
-                tx.commit().await.map_err(B::db_error)?;
-                tracing::warn!(family_id = %family, "refresh token reused; family revoked");
-                Ok(RefreshOutcome::ReuseDetected)
+
+                if let Some((family_id, user_id)) = claimed {
+                    // The replacement joins the presented token's family whatever the caller put in it: a
+                    // family is one login, and reuse detection only works if rotation never leaves it.
+                    sqlx::query(queries::INSERT_REFRESH_TOKEN)
+                        .bind(replacement.token_hash.clone())
+                        .bind(family_id)
+                        .bind(user_id.clone())
+                        .bind(B::at(replacement.expires_at))
+                        .bind(false)
+                        .bind(false)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(B::db_error)?;
+                    tx.commit().await.map_err(B::db_error)?;
+                    return Ok(RefreshOutcome::Rotated {
+                        user_id: UserId(user_id.into_uuid()?),
+                    });
+                }
+
+                let state: Option<(B::Id, bool, bool)> = sqlx::query_as(queries::TOKEN_STATE)
+                    .bind(presented_hash.to_owned())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(B::db_error)?;
+                match state {
+                    // A used token presented again means two parties hold the family (one of them stole it):
+                    // revoke every token of it, even when this one has expired since.
+                    Some((family_id, true, false)) => {
+                        let family = family_id.clone().into_uuid()?;
+                        sqlx::query(&B::DIALECT.revoke_family())
+                            .bind(family_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(B::db_error)?;
+                        tx.commit().await.map_err(B::db_error)?;
+                        tracing::warn!(family_id = %family, "refresh token reused; family revoked");
+                        Ok(RefreshOutcome::ReuseDetected)
+                    }
+                    // Unknown, revoked, or unused but expired. Nothing was written; dropping `tx` rolls back.
+                    _ => Ok(RefreshOutcome::Invalid),
+                }
             }
-            // Unknown, revoked, or unused but expired. Nothing was written; dropping `tx` rolls back.
-            _ => Ok(RefreshOutcome::Invalid),
+            .await;
+            match rotated {
+                Err(err) if attempt < MAX_ATTEMPTS && super::rolled_back_by_conflict(&err) => {
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
         }
     }
 

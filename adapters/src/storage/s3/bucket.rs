@@ -4,10 +4,6 @@
 
 use std::time::Duration;
 
-use aws_config::meta::region::RegionProviderChain;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::types::{
@@ -18,33 +14,20 @@ use darkroom_core::ports::source::chain;
 use darkroom_core::ports::StorageError;
 
 use super::url::S3Url;
+use crate::aws::AwsLocation;
 
-pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
-const MAX_ATTEMPTS: u32 = 3;
 /// The name of our lifecycle rule (one per key prefix, so installations sharing a bucket each get theirs).
 const RULE_ID: &str = "darkroom-abort-incomplete-multipart-uploads";
 const ABORT_AFTER_DAYS: i32 = 1;
 
 /// An S3 SDK client for the bucket of `url`.
 pub(super) async fn client(url: &S3Url) -> aws_sdk_s3::Client {
-    let region = match &url.region {
-        Some(region) => RegionProviderChain::first_try(Region::new(region.clone())),
-        None => RegionProviderChain::default_provider().or_else("us-east-1"),
+    let location = AwsLocation {
+        region: url.region.clone(),
+        endpoint: url.endpoint.clone(),
     };
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(region)
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
-    if let Some(endpoint) = &url.endpoint {
-        loader = loader.endpoint_url(endpoint);
-    }
-    let shared = loader.load().await;
+    let shared = location.sdk_config(ATTEMPT_TIMEOUT).await;
     let config = aws_sdk_s3::config::Builder::from(&shared)
         .force_path_style(url.path_style)
         .build();

@@ -52,7 +52,7 @@ impl ObjectStoreBlobs {
 }
 
 fn s3_builder(url: &S3Url) -> AmazonS3Builder {
-    let options = ClientOptions::new().with_connect_timeout(bucket::CONNECT_TIMEOUT);
+    let options = ClientOptions::new().with_connect_timeout(crate::aws::CONNECT_TIMEOUT);
     let retry = RetryConfig {
         max_retries: MAX_RETRIES,
         retry_timeout: RETRY_TIMEOUT,

@@ -13,39 +13,14 @@
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ::moka::future::Cache as Moka;
-use ::moka::Expiry;
 use bytes::Bytes;
 
+use crate::cache::moka::{Entry, PerEntryTtl};
+
 const STRIPES: usize = 64;
-
-#[derive(Debug, Clone)]
-struct Entry {
-    value: Bytes,
-    ttl: Duration,
-}
-
-/// Each copy expires `ttl` after it was made, which the caller has already cut to what Redis had left.
-#[derive(Debug)]
-struct CopyTtl;
-
-impl Expiry<String, Entry> for CopyTtl {
-    fn expire_after_create(&self, _key: &String, entry: &Entry, _at: Instant) -> Option<Duration> {
-        Some(entry.ttl)
-    }
-
-    fn expire_after_update(
-        &self,
-        _key: &String,
-        entry: &Entry,
-        _at: Instant,
-        _remaining: Option<Duration>,
-    ) -> Option<Duration> {
-        Some(entry.ttl)
-    }
-}
 
 pub(super) struct Coherence {
     local: Moka<String, Entry>,
@@ -62,7 +37,8 @@ impl Coherence {
             .weigher(|key: &String, entry: &Entry| {
                 u32::try_from(key.len() + entry.value.len()).unwrap_or(u32::MAX)
             })
-            .expire_after(CopyTtl)
+            // Each copy expires `ttl` after it was made, which the caller has already cut to what Redis had left.
+            .expire_after(PerEntryTtl)
             .build();
         Self {
             local,
