@@ -66,10 +66,27 @@ pub(super) struct Settled {
     inner: Mutex<SettledInner>,
 }
 
+/// Lease ends by receipt handle. Ended ones are swept out whenever the map has doubled since the last
+/// sweep, so it stays about as large as the leases still running.
 #[derive(Debug, Default)]
 struct SettledInner {
     deadlines: HashMap<String, u64>,
     sweep_at: usize,
+}
+
+impl SettledInner {
+    fn sweep(&mut self, now_ms: u64) {
+        if self.deadlines.len() >= self.sweep_at.max(SWEEP_FLOOR) {
+            self.deadlines.retain(|_, deadline| *deadline > now_ms);
+            self.sweep_at = self.deadlines.len() * 2;
+        }
+    }
+}
+
+fn lock(inner: &Mutex<SettledInner>) -> std::sync::MutexGuard<'_, SettledInner> {
+    inner
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Settled {
@@ -78,14 +95,8 @@ impl Settled {
         if now_ms >= lease.deadline_ms {
             return Err(QueueError::InvalidReceipt);
         }
-        let mut inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if inner.deadlines.len() >= inner.sweep_at.max(SWEEP_FLOOR) {
-            inner.deadlines.retain(|_, deadline| *deadline > now_ms);
-            inner.sweep_at = inner.deadlines.len() * 2;
-        }
+        let mut inner = lock(&self.inner);
+        inner.sweep(now_ms);
         if inner
             .deadlines
             .insert(lease.handle.to_owned(), lease.deadline_ms)
@@ -98,20 +109,12 @@ impl Settled {
 
     /// Whether `handle` was settled (and its lease has not ended yet).
     pub fn contains(&self, handle: &str) -> bool {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .deadlines
-            .contains_key(handle)
+        lock(&self.inner).deadlines.contains_key(handle)
     }
 
     /// Gives a claim back: the settling call failed in a way that left the message as it was.
     pub fn release(&self, lease: &Lease<'_>) {
-        let mut inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        inner.deadlines.remove(lease.handle);
+        lock(&self.inner).deadlines.remove(lease.handle);
     }
 }
 
@@ -124,11 +127,11 @@ pub(super) struct Extended {
 impl Extended {
     /// `lease` with its latest end: the one its receipt carries, or a later one an extension gave it.
     pub fn current<'a>(&self, lease: Lease<'a>) -> Lease<'a> {
-        let inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let extended = inner.deadlines.get(lease.handle).copied().unwrap_or(0);
+        let extended = lock(&self.inner)
+            .deadlines
+            .get(lease.handle)
+            .copied()
+            .unwrap_or(0);
         Lease {
             deadline_ms: lease.deadline_ms.max(extended),
             ..lease
@@ -137,14 +140,8 @@ impl Extended {
 
     /// Records that the lease of `handle` now ends at `deadline_ms`.
     pub fn record(&self, handle: &str, deadline_ms: u64, now_ms: u64) {
-        let mut inner = self
-            .inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if inner.deadlines.len() >= inner.sweep_at.max(SWEEP_FLOOR) {
-            inner.deadlines.retain(|_, deadline| *deadline > now_ms);
-            inner.sweep_at = inner.deadlines.len() * 2;
-        }
+        let mut inner = lock(&self.inner);
+        inner.sweep(now_ms);
         let end = inner.deadlines.entry(handle.to_owned()).or_default();
         *end = (*end).max(deadline_ms);
     }
