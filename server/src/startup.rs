@@ -62,8 +62,8 @@ impl Application {
                 refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
             },
         );
-        // Every reader and writer of images (the API and the worker) goes through the cache, so every
-        // write drops the entry it made stale.
+        // The API reads images through the cache; every write, the worker's too, drops the entry it made
+        // stale (see `CachedImageRepository` for why the worker reads the repository itself).
         let image_repository: Arc<dyn ImageRepository> = Arc::new(CachedImageRepository::new(
             backends.db.images.clone(),
             backends.cache.clone(),
@@ -95,7 +95,10 @@ impl Application {
         }
         if config.role.runs_worker() {
             let processor = Processor::new(
-                image_repository,
+                Arc::new(CachedImageRepository::invalidating_only(
+                    backends.db.images.clone(),
+                    backends.cache.clone(),
+                )),
                 backends.storage.clone(),
                 backends.queue.clone(),
                 pipeline,

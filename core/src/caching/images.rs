@@ -3,6 +3,10 @@
 //! Reads of one image go through the cache (a miss reads the repository and fills the cache); every write
 //! drops the image's entry after it ran, whether it succeeded or not (a write that timed out may still have
 //! committed). Cache trouble is a miss, never an error: the cache is never the only copy of anything.
+//!
+//! The worker decides what to do from an image's state (`processing`, `ready`, gone), so it takes the
+//! wrapper with `invalidating_only`: its reads go to the repository itself (a per-process cache in a worker
+//! process is never told of the API process's writes), and its writes still drop the API's entries.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +26,8 @@ pub struct CachedImageRepository {
     inner: Arc<dyn ImageRepository>,
     cache: Arc<dyn Cache>,
     ttl: Duration,
+    /// Whether single-image reads are served from (and fill) the cache; writes invalidate either way.
+    cached_reads: bool,
 }
 
 impl std::fmt::Debug for CachedImageRepository {
@@ -29,13 +35,29 @@ impl std::fmt::Debug for CachedImageRepository {
         f.debug_struct("CachedImageRepository")
             .field("cache", &self.cache.backend())
             .field("ttl", &self.ttl)
+            .field("cached_reads", &self.cached_reads)
             .finish_non_exhaustive()
     }
 }
 
 impl CachedImageRepository {
     pub fn new(inner: Arc<dyn ImageRepository>, cache: Arc<dyn Cache>, ttl: Duration) -> Self {
-        Self { inner, cache, ttl }
+        Self {
+            inner,
+            cache,
+            ttl,
+            cached_reads: true,
+        }
+    }
+
+    /// Reads from `inner` itself; writes drop the cache's entry, as with `new`.
+    pub fn invalidating_only(inner: Arc<dyn ImageRepository>, cache: Arc<dyn Cache>) -> Self {
+        Self {
+            inner,
+            cache,
+            ttl: Duration::ZERO,
+            cached_reads: false,
+        }
     }
 
     async fn cached(&self, id: ImageId) -> Option<Image> {
@@ -87,6 +109,9 @@ impl ImageRepository for CachedImageRepository {
     }
 
     async fn image(&self, id: ImageId) -> Result<Option<Image>, DbError> {
+        if !self.cached_reads {
+            return self.inner.image(id).await;
+        }
         if let Some(image) = self.cached(id).await {
             return Ok(Some(image));
         }

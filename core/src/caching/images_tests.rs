@@ -292,3 +292,41 @@ async fn unreadable_entries_are_misses() {
     let (_, repo) = wrapped(cache);
     assert_eq!(repo.image(id).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn the_invalidating_only_wrapper_reads_the_repository_and_drops_the_shared_entry() {
+    let inner = Arc::new(MemoryImages::default());
+    let cache: Arc<MapCache> = Arc::new(MapCache::default());
+    let api = CachedImageRepository::new(inner.clone(), cache.clone(), Duration::from_secs(60));
+    let worker = CachedImageRepository::invalidating_only(inner.clone(), cache.clone());
+    let id = created(&api).await;
+
+    api.image(id).await.unwrap(); // the API's entry: processing
+    let before = inner.reads();
+    worker.image(id).await.unwrap();
+    worker.image(id).await.unwrap();
+    assert_eq!(
+        inner.reads(),
+        before + 2,
+        "every worker read reached the repository"
+    );
+    assert!(
+        cache
+            .entries
+            .lock()
+            .unwrap()
+            .contains_key(&format!("image:{id}")),
+        "the worker's reads leave the API's entry alone"
+    );
+
+    let failure = Failure {
+        code: "c".into(),
+        message: "m".into(),
+    };
+    worker.fail_processing(id, &failure).await.unwrap();
+    assert_eq!(
+        api.image(id).await.unwrap().unwrap().status,
+        ImageStatus::Failed,
+        "the worker's write dropped the API's stale entry"
+    );
+}
