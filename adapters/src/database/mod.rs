@@ -13,3 +13,5 @@ pub mod sqlite;
 
 #[cfg(any(feature = "postgres", feature = "dynamodb"))]
 mod context;
+#[rustfmt::skip]
+mod pending;

@@ -122,6 +122,27 @@ impl ImageRepository for CachedImageRepository {
         Ok(image)
     }
 
+    async fn images_by_ids(&self, ids: &[ImageId]) -> Result<Vec<Image>, DbError> {
+        if !self.cached_reads {
+            return self.inner.images_by_ids(ids).await;
+        }
+        let mut found = Vec::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for &id in ids {
+            match self.cached(id).await {
+                Some(image) => found.push(image),
+                None => missing.push(id),
+            }
+        }
+        if !missing.is_empty() {
+            for image in self.inner.images_by_ids(&missing).await? {
+                self.remember(&image).await;
+                found.push(image);
+            }
+        }
+        Ok(found)
+    }
+
     async fn images_by_owner(
         &self,
         owner: UserId,

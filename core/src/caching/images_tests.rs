@@ -65,6 +65,15 @@ impl ImageRepository for MemoryImages {
         Ok(self.images.lock().unwrap().get(&id).cloned())
     }
 
+    async fn images_by_ids(&self, ids: &[ImageId]) -> Result<Vec<Image>, DbError> {
+        *self.reads.lock().unwrap() += 1;
+        let images = self.images.lock().unwrap();
+        Ok(ids
+            .iter()
+            .filter_map(|id| images.get(id).cloned())
+            .collect())
+    }
+
     async fn images_by_owner(&self, _: UserId, _: PageRequest) -> Result<Page<Image>, DbError> {
         Ok(Page {
             items: Vec::new(),

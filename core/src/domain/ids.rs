@@ -45,3 +45,6 @@ macro_rules! id_type {
 
 id_type!(UserId, "The id of an account.");
 id_type!(ImageId, "The id of an uploaded image.");
+id_type!(PostId, "The id of a post.");
+id_type!(CommentId, "The id of a comment on a post.");
+id_type!(NotificationId, "The id of an entry of someone's inbox.");

@@ -1,18 +1,32 @@
 //! Domain types: values parsed once at the edge (newtypes) and the records the use cases pass around.
 
+mod caption;
+mod events;
 mod ids;
 mod image;
 mod jobs;
 mod page;
+mod social;
 mod user;
 
-pub use ids::{ImageId, UserId};
+pub use caption::{checked_text, Caption, CommentText};
+pub use events::Event;
+pub use ids::{CommentId, ImageId, NotificationId, PostId, UserId};
 pub use image::{
     merge_variant_files, Failure, Image, ImageFormat, ImagePatch, ImageStatus, LateVariantFile,
     NewImage, OutputFormat, ProcessedImage, Variant, VariantFile, VariantName, Visibility,
 };
 pub use jobs::{Job, OutboxMessage, JOBS_TOPIC};
+
+/// Every topic the product publishes to itself (jobs and events), for queues that provision topics up front.
+pub fn all_topics() -> impl Iterator<Item = &'static str> {
+    Job::TOPICS.into_iter().chain(Event::TOPICS)
+}
 pub use page::{Cursor, Page, PageRequest};
+pub use social::{
+    Comment, Follow, FollowState, Notification, NotificationKind, Post, TimelineEntry,
+};
 pub use user::{
-    DisplayName, Email, NewUser, Password, RefreshToken, User, Username, ValidationError,
+    DisplayName, Email, NewUser, Password, ProfilePatch, RefreshToken, User, Username,
+    ValidationError,
 };

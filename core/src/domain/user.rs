@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::UserId;
+use super::{ImageId, OutboxMessage, UserId};
 
 /// Why a value from the outside was refused. `field` names the input, `message` says what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -143,6 +143,10 @@ pub struct User {
     pub followers_count: u64,
     pub following_count: u64,
     pub posts_count: u64,
+    /// A private account's posts and images reach only the followers it approved.
+    pub is_private: bool,
+    /// One of the user's own images, shown as their picture (its `thumb` variant).
+    pub avatar_image_id: Option<ImageId>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -155,6 +159,20 @@ pub struct NewUser {
     pub password_hash: String,
     pub display_name: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The `user.created` event, written in the same transaction as the account (the search index hears of
+    /// it from there).
+    pub event: OutboxMessage,
+}
+
+/// A change to a profile: `None` leaves a field as it is; `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProfilePatch {
+    pub display_name: Option<Option<String>>,
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub bio: Option<Option<String>>,
+    pub avatar_image_id: Option<Option<ImageId>>,
+    pub is_private: Option<bool>,
 }
 
 /// A refresh token as stored: only its SHA-256, never the token itself. Tokens rotate; each belongs to a

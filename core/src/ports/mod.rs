@@ -1,4 +1,4 @@
-//! The four ports (the database one a set of repository traits). Each is a small dyn-compatible trait used as `Arc<dyn …>`, with a `# Contract` section
+//! The ports (the database one a set of repository traits). Each is a small dyn-compatible trait used as `Arc<dyn …>`, with a `# Contract` section
 //! that every adapter must honour (the contract suites in `tests/` check it), and one backend-neutral error
 //! enum. Adapters translate their vendor's errors into these enums themselves.
 
@@ -6,15 +6,19 @@ pub mod cache;
 pub mod database;
 pub mod pipeline;
 pub mod queue;
+pub mod search;
 pub mod source;
 pub mod storage;
 
 pub use cache::{Cache, CacheError};
 pub use database::{
-    lease_end, Conflict, CreateImageOutcome, DatabaseHealth, DbError, ImageRepository,
-    OutboxRepository, RefreshOutcome, Repositories, SessionRepository, UserRepository,
+    lease_end, CommentRepository, Conflict, CreateImageOutcome, DatabaseHealth, DbError,
+    FollowOutcome, FollowRepository, ImageRepository, LikeRepository, NotificationRepository,
+    OutboxRepository, PostRepository, RefreshOutcome, Repositories, SessionRepository,
+    StoredTimelinePage, TimelineRepository, UserRepository,
 };
 pub use pipeline::ImagePipeline;
 pub use queue::{Delivery, Message, Queue, QueueError, QueueSettings};
+pub use search::{SearchError, UserDocument, UserSearch};
 pub use source::BoxError;
 pub use storage::{BlobKey, BlobMeta, BlobStore, BlobStoreExt, ByteStream, StorageError};

@@ -1,7 +1,7 @@
 //! The one error type of the use-case layer. Each variant has a stable code; `server` picks the HTTP status.
 
 use crate::domain::ValidationError;
-use crate::ports::{CacheError, DbError, QueueError, StorageError};
+use crate::ports::{CacheError, DbError, QueueError, SearchError, StorageError};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -43,6 +43,13 @@ pub enum ServiceError {
     /// The cache failed (callers normally treat that as a miss; this is for those that cannot).
     #[error("the cache failed")]
     Cache(#[source] CacheError),
+    /// The search index failed; the source keeps the whole cause for the log.
+    #[error("search failed")]
+    Search(#[source] SearchError),
+    /// The request asks for something the current state forbids (following yourself, a post with
+    /// images that are not ready).
+    #[error("{0}")]
+    Rejected(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -66,10 +73,14 @@ impl ServiceError {
             Self::Database(DbError::Unavailable(_)) => "service_unavailable",
             Self::Storage(StorageError::Unavailable { .. })
             | Self::Queue(QueueError::Unavailable { .. })
-            | Self::Cache(CacheError::Unavailable { .. }) => "service_unavailable",
-            Self::Database(_) | Self::Storage(_) | Self::Queue(_) | Self::Cache(_) => {
-                "internal_error"
-            }
+            | Self::Cache(CacheError::Unavailable { .. })
+            | Self::Search(SearchError::Unavailable { .. }) => "service_unavailable",
+            Self::Database(_)
+            | Self::Storage(_)
+            | Self::Queue(_)
+            | Self::Cache(_)
+            | Self::Search(_) => "internal_error",
+            Self::Rejected(_) => "rejected",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -97,6 +108,12 @@ impl From<StorageError> for ServiceError {
 impl From<QueueError> for ServiceError {
     fn from(err: QueueError) -> Self {
         Self::Queue(err)
+    }
+}
+
+impl From<SearchError> for ServiceError {
+    fn from(err: SearchError) -> Self {
+        Self::Search(err)
     }
 }
 

@@ -103,6 +103,7 @@ impl From<ServiceError> for ProblemResponse {
                 StatusCode::UNAUTHORIZED
             }
             ServiceError::Taken(_) | ServiceError::NotReady => StatusCode::CONFLICT,
+            ServiceError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ServiceError::NotFound => StatusCode::NOT_FOUND,
             ServiceError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

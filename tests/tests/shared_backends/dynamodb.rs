@@ -76,13 +76,15 @@ mod database_dynamodb {
 
 fn new_user() -> NewUser {
     let name = unique_name("u").chars().take(30).collect::<String>();
+    let id = UserId::new();
     NewUser {
-        id: UserId::new(),
+        id,
         username: Username::parse(&name).unwrap(),
         email: Email::parse(&format!("{name}@example.org")).unwrap(),
         password_hash: "$argon2id$fake".into(),
         display_name: None,
         created_at: chrono::Utc::now(),
+        event: darkroom_core::domain::Event::UserCreated { user_id: id }.to_outbox(),
     }
 }
 

@@ -88,10 +88,10 @@ async fn migrate_twice_is_fine_and_provisions_the_job_topics() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].message, sent);
     queue.ack(&got[0]).await.unwrap();
-    // Each job topic's queue and its dead letters.
+    // Each topic's queue and its dead letters.
     assert_eq!(
         queue.delete_queues().await.unwrap(),
-        2 * darkroom_core::domain::Job::TOPICS.len()
+        2 * darkroom_core::domain::all_topics().count()
     );
 }
 

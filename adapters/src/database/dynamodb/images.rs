@@ -102,6 +102,10 @@ impl ImageRepository for DynamoDatabase {
         )))
     }
 
+    async fn images_by_ids(&self, _ids: &[ImageId]) -> Result<Vec<Image>, DbError> {
+        Err(DbError::other(std::io::Error::other("not implemented yet")))
+    }
+
     async fn image(&self, id: ImageId) -> Result<Option<Image>, DbError> {
         self.get(keys::image(id), "reading an image")
             .await?

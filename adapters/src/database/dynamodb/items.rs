@@ -44,6 +44,8 @@ pub(super) fn user(item: &Item) -> Result<User, DbError> {
         followers_count: req_num(item, "followers_count")?,
         following_count: req_num(item, "following_count")?,
         posts_count: req_num(item, "posts_count")?,
+        is_private: false,
+        avatar_image_id: None,
         created_at: req_time(item, "created_at")?,
     })
 }
@@ -220,6 +222,10 @@ mod tests {
             password_hash: "$argon2id$x".into(),
             display_name: None,
             created_at: at(1_700_000_000_123_456),
+            event: darkroom_core::domain::Event::UserCreated {
+                user_id: UserId::new(),
+            }
+            .to_outbox(),
         };
         let item = new_user(&new);
         let back = user(&item).unwrap();

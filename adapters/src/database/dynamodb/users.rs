@@ -81,4 +81,19 @@ impl UserRepository for DynamoDatabase {
         };
         Ok(Some((items::user(&item)?, items::password_hash(&item)?)))
     }
+
+    async fn users_by_ids(&self, _ids: &[UserId]) -> Result<Vec<User>, DbError> {
+        Err(DbError::other(std::io::Error::other("not implemented yet")))
+    }
+
+    async fn update_profile(
+        &self,
+        _id: UserId,
+        _patch: &darkroom_core::domain::ProfilePatch,
+        _event: &darkroom_core::domain::OutboxMessage,
+    ) -> Result<Option<User>, DbError> {
+        Err(DbError::other(std::io::Error::other("not implemented yet")))
+    }
 }
+
+crate::database::pending::pending_social_repositories!([] DynamoDatabase);

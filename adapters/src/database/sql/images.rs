@@ -76,6 +76,10 @@ for_every_sql_backend!(impl ImageRepository {
         Ok(CreateImageOutcome::Created)
     }
 
+    async fn images_by_ids(&self, _ids: &[ImageId]) -> Result<Vec<Image>, DbError> {
+        Err(DbError::other(std::io::Error::other("not implemented yet")))
+    }
+
     async fn image(&self, id: ImageId) -> Result<Option<Image>, DbError> {
         let mut conn = self.driver().pool().acquire().await.map_err(B::db_error)?;
         Self::fetch_image(&mut conn, id, false).await

@@ -37,6 +37,8 @@ impl<Id: StoredId, At: StoredTime> TryFrom<UserRow<Id, At>> for User {
             followers_count: unsigned(row.followers_count)?,
             following_count: unsigned(row.following_count)?,
             posts_count: unsigned(row.posts_count)?,
+            is_private: false,
+            avatar_image_id: None,
             created_at: row.created_at.into_time()?,
         })
     }

@@ -51,4 +51,19 @@ for_every_sql_backend!(impl UserRepository {
             .map_err(B::db_error)?;
         row.map(CredentialsRow::into_credentials).transpose()
     }
+
+    async fn users_by_ids(&self, _ids: &[UserId]) -> Result<Vec<User>, DbError> {
+        Err(DbError::other(std::io::Error::other("not implemented yet")))
+    }
+
+    async fn update_profile(
+        &self,
+        _id: UserId,
+        _patch: &darkroom_core::domain::ProfilePatch,
+        _event: &darkroom_core::domain::OutboxMessage,
+    ) -> Result<Option<User>, DbError> {
+        Err(DbError::other(std::io::Error::other("not implemented yet")))
+    }
 });
+
+crate::database::pending::pending_social_repositories!([B: super::SqlBackend] super::SqlDatabase<B>);

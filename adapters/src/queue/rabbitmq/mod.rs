@@ -33,7 +33,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use darkroom_core::domain::Job;
 use darkroom_core::ports::{Delivery, Message, Queue, QueueError, QueueSettings};
 use lapin::options::{BasicAckOptions, BasicPublishOptions};
 use lapin::publisher_confirm::Confirmation;
@@ -89,7 +88,7 @@ impl RabbitQueue {
     /// that a queue declared earlier with another `max_attempts` shows at start. Other topics are declared
     /// on first use. Idempotent.
     pub async fn migrate(&self) -> Result<(), QueueError> {
-        for topic in Job::TOPICS {
+        for topic in darkroom_core::domain::all_topics() {
             self.declare(topic).await?;
         }
         Ok(())

@@ -7,16 +7,12 @@
 //! settings (a lazily found queue is used as it is). URLs are resolved once and cached.
 
 use aws_sdk_sqs::types::QueueAttributeName;
-use darkroom_core::domain::Job;
 use darkroom_core::ports::QueueError;
 
 use super::error::{classify, to_queue_error, Failure};
 use super::names::{self, TopicQueues};
 use super::SqsQueue;
 
-/// The topics `migrate` provisions: the ones the product publishes to itself (and the one jobs shared
-/// before, which the worker still drains).
-const PROVISIONED_TOPICS: &[&str] = &Job::TOPICS;
 /// SQS's longest retention (14 days): a backlog or a dead letter should outlive a long weekend.
 const RETENTION_SECS: &str = "1209600";
 
@@ -129,7 +125,9 @@ impl SqsQueue {
 
     /// Creates the product's topics' queues and makes every attribute match the settings (idempotent).
     pub(super) async fn provision(&self) -> Result<(), QueueError> {
-        for topic in PROVISIONED_TOPICS {
+        // The topics the product publishes to itself (and the one jobs shared before, which the worker still
+        // drains).
+        for topic in darkroom_core::domain::all_topics() {
             let queues = names::for_topic(&self.prefix, topic)?;
             let main_url = self.topic_url(topic).await?;
             let dead_url = self.existing_url(&queues.dead).await?.ok_or_else(|| {

@@ -41,6 +41,8 @@ pub trait ImageRepository: Send + Sync + Debug {
         job: &OutboxMessage,
     ) -> Result<CreateImageOutcome, DbError>;
     async fn image(&self, id: ImageId) -> Result<Option<Image>, DbError>;
+    /// The images that exist among `ids`, in any order (a page of posts reads its images in one call).
+    async fn images_by_ids(&self, ids: &[ImageId]) -> Result<Vec<Image>, DbError>;
     async fn images_by_owner(
         &self,
         owner: UserId,

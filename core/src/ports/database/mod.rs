@@ -4,20 +4,28 @@
 //! …) adds a trait here, and a field to `Repositories`.
 
 mod error;
+mod follows;
 mod health;
 mod images;
+mod notifications;
 mod outbox;
+mod posts;
 mod sessions;
+mod timelines;
 mod users;
 
 use std::fmt;
 use std::sync::Arc;
 
 pub use error::{Conflict, DbError};
+pub use follows::{FollowOutcome, FollowRepository};
 pub use health::DatabaseHealth;
 pub use images::{CreateImageOutcome, ImageRepository};
+pub use notifications::NotificationRepository;
 pub use outbox::{lease_end, OutboxRepository};
+pub use posts::{CommentRepository, LikeRepository, PostRepository};
 pub use sessions::{RefreshOutcome, SessionRepository};
+pub use timelines::{StoredTimelinePage, TimelineRepository};
 pub use users::UserRepository;
 
 /// Every repository of one database, for the composition root (and the contract suites) to hand out.
@@ -27,6 +35,12 @@ pub struct Repositories {
     pub sessions: Arc<dyn SessionRepository>,
     pub images: Arc<dyn ImageRepository>,
     pub outbox: Arc<dyn OutboxRepository>,
+    pub follows: Arc<dyn FollowRepository>,
+    pub posts: Arc<dyn PostRepository>,
+    pub likes: Arc<dyn LikeRepository>,
+    pub comments: Arc<dyn CommentRepository>,
+    pub timelines: Arc<dyn TimelineRepository>,
+    pub notifications: Arc<dyn NotificationRepository>,
     pub health: Arc<dyn DatabaseHealth>,
 }
 
@@ -38,6 +52,12 @@ impl Repositories {
             + SessionRepository
             + ImageRepository
             + OutboxRepository
+            + FollowRepository
+            + PostRepository
+            + LikeRepository
+            + CommentRepository
+            + TimelineRepository
+            + NotificationRepository
             + DatabaseHealth
             + 'static,
     {
@@ -46,6 +66,12 @@ impl Repositories {
             sessions: db.clone(),
             images: db.clone(),
             outbox: db.clone(),
+            follows: db.clone(),
+            posts: db.clone(),
+            likes: db.clone(),
+            comments: db.clone(),
+            timelines: db.clone(),
+            notifications: db.clone(),
             health: db,
         }
     }

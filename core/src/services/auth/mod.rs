@@ -13,7 +13,9 @@ pub use passwords::PasswordHasher;
 pub use tokens::{TokenIssuer, TokenPair};
 
 use super::ServiceError;
-use crate::domain::{DisplayName, Email, NewUser, Password, RefreshToken, User, UserId, Username};
+use crate::domain::{
+    DisplayName, Email, Event, NewUser, Password, RefreshToken, User, UserId, Username,
+};
 use crate::ports::{RefreshOutcome, SessionRepository, UserRepository};
 
 /// How long tokens live.
@@ -68,15 +70,17 @@ impl AuthService {
             .map(DisplayName::parse)
             .transpose()?;
         let password_hash = self.hasher.hash(password).await?;
+        let id = UserId::new();
         let user = self
             .users
             .create_user(&NewUser {
-                id: UserId::new(),
+                id,
                 username,
                 email,
                 password_hash,
                 display_name: display_name.map(DisplayName::into_inner),
                 created_at: Utc::now(),
+                event: Event::UserCreated { user_id: id }.to_outbox(),
             })
             .await?;
         let tokens = self.start_session(user.id).await?;

@@ -190,13 +190,15 @@ pub(crate) fn at_micros(micros: i64) -> DateTime<Utc> {
 
 /// A user nobody else has, in the given case for its username and email (they are stored lowercase).
 pub(crate) fn new_user_as(raw_username: &str, raw_email: &str) -> NewUser {
+    let id = UserId::new();
     NewUser {
-        id: UserId::new(),
+        id,
         username: Username::parse(raw_username).unwrap(),
         email: Email::parse(raw_email).unwrap(),
         password_hash: format!("$argon2id$fake${}", unique("hash")),
         display_name: Some("Contract Case".into()),
         created_at: now(),
+        event: darkroom_core::domain::Event::UserCreated { user_id: id }.to_outbox(),
     }
 }
 

@@ -1,0 +1,59 @@
+//! The user search port: a read model of profiles, kept up to date from `user.created` / `user.updated`
+//! events (eventually consistent), so that searching never scans the users table.
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::BoxError;
+use crate::domain::UserId;
+
+/// Errors every search backend maps its own into; `source` keeps the vendor's error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SearchError {
+    /// Worth trying again later.
+    #[error("search unavailable: {message}")]
+    Unavailable {
+        message: String,
+        source: Option<BoxError>,
+    },
+    #[error("search error: {message}")]
+    Other {
+        message: String,
+        source: Option<BoxError>,
+    },
+}
+
+super::source::cause_constructors!(SearchError);
+
+/// What the index knows of a user: only what search matches on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserDocument {
+    pub id: UserId,
+    /// Lowercase.
+    pub username: String,
+    pub display_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// When the profile was read for this document: an upsert older than the stored one is ignored, so
+    /// events handled out of order cannot bring back an old name.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Searches users by username, first name and last name.
+///
+/// # Contract
+/// - `upsert` stores the document, replacing the one with its id unless that one is newer
+///   (`updated_at`); it is idempotent. `remove` forgets a user (unknown ids are ignored).
+/// - `search` answers at most `limit` user ids, best first: an exact username first, then usernames that
+///   start with the query, then names (first, last, display) that start with it, then fuzzy matches (one
+///   or two typos) of any of them; ties newest-updated first. Matching ignores case and accents. A query
+///   that matches nothing answers an empty list, never an error.
+#[async_trait]
+pub trait UserSearch: Send + Sync + Debug {
+    async fn upsert(&self, document: &UserDocument) -> Result<(), SearchError>;
+    async fn remove(&self, id: UserId) -> Result<(), SearchError>;
+    async fn search(&self, query: &str, limit: u32) -> Result<Vec<UserId>, SearchError>;
+}
