@@ -2,7 +2,10 @@
 //! region from the usual `AWS_*` variables), each case in a table of its own that is deleted afterwards,
 //! (the suite's cases include migrating twice, from a second handle, and concurrent replays of one upload),
 //! plus what only a shared server can show: tables isolate, an image needs its owner, and an endpoint that
-//! is not there fails fast.
+//! is not there fails fast. `social` checks the social repositories where DynamoDB's request limits
+//! split the work (batches of 25 and 100, transactions of 100 items, Query pages).
+
+mod social;
 
 use std::sync::Arc;
 
@@ -27,7 +30,7 @@ fn url(endpoint: &str, table: &str) -> String {
 
 /// Deletes the case's table when the fixture goes. The calls run on the case's own (multi-threaded)
 /// runtime, blocking this worker while another drives them.
-struct DeleteTable(Arc<DynamoDatabase>);
+pub(super) struct DeleteTable(pub(super) Arc<DynamoDatabase>);
 
 impl Drop for DeleteTable {
     fn drop(&mut self) {
@@ -44,7 +47,7 @@ impl Drop for DeleteTable {
 }
 
 /// A migrated database in a fresh table, or `None` (skip) when the endpoint is not configured.
-async fn fresh() -> Option<Arc<DynamoDatabase>> {
+pub(super) async fn fresh() -> Option<Arc<DynamoDatabase>> {
     let endpoint = require(AWS_ENDPOINT, SUITE)?;
     let db = DynamoDatabase::from_url(&url(&endpoint, &unique_name("ddb")))
         .await
@@ -74,7 +77,7 @@ mod database_dynamodb {
     darkroom_tests::database_contract_suite!(super::dynamodb);
 }
 
-fn new_user() -> NewUser {
+pub(super) fn new_user() -> NewUser {
     let name = unique_name("u").chars().take(30).collect::<String>();
     let id = UserId::new();
     NewUser {
@@ -125,7 +128,15 @@ async fn tables_do_not_see_each_other() {
     a.create_image(&new_image(user.id, None), &job)
         .await
         .unwrap();
-    assert!(b.pending_outbox(100).await.unwrap().is_empty());
+    // b's outbox holds only the user.created event of its own user.
+    let pending: Vec<_> = b
+        .pending_outbox(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|message| message.topic)
+        .collect();
+    assert_eq!(pending, vec!["user.created".to_owned()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
