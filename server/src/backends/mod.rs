@@ -7,11 +7,12 @@ use std::time::Duration;
 pub mod cache;
 pub mod database;
 pub mod queue;
+pub mod search;
 pub mod storage;
 
 use anyhow::{bail, Context};
 use darkroom_core::ports::source::chain;
-use darkroom_core::ports::{BlobStore, Cache, Queue, QueueSettings, Repositories};
+use darkroom_core::ports::{BlobStore, Cache, Queue, QueueSettings, Repositories, UserSearch};
 
 use crate::config::Config;
 
@@ -20,6 +21,8 @@ use crate::config::Config;
 pub struct Backends {
     /// The database's repositories, all served by one adapter.
     pub db: Repositories,
+    /// The user search index, kept by the database's backend (see `search`).
+    pub search: Arc<dyn UserSearch>,
     pub storage: Arc<dyn BlobStore>,
     pub queue: Arc<dyn Queue>,
     pub cache: Arc<dyn Cache>,
@@ -48,6 +51,9 @@ impl Backends {
         let db = database::connect(&db_url, migrate)
             .await
             .with_context(|| format!("database {}", redact(&db_url)))?;
+        let search = search::connect(&db_url, &config.data_dir, migrate)
+            .await
+            .with_context(|| format!("search index beside {}", redact(&db_url)))?;
         let storage_url = config.storage_url();
         let storage = storage::connect(&storage_url, migrate)
             .await
@@ -60,6 +66,7 @@ impl Backends {
             .with_context(|| format!("cache {}", redact(&config.cache_url)))?;
         let backends = Self {
             db,
+            search,
             storage,
             queue,
             cache,
