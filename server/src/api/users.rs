@@ -1,4 +1,4 @@
-//! `updateMe`, `getUser`, `searchUsers`, `followUser`, `unfollowUser`, `listFollowers`, `listFollowing`,
+//! `getMe`, `updateMe`, `getUser`, `searchUsers`, `followUser`, `unfollowUser`, `listFollowers`, `listFollowing`,
 //! `listFollowRequests`, `acceptFollowRequest`, `refuseFollowRequest`.
 
 use darkroom_core::domain::ImageId;
@@ -58,6 +58,14 @@ pub struct UsersApi;
 
 #[OpenApi(tag = "ApiTags::Users")]
 impl UsersApi {
+    /// The caller's own account. (With `updateMe` here: operations on one path live in one API, or the
+    /// document keeps only one of them.)
+    #[oai(path = "/v1/me", method = "get", operation_id = "getMe")]
+    async fn get_me(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<MeView>> {
+        let user = auth.user(&state.auth)?;
+        Ok(Json(state.auth.me(user).await?.into()))
+    }
+
     /// Change the caller's profile: names, bio, avatar, private account.
     #[oai(path = "/v1/me", method = "patch", operation_id = "updateMe")]
     async fn update_me(
