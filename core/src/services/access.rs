@@ -1,6 +1,7 @@
 //! Who may see what: one rule, used by every read of an image or a post, so that visibility cannot be
 //! forgotten on one path. Whatever a viewer may not see answers 404, never 403.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::domain::{FollowState, Image, User, UserId, Visibility};
@@ -94,51 +95,82 @@ impl Audience {
         viewer: Option<UserId>,
         image: &Image,
     ) -> Result<ImageAccess, DbError> {
-        if viewer == Some(image.owner_id) {
-            let owner_is_private = match image.visibility {
-                Visibility::Public => self.owner_is_private(image.owner_id).await?,
-                _ => true,
-            };
-            return Ok(ImageAccess {
-                visible: true,
-                public: open_to_everyone(owner_is_private, image.visibility),
-            });
-        }
-        // An image whose owner is gone is about to be purged.
-        let Some(owner) = self.users.user_by_id(image.owner_id).await? else {
-            return Ok(ImageAccess::HIDDEN);
-        };
-        // A profile picture is shown with the profile, which everyone may see.
-        if owner.avatar_image_id == Some(image.id) {
-            return Ok(ImageAccess {
-                visible: true,
-                public: true,
-            });
-        }
-        if image.visibility == Visibility::Private {
-            return Ok(ImageAccess::HIDDEN);
-        }
-        let owner_is_private = owner.is_private;
-        if open_to_everyone(owner_is_private, image.visibility) {
-            return Ok(ImageAccess {
-                visible: true,
-                public: true,
-            });
+        let owner = self.users.user_by_id(image.owner_id).await?;
+        if let Some(access) = decided_without_graph(viewer, image, owner.as_ref()) {
+            return Ok(access);
         }
         let relation = self.relation(viewer, image.owner_id).await?;
-        Ok(ImageAccess {
-            visible: can_view(relation, owner_is_private, image.visibility),
-            public: false,
-        })
+        Ok(decided_with(relation, image, owner.as_ref()))
     }
 
-    async fn owner_is_private(&self, owner: UserId) -> Result<bool, DbError> {
-        // An image whose owner is gone is about to be purged: treat it as private.
-        Ok(self
-            .users
-            .user_by_id(owner)
-            .await?
-            .is_none_or(|owner| owner.is_private))
+    /// `image_access` for many images at once (a page of posts): each owner and each relation is read once.
+    pub async fn image_access_many(
+        &self,
+        viewer: Option<UserId>,
+        images: &[Image],
+    ) -> Result<Vec<ImageAccess>, DbError> {
+        let mut owner_ids: Vec<UserId> = images.iter().map(|image| image.owner_id).collect();
+        owner_ids.sort();
+        owner_ids.dedup();
+        let owners = self.users.users_by_ids(&owner_ids).await?;
+        let mut relations: HashMap<UserId, Relation> = HashMap::new();
+        let mut decisions = Vec::with_capacity(images.len());
+        for image in images {
+            let owner = owners.iter().find(|owner| owner.id == image.owner_id);
+            if let Some(access) = decided_without_graph(viewer, image, owner) {
+                decisions.push(access);
+                continue;
+            }
+            let relation = match relations.get(&image.owner_id) {
+                Some(relation) => *relation,
+                None => {
+                    let relation = self.relation(viewer, image.owner_id).await?;
+                    relations.insert(image.owner_id, relation);
+                    relation
+                }
+            };
+            decisions.push(decided_with(relation, image, owner));
+        }
+        Ok(decisions)
+    }
+}
+
+/// What can be decided about an image from its owner's record alone (most requests), or `None` when the
+/// follow graph must say.
+fn decided_without_graph(
+    viewer: Option<UserId>,
+    image: &Image,
+    owner: Option<&User>,
+) -> Option<ImageAccess> {
+    // An image whose owner is gone is about to be purged.
+    let Some(owner) = owner else {
+        return Some(ImageAccess::HIDDEN);
+    };
+    // A profile picture is shown with the profile, which everyone may see.
+    if owner.avatar_image_id == Some(image.id) {
+        return Some(ImageAccess {
+            visible: true,
+            public: true,
+        });
+    }
+    let public = open_to_everyone(owner.is_private, image.visibility);
+    if viewer == Some(owner.id) || public {
+        return Some(ImageAccess {
+            visible: true,
+            public,
+        });
+    }
+    if image.visibility == Visibility::Private || viewer.is_none() {
+        return Some(ImageAccess::HIDDEN);
+    }
+    None
+}
+
+fn decided_with(relation: Relation, image: &Image, owner: Option<&User>) -> ImageAccess {
+    let owner_is_private = owner.is_none_or(|owner| owner.is_private);
+    ImageAccess {
+        visible: can_view(relation, owner_is_private, image.visibility),
+        public: false,
     }
 }
 

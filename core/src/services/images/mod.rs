@@ -97,15 +97,18 @@ impl ImageService {
         ids: &[ImageId],
     ) -> Result<Vec<Image>, ServiceError> {
         let found = self.images.images_by_ids(ids).await?;
-        let mut ordered = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(image) = found.iter().find(|image| image.id == *id) {
-                if self.audience.image_access(viewer, image).await?.visible {
-                    ordered.push(image.clone());
-                }
-            }
-        }
-        Ok(ordered)
+        let access = self.audience.image_access_many(viewer, &found).await?;
+        let visible: Vec<&Image> = found
+            .iter()
+            .zip(access)
+            .filter(|(_, access)| access.visible)
+            .map(|(image, _)| image)
+            .collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| visible.iter().find(|image| image.id == *id))
+            .map(|image| (*image).clone())
+            .collect())
     }
 
     pub async fn list_mine(

@@ -162,6 +162,13 @@ impl Posts {
         page: PageRequest,
     ) -> Result<Page<PostView>, ServiceError> {
         let relation = self.audience.relation(viewer, author.id).await?;
+        if author.is_private && relation == Relation::Other {
+            // Nothing of a private account's grid is for strangers, not even how many pages it has.
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
         let page = self.posts.posts_by_author(author.id, page).await?;
         let visible = page
             .items
@@ -335,11 +342,6 @@ impl Posts {
                 })
             })
             .collect())
-    }
-
-    /// Whether `viewer` (in `relation` to the author) may see `post`.
-    pub fn allows(relation: Relation, author: &User, post: &Post) -> bool {
-        can_view(relation, author.is_private, post.visibility)
     }
 }
 
