@@ -96,6 +96,7 @@ impl Application {
             backends.db.follows.clone(),
             image_repository.clone(),
             backends.search.clone(),
+            outbox_written.clone(),
         );
         // Posts (with the likes and comments that change their counts) are read through the cache: every
         // timeline page reads its posts by id, and popular posts are on many pages.
@@ -110,7 +111,7 @@ impl Application {
         api_db.posts = cached_posts.clone();
         api_db.likes = cached_posts.clone();
         api_db.comments = cached_posts;
-        let posts = Posts::new(&api_db, images.clone(), social);
+        let posts = Posts::new(&api_db, images.clone(), social, outbox_written.clone());
         let timelines = Timelines::new(
             api_db.timelines.clone(),
             api_db.posts.clone(),

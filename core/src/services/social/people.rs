@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use tokio::sync::Notify;
 
 use super::views::{FollowView, UserView, ViewerRelation};
 use crate::domain::{
@@ -39,6 +40,8 @@ pub struct People {
     images: Arc<dyn ImageRepository>,
     search: Arc<dyn UserSearch>,
     audience: Audience,
+    /// Wakes the outbox relay as soon as an event is written, instead of at its next poll.
+    outbox_written: Arc<Notify>,
 }
 
 impl People {
@@ -47,6 +50,7 @@ impl People {
         follows: Arc<dyn FollowRepository>,
         images: Arc<dyn ImageRepository>,
         search: Arc<dyn UserSearch>,
+        outbox_written: Arc<Notify>,
     ) -> Self {
         let audience = Audience::new(users.clone(), follows.clone());
         Self {
@@ -55,6 +59,7 @@ impl People {
             images,
             search,
             audience,
+            outbox_written,
         }
     }
 
@@ -105,10 +110,9 @@ impl People {
             is_private: form.is_private,
         };
         let event = Event::UserUpdated { user_id: me }.to_outbox();
-        self.users
-            .update_profile(me, &patch, &event)
-            .await?
-            .ok_or(ServiceError::NotFound)
+        let user = self.users.update_profile(me, &patch, &event).await?;
+        self.outbox_written.notify_one();
+        user.ok_or(ServiceError::NotFound)
     }
 
     /// Follows `username`, or asks to when the account is private. Idempotent: answers where the follow
@@ -131,6 +135,7 @@ impl People {
         };
         let event = follow_changed(me, target.id, false);
         let outcome = self.follows.follow(&follow, &event).await?;
+        self.outbox_written.notify_one();
         Ok(match outcome {
             FollowOutcome::Created(state) | FollowOutcome::Existing(state) => state,
         })
@@ -142,6 +147,7 @@ impl People {
         self.follows
             .unfollow(me, target.id, &follow_changed(me, target.id, false))
             .await?;
+        self.outbox_written.notify_one();
         Ok(())
     }
 
@@ -166,6 +172,7 @@ impl People {
             .follows
             .accept_follow(requester.id, me, Utc::now(), &event)
             .await?;
+        self.outbox_written.notify_one();
         if accepted {
             return Ok(());
         }
@@ -182,6 +189,7 @@ impl People {
             Some(FollowState::Requested) => {
                 let event = follow_changed(requester.id, me, false);
                 self.follows.unfollow(requester.id, me, &event).await?;
+                self.outbox_written.notify_one();
                 Ok(())
             }
             _ => Err(ServiceError::NotFound),

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::Utc;
+use tokio::sync::Notify;
 
 use super::views::{CommentView, PostView};
 use super::SocialSettings;
@@ -37,6 +38,8 @@ pub struct Posts {
     images: ImageService,
     audience: Audience,
     settings: SocialSettings,
+    /// Wakes the outbox relay as soon as an event is written, instead of at its next poll.
+    outbox_written: Arc<Notify>,
 }
 
 impl Posts {
@@ -44,6 +47,7 @@ impl Posts {
         repositories: &crate::ports::Repositories,
         images: ImageService,
         settings: SocialSettings,
+        outbox_written: Arc<Notify>,
     ) -> Self {
         Self {
             posts: repositories.posts.clone(),
@@ -53,6 +57,7 @@ impl Posts {
             images,
             audience: Audience::new(repositories.users.clone(), repositories.follows.clone()),
             settings,
+            outbox_written,
         }
     }
 
@@ -127,6 +132,7 @@ impl Posts {
             author_id: author,
         };
         self.posts.create_post(&post, &event.to_outbox()).await?;
+        self.outbox_written.notify_one();
         Ok(PostView {
             post,
             author: user,
@@ -151,6 +157,7 @@ impl Posts {
             author_id: me,
         };
         self.posts.delete_post(id, &event.to_outbox()).await?;
+        self.outbox_written.notify_one();
         Ok(())
     }
 
@@ -191,6 +198,7 @@ impl Posts {
         self.likes
             .like(id, me, Utc::now(), &event.to_outbox())
             .await?;
+        self.outbox_written.notify_one();
         Ok(())
     }
 
@@ -252,6 +260,7 @@ impl Posts {
         {
             return Err(ServiceError::NotFound);
         }
+        self.outbox_written.notify_one();
         let author = self
             .users
             .user_by_id(me)
