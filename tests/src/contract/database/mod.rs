@@ -14,6 +14,7 @@
 mod batch_reads;
 mod comments;
 mod follows;
+mod follows_concurrency;
 mod health;
 mod images;
 mod lifecycle;
@@ -32,6 +33,7 @@ mod variant_files;
 pub use batch_reads::*;
 pub use comments::*;
 pub use follows::*;
+pub use follows_concurrency::*;
 pub use health::*;
 pub use images::*;
 pub use lifecycle::*;
