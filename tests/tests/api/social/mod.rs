@@ -2,6 +2,7 @@
 //! the celebrity path of the timeline, search, and redelivered events.
 
 mod celebrity;
+mod failures;
 mod privacy;
 mod redelivery;
 mod search;
