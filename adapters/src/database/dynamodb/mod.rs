@@ -52,6 +52,7 @@
 //! The outbox is one partition key: DynamoDB splits a hot item collection by sort key, and each entry lives
 //! only until the relay marks it.
 
+mod access;
 mod attrs;
 mod batch;
 mod calls;
