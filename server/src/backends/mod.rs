@@ -7,7 +7,6 @@ use std::time::Duration;
 pub mod cache;
 pub mod database;
 pub mod queue;
-pub mod search;
 pub mod storage;
 
 use anyhow::{bail, Context};
@@ -21,7 +20,7 @@ use crate::config::Config;
 pub struct Backends {
     /// The database's repositories, all served by one adapter.
     pub db: Repositories,
-    /// The user search index, kept by the database's backend (see `search`).
+    /// The user search index, kept by the database's backend (see `database`).
     pub search: Arc<dyn UserSearch>,
     pub storage: Arc<dyn BlobStore>,
     pub queue: Arc<dyn Queue>,
@@ -48,12 +47,12 @@ impl Backends {
         };
         let migrate = config.auto_migrate;
         let db_url = config.database_url();
-        let db = database::connect(&db_url, migrate)
+        let database::Database {
+            repositories: db,
+            search,
+        } = database::connect(&db_url, migrate)
             .await
             .with_context(|| format!("database {}", redact(&db_url)))?;
-        let search = search::connect(&db_url, &config.data_dir, migrate)
-            .await
-            .with_context(|| format!("search index beside {}", redact(&db_url)))?;
         let storage_url = config.storage_url();
         let storage = storage::connect(&storage_url, migrate)
             .await
