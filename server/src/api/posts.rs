@@ -25,7 +25,10 @@ pub struct NewPost {
     #[oai(validator(min_items = 1, max_items = 10, unique_items))]
     pub image_ids: Vec<uuid::Uuid>,
     /// Up to 2 200 characters; `#hashtags` and `@mentions` are parsed from it.
-    #[oai(default, validator(max_length = 2200))]
+    #[oai(
+        default,
+        validator(max_length = 2200, pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$")
+    )]
     pub caption: String,
     /// Who may see the post (default `public`).
     #[oai(default)]
@@ -36,7 +39,11 @@ pub struct NewPost {
 #[derive(Debug, Object)]
 pub struct NewComment {
     /// 1 to 1 000 characters; `@mentions` are parsed from it.
-    #[oai(validator(min_length = 1, max_length = 1000))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+    ))]
     pub text: String,
 }
 

@@ -20,15 +20,26 @@ use super::{ApiTags, AppState};
 /// The caller's changes; absent fields stay as they are, `null` clears one.
 #[derive(Debug, Object)]
 pub struct ProfileUpdate {
-    /// 1 to 64 characters.
-    #[oai(nullable, validator(max_length = 64))]
+    /// 1 to 64 characters, no control characters.
+    #[oai(nullable, validator(pattern = r"^[^\x00-\x1f\x7f]{1,64}$"))]
     pub display_name: MaybeUndefined<String>,
-    #[oai(nullable, validator(max_length = 64))]
+    /// 1 to 64 characters on one line.
+    #[oai(
+        nullable,
+        validator(min_length = 1, max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub first_name: MaybeUndefined<String>,
-    #[oai(nullable, validator(max_length = 64))]
+    /// 1 to 64 characters on one line.
+    #[oai(
+        nullable,
+        validator(min_length = 1, max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub last_name: MaybeUndefined<String>,
     /// Up to 150 characters.
-    #[oai(nullable, validator(max_length = 150))]
+    #[oai(
+        nullable,
+        validator(max_length = 150, pattern = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$")
+    )]
     pub bio: MaybeUndefined<String>,
     /// One of the caller's ready images, shown (as its `thumb`) to everyone who sees the profile.
     #[oai(nullable)]
@@ -106,8 +117,12 @@ impl UsersApi {
         &self,
         state: Data<&AppState>,
         auth: MaybeAuth,
-        /// What to look for: 1 to 100 characters.
-        #[oai(validator(min_length = 1, max_length = 100))]
+        /// What to look for: 1 to 100 characters on one line.
+        #[oai(validator(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*$"
+        ))]
         q: Query<String>,
         /// How many results, 1 to 50 (default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "50")))]

@@ -8,8 +8,8 @@ use tokio::sync::Notify;
 
 use super::views::{FollowView, UserView, ViewerRelation};
 use crate::domain::{
-    checked_text, DisplayName, Event, Follow, FollowState, ImageId, ImageStatus, Page, PageRequest,
-    ProfilePatch, User, UserId,
+    checked_text, DisplayName, Event, Follow, FollowState, ImageId, ImageStatus, Lines, Page,
+    PageRequest, ProfilePatch, User, UserId,
 };
 use crate::ports::{FollowOutcome, FollowRepository, ImageRepository, UserRepository, UserSearch};
 use crate::services::access::{Audience, Relation};
@@ -77,17 +77,29 @@ impl People {
     pub async fn update_me(&self, me: UserId, form: ProfileForm) -> Result<User, ServiceError> {
         let name = |field, value: Option<Option<String>>| -> Result<_, ServiceError> {
             Ok(match value {
-                Some(Some(raw)) => Some(Some(checked_text(field, &raw, 1, MAX_NAME_CHARS)?)),
+                Some(Some(raw)) => Some(Some(checked_text(
+                    field,
+                    &raw,
+                    Lines::One,
+                    1,
+                    MAX_NAME_CHARS,
+                )?)),
                 other => other,
             })
         };
         let display_name = match form.display_name {
-            Some(Some(raw)) => Some(Some(DisplayName::parse(raw.trim())?.into_inner())),
+            Some(Some(raw)) => Some(Some(DisplayName::parse(&raw)?.into_inner())),
             other => other,
         };
         let bio = match form.bio {
-            Some(Some(raw)) => Some(Some(checked_text("bio", &raw, 0, MAX_BIO_CHARS)?))
-                .map(|bio| bio.filter(|text| !text.is_empty())),
+            Some(Some(raw)) => Some(Some(checked_text(
+                "bio",
+                &raw,
+                Lines::Many,
+                0,
+                MAX_BIO_CHARS,
+            )?))
+            .map(|bio| bio.filter(|text| !text.is_empty())),
             other => other,
         };
         if let Some(Some(avatar)) = form.avatar_image_id {
@@ -232,7 +244,7 @@ impl People {
         query: &str,
         limit: u32,
     ) -> Result<Vec<UserView>, ServiceError> {
-        let query = checked_text("q", query, 1, 100)?;
+        let query = checked_text("q", query, Lines::One, 1, 100)?;
         let ids = self
             .search
             .search(&query, limit.clamp(1, MAX_SEARCH_RESULTS))
