@@ -20,10 +20,8 @@ pub fn prefix_distance(query: &[char], target: &[char], bound: usize) -> Option<
             let mut cell = (previous[i] + 1)
                 .min(current[i - 1] + 1)
                 .min(previous[i - 1] + substitution);
-            let swapped = i > 1
-                && j > 1
-                && query[i - 1] == target[j - 2]
-                && query[i - 2] == target[j - 1];
+            let swapped =
+                i > 1 && j > 1 && query[i - 1] == target[j - 2] && query[i - 2] == target[j - 1];
             if swapped {
                 cell = cell.min(before_previous[i - 2] + 1);
             }

@@ -105,7 +105,10 @@ mod tests {
             assert!(query.text() <= inside && inside < end.as_str(), "{inside}");
         }
         for outside in ["a", "aa", "ac", "b"] {
-            assert!(!(query.text() <= outside && outside < end.as_str()), "{outside}");
+            assert!(
+                !(query.text() <= outside && outside < end.as_str()),
+                "{outside}"
+            );
         }
         // A character with nothing after it is dropped and the one before incremented; the surrogate
         // gap is skipped.
@@ -119,7 +122,10 @@ mod tests {
     #[test]
     fn typos_and_trigrams_grow_with_the_query() {
         let typos = |q: &str| SearchQuery::parse(q).unwrap().typos_allowed();
-        assert_eq!((typos("ab"), typos("abc"), typos("abcde"), typos("abcdef")), (0, 1, 1, 2));
+        assert_eq!(
+            (typos("ab"), typos("abc"), typos("abcde"), typos("abcdef")),
+            (0, 1, 1, 2)
+        );
         assert!(SearchQuery::parse("ab").unwrap().trigrams().is_empty());
         assert_eq!(SearchQuery::parse("ann").unwrap().trigrams().len(), 3);
     }

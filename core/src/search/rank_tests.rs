@@ -63,7 +63,11 @@ fn display_names_and_their_words_count_as_names() {
 fn patterns_are_plain_text() {
     let doc = user("a_b", Some("100%"), None, 0);
     assert_eq!(tier("a_b", &doc), Some((Tier::ExactUsername, 0)));
-    assert_eq!(tier("axb", &doc), Some((Tier::Fuzzy, 1)), "_ is a letter, not a wildcard");
+    assert_eq!(
+        tier("axb", &doc),
+        Some((Tier::Fuzzy, 1)),
+        "_ is a letter, not a wildcard"
+    );
     assert_eq!(tier("100%", &doc), Some((Tier::NamePrefix, 0)));
     assert_eq!(tier("%", &doc), None);
 }
@@ -90,7 +94,13 @@ fn tiers_beat_recency_and_recency_breaks_ties() {
     );
     assert_eq!(
         ids,
-        [exact.id, prefix_new.id, prefix_old.id, name.id, fuzzy_one.id]
+        [
+            exact.id,
+            prefix_new.id,
+            prefix_old.id,
+            name.id,
+            fuzzy_one.id
+        ]
     );
     assert_eq!(rank(&q, [exact.clone(), prefix_new.clone()], 1), [exact.id]);
     assert!(rank(&q, [exact], 0).is_empty());
@@ -112,7 +122,12 @@ fn a_document_given_twice_counts_once_as_its_newest_copy() {
     renamed.updated_at = old.updated_at + Duration::seconds(1);
     let ids = rank(&query("newname"), [old.clone(), renamed.clone(), old], 10);
     assert_eq!(ids, [renamed.id]);
-    assert!(rank(&query("oldname"), [renamed.clone(), user("x", None, None, 0)], 10).is_empty());
+    assert!(rank(
+        &query("oldname"),
+        [renamed.clone(), user("x", None, None, 0)],
+        10
+    )
+    .is_empty());
 }
 
 #[test]

@@ -158,10 +158,12 @@ mod tests {
     fn fuzzy_text_and_trigrams_cover_every_word() {
         let doc = document(Some("Zoë"), None, Some("Zoë B"));
         assert_eq!(fuzzy_text(&doc), "ada_l zoe zoe b");
-        let expected: BTreeSet<String> = [" ad", "ada", "da_", "a_l", "_l ", " zo", "zoe", "oe ", " b "]
-            .into_iter()
-            .map(String::from)
-            .collect();
+        let expected: BTreeSet<String> = [
+            " ad", "ada", "da_", "a_l", "_l ", " zo", "zoe", "oe ", " b ",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
         assert_eq!(trigrams(&fuzzy_text(&doc)), expected);
     }
 }

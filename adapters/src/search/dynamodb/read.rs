@@ -32,7 +32,10 @@ impl DynamoUserSearch {
         if let Some(first) = query.text().chars().next() {
             for kind in [TermKind::Username, TermKind::Name] {
                 let partition = term_partition(kind, first);
-                candidates.extend(self.partition(partition, Some(query.text()), budget).await?);
+                candidates.extend(
+                    self.partition(partition, Some(query.text()), budget)
+                        .await?,
+                );
             }
         }
         candidates.extend(self.fuzzy_candidates(&query, budget).await?);

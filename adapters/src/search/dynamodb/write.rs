@@ -54,7 +54,9 @@ impl DynamoUserSearch {
         let version = micros(document);
         let new = tokens(document);
         stream::iter(new.iter().map(Ok))
-            .try_for_each_concurrent(WRITERS, |token| self.put_token(token, document.id, &version))
+            .try_for_each_concurrent(WRITERS, |token| {
+                self.put_token(token, document.id, &version)
+            })
             .await?;
         let old = replaced.map(|stored| tokens(&stored)).unwrap_or_default();
         stream::iter(old.difference(&new).map(Ok))

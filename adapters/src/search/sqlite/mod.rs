@@ -128,7 +128,10 @@ mod tests {
         assert_eq!(search.search("lovelace", 10).await.unwrap(), [ada.id]);
 
         let index_tables = tables(&search.pool).await;
-        assert!(!index_tables.iter().any(|t| t == "users"), "{index_tables:?}");
+        assert!(
+            !index_tables.iter().any(|t| t == "users"),
+            "{index_tables:?}"
+        );
         assert!(
             index_tables
                 .iter()
