@@ -13,5 +13,7 @@ pub mod sqlite;
 
 #[cfg(any(feature = "postgres", feature = "dynamodb"))]
 mod context;
+// Only the DynamoDB adapter still uses the scaffolding.
+#[cfg(feature = "dynamodb")]
 #[rustfmt::skip]
 mod pending;

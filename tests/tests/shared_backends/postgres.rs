@@ -110,19 +110,23 @@ async fn schemas_do_not_see_each_other() {
     a.create_user(&user).await.unwrap();
     assert_eq!(b.user_by_id(user.id).await.unwrap(), None);
     // The same username is free in the other schema: uniqueness is per deployment.
-    b.create_user(&NewUser {
-        id: UserId::new(),
+    let twin_id = UserId::new();
+    let twin = NewUser {
+        id: twin_id,
+        event: darkroom_core::domain::Event::UserCreated { user_id: twin_id }.to_outbox(),
         ..user.clone()
-    })
-    .await
-    .unwrap();
+    };
+    b.create_user(&twin).await.unwrap();
     let job = OutboxMessage::job(&Job::ProcessImage {
         image_id: ImageId::new(),
     });
     a.create_image(&new_image(user.id, None), &job)
         .await
         .unwrap();
-    assert!(b.pending_outbox(100).await.unwrap().is_empty());
+    // b's outbox holds its own registration's event, and nothing of a's.
+    let pending = b.pending_outbox(100).await.unwrap();
+    let pending: Vec<_> = pending.into_iter().map(|m| m.id).collect();
+    assert_eq!(pending, vec![twin.event.id]);
 }
 
 #[tokio::test]
