@@ -21,13 +21,13 @@ use darkroom_tests::services::{require, unique_name, AWS_ENDPOINT};
 
 const SUITE: &str = "database_dynamodb";
 
-fn url(endpoint: &str, table: &str) -> String {
+pub(super) fn url(endpoint: &str, table: &str) -> String {
     format!("dynamodb://{table}?region=us-east-1&endpoint={endpoint}")
 }
 
 /// Deletes the case's table when the fixture goes. The calls run on the case's own (multi-threaded)
 /// runtime, blocking this worker while another drives them.
-struct DeleteTable(Arc<DynamoDatabase>);
+pub(super) struct DeleteTable(pub(super) Arc<DynamoDatabase>);
 
 impl Drop for DeleteTable {
     fn drop(&mut self) {

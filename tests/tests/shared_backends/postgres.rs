@@ -19,14 +19,14 @@ use darkroom_tests::contract::Fixture;
 use darkroom_tests::services::{require, unique_name, POSTGRES_URL};
 
 /// `url` with `schema=NAME` added to its query.
-fn with_schema(url: &str, schema: &str) -> String {
+pub(super) fn with_schema(url: &str, schema: &str) -> String {
     let joiner = if url.contains('?') { '&' } else { '?' };
     format!("{url}{joiner}schema={schema}")
 }
 
 /// Drops the case's schema when the fixture goes. The drop runs on the case's own runtime (the suites use
 /// the multi-threaded one), so the pool's connections stay on the reactor that made them.
-struct DropSchema(Arc<PostgresDatabase>);
+pub(super) struct DropSchema(pub(super) Arc<PostgresDatabase>);
 
 impl Drop for DropSchema {
     fn drop(&mut self) {

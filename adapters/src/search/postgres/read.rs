@@ -81,14 +81,17 @@ pub(super) async fn search(
 
 /// The word similarity a name keeps when it is within the query's typos, so that the index finds every such
 /// name. `pg_trgm` sees a word of n characters as n + 1 trigrams (`  a`, ` ab`, …, `z `), and one typo
-/// changes at most 4 of them (a swap of two letters); a query of n characters with k typos allowed thus
-/// shares at least n + 1 − 4k of its trigrams with a match (at least one, when that is less). Short
-/// queries get a low threshold and many candidates; long ones a high threshold and few.
+/// changes at most 4 of them (a swap of two letters): a query of n characters with k typos allowed shares
+/// at least n + 1 − 4k of its trigrams with a match (at least one, when that is less), and the match has at
+/// most 4k trigrams the query lacks. Word similarity is shared / (query's + match's − shared), so at least
+/// (n + 1 − 4k) / (n + 1 + 4k). Short queries get a low threshold and many candidates; long ones a high
+/// threshold and few.
 fn similarity_threshold(query: &SearchQuery) -> f64 {
     let trigrams = query.text().chars().count() as f64 + 1.0;
-    let kept = (trigrams - 4.0 * query.typos_allowed() as f64).max(1.0);
+    let changed = 4.0 * query.typos_allowed() as f64;
+    let kept = (trigrams - changed).max(1.0);
     // A hair below the bound: pg_trgm computes in single precision.
-    kept / trigrams - 0.001
+    kept / (trigrams + changed) - 0.001
 }
 
 #[cfg(test)]
@@ -100,11 +103,14 @@ mod tests {
     #[test]
     fn the_threshold_leaves_room_for_the_allowed_typos() {
         let threshold = |q: &str| similarity_threshold(&SearchQuery::parse(q).unwrap());
-        // "ann" (1 typo): 4 trigrams, 1 must be kept.
-        assert!((threshold("ann") - 0.249).abs() < 1e-9);
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        // "ann" (1 typo): 4 trigrams, 1 must be kept, up to 4 more in the match.
+        assert!(close(threshold("ann"), 1.0 / 8.0 - 0.001));
         // 8 letters, 2 typos: 9 trigrams, 1 kept.
-        assert!((threshold("lovelace") - (1.0 / 9.0 - 0.001)).abs() < 1e-9);
-        // 20 letters, 2 typos: 21 trigrams, 13 kept.
-        assert!((threshold(&"x".repeat(20)) - (13.0 / 21.0 - 0.001)).abs() < 1e-9);
+        assert!(close(threshold("lovelace"), 1.0 / 17.0 - 0.001));
+        // 20 letters, 2 typos: 21 trigrams, 13 kept, 8 more in the match.
+        assert!(close(threshold(&"x".repeat(20)), 13.0 / 29.0 - 0.001));
+        // No typos allowed: the fuzzy path does not run, but the bound is still the exact one.
+        assert!(close(threshold("ab"), 1.0 - 0.001));
     }
 }
