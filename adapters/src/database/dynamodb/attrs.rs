@@ -21,6 +21,10 @@ pub(super) fn n(value: impl Display) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
+pub(super) fn boolean(value: bool) -> AttributeValue {
+    AttributeValue::Bool(value)
+}
+
 pub(super) fn micros(at: DateTime<Utc>) -> AttributeValue {
     n(at.timestamp_micros())
 }
@@ -33,6 +37,16 @@ pub(super) fn json<T: serde::Serialize>(value: &T) -> Result<AttributeValue, DbE
 
 pub(super) fn strings(values: &[String]) -> AttributeValue {
     AttributeValue::L(values.iter().cloned().map(AttributeValue::S).collect())
+}
+
+/// A list of ids, as hyphenated strings.
+pub(super) fn uuids(values: impl IntoIterator<Item = Uuid>) -> AttributeValue {
+    AttributeValue::L(
+        values
+            .into_iter()
+            .map(|id| AttributeValue::S(id.to_string()))
+            .collect(),
+    )
 }
 
 /// Adds `name` to `item` when `value` is present.
@@ -83,15 +97,19 @@ pub(super) fn req_num<T: FromStr>(item: &Item, name: &str) -> Result<T, DbError>
     opt_num(item, name)?.ok_or_else(|| corrupt(name, "missing"))
 }
 
-pub(super) fn req_bool(item: &Item, name: &str) -> Result<bool, DbError> {
+pub(super) fn opt_bool(item: &Item, name: &str) -> Result<Option<bool>, DbError> {
     match item.get(name) {
-        Some(AttributeValue::Bool(value)) => Ok(*value),
+        None | Some(AttributeValue::Null(_)) => Ok(None),
+        Some(AttributeValue::Bool(value)) => Ok(Some(*value)),
         Some(other) => Err(corrupt(
             name,
             format!("expected a boolean, found {other:?}"),
         )),
-        None => Err(corrupt(name, "missing")),
     }
+}
+
+pub(super) fn req_bool(item: &Item, name: &str) -> Result<bool, DbError> {
+    opt_bool(item, name)?.ok_or_else(|| corrupt(name, "missing"))
 }
 
 pub(super) fn req_time(item: &Item, name: &str) -> Result<DateTime<Utc>, DbError> {
@@ -99,9 +117,25 @@ pub(super) fn req_time(item: &Item, name: &str) -> Result<DateTime<Utc>, DbError
     DateTime::from_timestamp_micros(value).ok_or_else(|| corrupt(name, "timestamp out of range"))
 }
 
-pub(super) fn req_uuid(item: &Item, name: &str) -> Result<Uuid, DbError> {
-    let value = req_str(item, name)?;
+fn parse_uuid(name: &str, value: &str) -> Result<Uuid, DbError> {
     Uuid::parse_str(value).map_err(|_| corrupt(name, format!("{value:?} is not a uuid")))
+}
+
+pub(super) fn req_uuid(item: &Item, name: &str) -> Result<Uuid, DbError> {
+    parse_uuid(name, req_str(item, name)?)
+}
+
+pub(super) fn opt_uuid(item: &Item, name: &str) -> Result<Option<Uuid>, DbError> {
+    opt_str(item, name)?
+        .map(|value| parse_uuid(name, value))
+        .transpose()
+}
+
+pub(super) fn req_uuids(item: &Item, name: &str) -> Result<Vec<Uuid>, DbError> {
+    req_strings(item, name)?
+        .iter()
+        .map(|value| parse_uuid(name, value))
+        .collect()
 }
 
 pub(super) fn req_json<T: DeserializeOwned>(item: &Item, name: &str) -> Result<T, DbError> {
@@ -114,6 +148,17 @@ pub(super) fn req_enum<T: FromStr>(item: &Item, name: &str) -> Result<T, DbError
     value
         .parse()
         .map_err(|_| corrupt(name, format!("unknown value {value:?}")))
+}
+
+/// Parses a value the domain reads with a `parse(&str) -> Option<_>` of its own (follow states,
+/// notification kinds).
+pub(super) fn req_parsed<T>(
+    item: &Item,
+    name: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, DbError> {
+    let value = req_str(item, name)?;
+    parse(value).ok_or_else(|| corrupt(name, format!("unknown value {value:?}")))
 }
 
 pub(super) fn req_strings(item: &Item, name: &str) -> Result<Vec<String>, DbError> {
@@ -162,5 +207,9 @@ mod tests {
         assert!(req_bool(&item, "text").is_err());
         assert!(req_enum::<darkroom_core::domain::Visibility>(&item, "text").is_err());
         assert!(req_json::<Vec<String>>(&item, "text").is_err());
+        assert!(opt_uuid(&item, "text").is_err());
+        assert_eq!(opt_uuid(&item, "absent").unwrap(), None);
+        assert!(req_parsed(&item, "text", |_| None::<u8>).is_err());
+        assert_eq!(opt_bool(&item, "absent").unwrap(), None);
     }
 }

@@ -1,6 +1,6 @@
-//! Batches of reads and deletes, sent again for whatever the service left unprocessed.
+//! Batches of reads, puts and deletes, sent again for whatever the service left unprocessed.
 
-use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, WriteRequest};
+use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
 use darkroom_core::ports::DbError;
 
 use super::calls::back_off;
@@ -55,14 +55,33 @@ impl DynamoDatabase {
 
     /// Deletes many items (unconditionally; missing ones are fine).
     pub(super) async fn batch_delete(&self, keys: Vec<Item>, doing: &str) -> Result<(), DbError> {
-        for chunk in keys.chunks(BATCH_WRITE_MAX) {
-            let mut pending = chunk
-                .iter()
-                .map(|key| {
-                    built(DeleteRequest::builder().set_key(Some(key.clone())).build())
-                        .map(|delete| WriteRequest::builder().delete_request(delete).build())
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+        let requests = keys
+            .into_iter()
+            .map(|key| {
+                built(DeleteRequest::builder().set_key(Some(key)).build())
+                    .map(|delete| WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.batch_write(requests, doing).await
+    }
+
+    /// Puts many items (unconditionally: each replaces whatever had its key).
+    pub(super) async fn batch_put(&self, items: Vec<Item>, doing: &str) -> Result<(), DbError> {
+        let requests = items
+            .into_iter()
+            .map(|item| {
+                built(PutRequest::builder().set_item(Some(item)).build())
+                    .map(|put| WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.batch_write(requests, doing).await
+    }
+
+    /// Sends `requests` 25 at a time, each batch again for what the service left unprocessed. A batch is
+    /// not atomic: callers order their writes so that a failure part-way leaves nothing a reader trips on.
+    async fn batch_write(&self, requests: Vec<WriteRequest>, doing: &str) -> Result<(), DbError> {
+        for chunk in requests.chunks(BATCH_WRITE_MAX) {
+            let mut pending = chunk.to_vec();
             let mut attempt = 1;
             while !pending.is_empty() {
                 let answer = self

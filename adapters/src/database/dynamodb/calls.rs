@@ -75,6 +75,20 @@ impl DynamoDatabase {
         Ok(found.item)
     }
 
+    /// Puts `item`, replacing whatever had its key.
+    pub(super) async fn put(&self, item: Item, doing: &str) -> Result<(), DbError> {
+        retry_conflicts(|| {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item.clone()))
+                .send()
+        })
+        .await
+        .map_err(|e| db_error(e, &self.table, doing))?;
+        Ok(())
+    }
+
     /// Writes `items` all or nothing. Lost races with other transactions are tried again; failed conditions
     /// come back as `ConditionsFailed`, and every other cancellation is an error.
     pub(super) async fn transact(

@@ -2,7 +2,7 @@
 //! `lifecycle.rs`. An image is one item; its owner's listing entry and its idempotency claim are written
 //! and deleted in the same transactions as the image.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::Utc;
@@ -102,8 +102,14 @@ impl ImageRepository for DynamoDatabase {
         )))
     }
 
-    async fn images_by_ids(&self, _ids: &[ImageId]) -> Result<Vec<Image>, DbError> {
-        Err(DbError::other(std::io::Error::other("not implemented yet")))
+    async fn images_by_ids(&self, ids: &[ImageId]) -> Result<Vec<Image>, DbError> {
+        // BatchGetItem refuses a key named twice.
+        let ids: HashSet<ImageId> = ids.iter().copied().collect();
+        self.batch_get(ids.into_iter().map(keys::image).collect(), "reading images")
+            .await?
+            .iter()
+            .map(items::image)
+            .collect()
     }
 
     async fn image(&self, id: ImageId) -> Result<Option<Image>, DbError> {

@@ -5,7 +5,7 @@
 //!
 //! | item                   | `pk`                         | `sk`                     | holds                              |
 //! |------------------------|------------------------------|--------------------------|------------------------------------|
-//! | user                   | `USER#<id>`                  | `USER`                   | the account and its password hash  |
+//! | user                   | `USER#<id>`                  | `USER`                   | the account, its counts, profile   |
 //! | username claim         | `USERNAME#<username>`        | `USERNAME`               | `user_id`                          |
 //! | email claim            | `EMAIL#<email>`              | `EMAIL`                  | `user_id`                          |
 //! | refresh token          | `TOKEN#<sha256>`             | `TOKEN`                  | family, user, expiry, used, revoked|
@@ -15,6 +15,23 @@
 //! | idempotency claim      | `IDEMPOTENCY#<owner>#<key>`  | `IDEMPOTENCY`            | `image_id`                         |
 //! | outbox entry           | `OUTBOX`                     | `<order>`                | the message                        |
 //! | outbox pointer         | `OUTBOX#<message id>`        | `OUTBOX`                 | `entry_sk`                         |
+//! | follow                 | `FOLLOW#<follower>#<followee>` | `FOLLOW`               | the follow (state, created_at)     |
+//! | follower entry         | `FOLLOWERS#<followee>#<state>` | `<order>` of follower  | the follow                         |
+//! | following entry        | `FOLLOWING#<follower>`       | `<order>` of followee    | the follow (`Active` only)         |
+//! | follower by id         | `FOLLOWER_IDS#<followee>`    | `<follower id>`          | the follow (`Active` only)         |
+//! | post                   | `POST#<id>`                  | `POST`                   | the post and its counts            |
+//! | post entry             | `POSTS#<author>[#FANNED\|#MERGED]` | `<order>`         | `post_id`, `created_at`            |
+//! | like                   | `LIKES#<post>`               | `<user id>`              | post, user, time                   |
+//! | comment                | `COMMENT#<id>`               | `COMMENT`                | the comment                        |
+//! | comment entry          | `COMMENTS#<post>`            | `<order>`                | the comment                        |
+//! | timeline               | `TIMELINE#<owner>`           | `TIMELINE`               | `complete`                         |
+//! | timeline entry         | `FEED#<owner>`               | `<order>` of post        | the entry                          |
+//! | timeline note          | `FEEDS_WITH#<post>`          | `<owner id>`             | the entry and its owner            |
+//! | notification           | `INBOX#<recipient>`          | `<order>`                | the notification, `read`           |
+//! | dedup claim            | `NOTIFIED#<recipient>`       | `<dedup key>`            | id, time                           |
+//! | unread marker          | `UNREAD#<recipient>`         | `<order>`                | id, time (while unread)            |
+//! | by kind and actor      | `NOTIFIED_BY#<recipient>`    | `<kind>#<actor>#<order>` | id, time                           |
+//! | unread count           | `UNREAD_COUNT#<recipient>`   | `UNREAD_COUNT`           | `count`                            |
 //!
 //! `<order>` is `keys::order(created_at, id)`: 20 zero-padded digits of shifted microseconds, `#`, the
 //! hyphenated UUID, so that string order is (created_at, id) order.
@@ -23,19 +40,23 @@
 //!
 //! Every read is strongly consistent and served by the table itself: no secondary index, whose eventual
 //! consistency would let a listing miss a fresh upload or show a deleted one, and the outbox miss a job
-//! (the contract suite checks both right after the write).
+//! (the contract suite checks both right after the write). Where a second order or a second lookup is
+//! needed (followers by id, the timelines holding a post, notifications by actor), a second item is
+//! written in the same transaction (or batch) instead of a GSI.
 //!
 //! - User by id: GetItem. By username or email (credentials: a login with `@` is an email): GetItem of
-//!   the claim, then of the user.
-//! - Create user: one TransactWriteItems of the user and both claims, each `attribute_not_exists(pk)`;
-//!   a failed claim names the rule (`Conflict::Username`/`Conflict::Email`) and nothing is written.
+//!   the claim, then of the user. By ids: BatchGetItem.
+//! - Create user: one TransactWriteItems of the user, both claims (each `attribute_not_exists(pk)`) and its
+//!   `user.created` outbox entry and pointer; a failed claim names the rule (`Conflict::Username`/
+//!   `Conflict::Email`) and nothing is written. Update profile: one transaction of an UpdateItem
+//!   (`attribute_exists(pk)`) and the event, then a GetItem of the result.
 //! - Refresh tokens: insert puts the token and upserts its family. Rotation reads the token, then writes in
 //!   one transaction: family not revoked (condition check), token `used = false AND revoked = false AND
 //!   expires_at > now` → used, replacement put. A failed token condition sends it round again: the
 //!   token is then used, which is reuse, and revokes the family by flipping its one `revoked` flag
 //!   (`revoked = false` condition, so of racing losers exactly one reports the reuse). Revoking a family is
 //!   one update, whatever the number of its tokens; every token of a revoked family is invalid.
-//! - Images by id: GetItem. By owner, newest first: Query of `IMAGES#<owner>` with
+//! - Images by id: GetItem; by ids: BatchGetItem. By owner, newest first: Query of `IMAGES#<owner>` with
 //!   `ScanIndexForward = false`, `Limit = limit + 1` and, after a cursor, `sk < order(cursor)` (exact
 //!   keyset), then BatchGetItem of the page's images.
 //! - Create image: one transaction of owner check, image, listing entry, idempotency claim (when keyed),
@@ -47,23 +68,59 @@
 //! - Outbox, oldest first: Query of `OUTBOX` ascending. Claiming: the same Query, then per entry an
 //!   UpdateItem of `claimed_until` conditioned on no live claim. Marking relayed: BatchGetItem of the pointers,
 //!   BatchWriteItem deleting the entries, then the pointers (a crash in between leaves only a pointer).
+//! - Follows (`follows.rs`): follow state is a GetItem. Following writes the follow
+//!   (`attribute_not_exists`), its entries and, when `Active`, `ADD followers_count`/`following_count` on
+//!   the users (`attribute_exists`), with the event, in one transaction (up to 8 items); unfollowing and
+//!   accepting read the follow, then write on the condition that it is unchanged. Followers (per state)
+//!   and following: one Query newest first. Follower ids: one Query of `FOLLOWER_IDS#` in id order,
+//!   `sk > after`: a second item per `Active` follow, because the sort key of the newest-first listing
+//!   cannot give id order.
+//! - Posts (`posts.rs`): create and delete are one transaction of the post, its two listing entries
+//!   (all posts; fanned out or not), `ADD posts_count` and the event; delete then batch-deletes the likes
+//!   and comments (unreachable once the post is gone). By author: Query then BatchGetItem.
+//!   Followed by (`feed.rs`): one Query of the following listing, then one Query per followee of the
+//!   listing that matches `fanned_out`, `Limit = limit + 1`, merged keeping the newest `limit + 1`.
+//! - Likes and comments: one transaction of the like (or comment item and entry), `ADD likes_count` (or
+//!   `comments_count`) on the post (`attribute_exists`) and the event. Liked: BatchGetItem of
+//!   `LIKES#<post>`/`<user>`. Comments: one Query oldest first.
+//! - Timelines (`timelines.rs`): a page is a GetItem of the timeline item and a Query of `FEED#<owner>`,
+//!   sent together. Fan-out is one BatchGetItem of timeline items and entries per 50 owners, then
+//!   BatchWriteItem of the notes and entries (25 per request, unprocessed items sent again) for the
+//!   timelines that exist and lack the entry. Removing a post: Query of `FEEDS_WITH#<post>`, batch
+//!   deletes. Trimming and removing an author read the owner's timeline (bounded by the cap).
+//! - Notifications (`notifications.rs`): one transaction of the dedup claim (`attribute_not_exists`), the
+//!   notification, its entry by (kind, actor), its unread marker and `ADD count` on the unread count.
+//!   Unread count: GetItem. Marking read: Query of the unread markers, then transactions of 40.
+//!   Withdrawing: Query by (kind, actor) prefix, then one transaction per notification.
 //!
 //! Items stay far below DynamoDB's 400 KB: the largest is an image with its variants (a few KB of JSON).
 //! The outbox is one partition key: DynamoDB splits a hot item collection by sort key, and each entry lives
-//! only until the relay marks it.
+//! only until the relay marks it. Hot single items are the counters of a very popular user or post;
+//! DynamoDB serves about 1,000 writes a second to one item, and transactions that meet on one retry
+//! (`calls::transact`).
 
 mod access;
 mod attrs;
 mod batch;
 mod calls;
+mod comments;
 mod errors;
+mod feed;
+mod follows;
 mod images;
 mod items;
 mod keys;
 mod lifecycle;
+mod likes;
+mod notifications;
 mod outbox;
+mod posts;
+mod profiles;
+mod query;
 mod sessions;
 mod table;
+mod timeline_entries;
+mod timelines;
 mod url;
 mod users;
 mod writes;

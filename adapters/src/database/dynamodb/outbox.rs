@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::attrs::{n, opt_num, s};
 use super::errors::{db_error, unless_condition_failed};
 use super::items;
-use super::keys::{self, Item, PK, SK};
+use super::keys::{self, Item, PK};
 use super::writes::vals;
 use super::DynamoDatabase;
 
@@ -49,11 +49,7 @@ impl DynamoDatabase {
     /// Takes `entry` until `until` if no live claim (one running past `now`) holds it; false when another
     /// claimer was first, or the entry is gone (relayed meanwhile).
     async fn claim_entry(&self, entry: &Item, now: i64, until: i64) -> Result<bool, DbError> {
-        let key: Item = entry
-            .iter()
-            .filter(|(name, _)| *name == PK || *name == SK)
-            .map(|(name, value)| (name.clone(), value.clone()))
-            .collect();
+        let key = keys::key_of(entry);
         let updated = self
             .client
             .update_item()
@@ -140,13 +136,7 @@ impl OutboxRepository for DynamoDatabase {
         // the relay marks the message again), never an entry that nothing can find.
         self.batch_delete(entries, "deleting relayed outbox entries")
             .await?;
-        let pointers = found
-            .into_iter()
-            .map(|mut pointer| {
-                pointer.retain(|name, _| name == keys::PK || name == keys::SK);
-                pointer
-            })
-            .collect();
+        let pointers = found.iter().map(keys::key_of).collect();
         self.batch_delete(pointers, "deleting relayed outbox pointers")
             .await
     }

@@ -1,9 +1,11 @@
 //! `UserRepository` on DynamoDB. DynamoDB has no unique index, so a username and an email are each claimed
 //! by an item of their own, written in one transaction with the user: a taken name fails its condition and
-//! the transaction writes nothing.
+//! the transaction writes nothing. Profile changes are in `profiles.rs`.
+
+use std::collections::HashSet;
 
 use async_trait::async_trait;
-use darkroom_core::domain::{NewUser, User, UserId};
+use darkroom_core::domain::{NewUser, OutboxMessage, ProfilePatch, User, UserId};
 use darkroom_core::ports::{Conflict, DbError, UserRepository};
 
 use super::attrs::{req_uuid, s};
@@ -12,8 +14,15 @@ use super::items;
 use super::keys::{self, Item};
 use super::DynamoDatabase;
 
-/// The rules of `create_user`'s transaction items, in their order, for naming the one that failed.
-const RULES: [Conflict; 3] = [Conflict::UserId, Conflict::Username, Conflict::Email];
+/// The rules of `create_user`'s transaction items, in their order, for naming the one that failed: the
+/// user, its two claims, then the outbox entry and pointer of its event.
+const RULES: [Conflict; 5] = [
+    Conflict::UserId,
+    Conflict::Username,
+    Conflict::Email,
+    Conflict::OutboxId,
+    Conflict::OutboxId,
+];
 
 impl DynamoDatabase {
     /// The user a claim item (`USERNAME#…`, `EMAIL#…`) points to, with the user item itself.
@@ -39,6 +48,8 @@ impl UserRepository for DynamoDatabase {
             self.put_new(item)?,
             claim(keys::username(user.username.as_str()))?,
             claim(keys::email(user.email.as_str()))?,
+            self.put_new(items::outbox_entry(&user.event))?,
+            self.put_new(items::outbox_pointer(&user.event))?,
         ];
         match self.transact(writes, "creating a user").await? {
             Transacted::Done => Ok(stored),
@@ -82,18 +93,21 @@ impl UserRepository for DynamoDatabase {
         Ok(Some((items::user(&item)?, items::password_hash(&item)?)))
     }
 
-    async fn users_by_ids(&self, _ids: &[UserId]) -> Result<Vec<User>, DbError> {
-        Err(DbError::other(std::io::Error::other("not implemented yet")))
+    async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<User>, DbError> {
+        let ids: HashSet<UserId> = ids.iter().copied().collect();
+        self.batch_get(ids.into_iter().map(keys::user).collect(), "reading users")
+            .await?
+            .iter()
+            .map(items::user)
+            .collect()
     }
 
     async fn update_profile(
         &self,
-        _id: UserId,
-        _patch: &darkroom_core::domain::ProfilePatch,
-        _event: &darkroom_core::domain::OutboxMessage,
+        id: UserId,
+        patch: &ProfilePatch,
+        event: &OutboxMessage,
     ) -> Result<Option<User>, DbError> {
-        Err(DbError::other(std::io::Error::other("not implemented yet")))
+        self.patch_profile(id, patch, event).await
     }
 }
-
-crate::database::pending::pending_social_repositories!([] DynamoDatabase);

@@ -46,6 +46,47 @@ pub(super) fn vals<const N: usize>(pairs: [(&str, AttributeValue); N]) -> Item {
         .collect()
 }
 
+/// An update expression assembled from the fields a patch sets or clears.
+#[derive(Debug, Default)]
+pub(super) struct Assignments {
+    set: Vec<String>,
+    remove: Vec<String>,
+    values: Item,
+}
+
+impl Assignments {
+    /// `SET #name = :name`.
+    pub(super) fn set(&mut self, name: &str, value: AttributeValue) {
+        self.set.push(format!("#{name} = :{name}"));
+        self.values.insert(format!(":{name}"), value);
+    }
+
+    /// `REMOVE #name` (absent optional values are absent attributes).
+    pub(super) fn remove(&mut self, name: &str) {
+        self.remove.push(format!("#{name}"));
+    }
+
+    /// Sets `name` to `value`, or removes it when `None`.
+    pub(super) fn set_or_remove(&mut self, name: &str, value: Option<AttributeValue>) {
+        match value {
+            Some(value) => self.set(name, value),
+            None => self.remove(name),
+        }
+    }
+
+    /// The expression and its values; `None` when nothing changes.
+    pub(super) fn into_expression(self) -> Option<(String, Item)> {
+        let mut clauses = Vec::new();
+        if !self.set.is_empty() {
+            clauses.push(format!("SET {}", self.set.join(", ")));
+        }
+        if !self.remove.is_empty() {
+            clauses.push(format!("REMOVE {}", self.remove.join(", ")));
+        }
+        (!clauses.is_empty()).then(|| (clauses.join(" "), self.values))
+    }
+}
+
 impl DynamoDatabase {
     /// A transaction item putting `item` where nothing is yet.
     pub(super) fn put_new(&self, item: Item) -> Result<TransactWriteItem, DbError> {
@@ -127,5 +168,21 @@ mod tests {
         assert_eq!(found["#updated_at"], "updated_at");
         assert_eq!(names(&["attribute_not_exists(pk)"]), None);
         assert_eq!(values(Item::new()), None);
+    }
+
+    #[test]
+    fn assignments_set_and_remove_what_a_patch_names() {
+        assert_eq!(Assignments::default().into_expression(), None);
+        let mut patch = Assignments::default();
+        patch.set("bio", AttributeValue::S("hi".into()));
+        patch.set_or_remove("first_name", None);
+        patch.set_or_remove("last_name", Some(AttributeValue::S("Lee".into())));
+        let (expression, values) = patch.into_expression().unwrap();
+        assert_eq!(
+            expression,
+            "SET #bio = :bio, #last_name = :last_name REMOVE #first_name"
+        );
+        assert_eq!(values.len(), 2);
+        assert_eq!(names(&[&expression]).unwrap().len(), 3);
     }
 }
