@@ -13,7 +13,3 @@ pub mod sqlite;
 
 #[cfg(any(feature = "postgres", feature = "dynamodb"))]
 mod context;
-// Only the DynamoDB adapter still uses the scaffolding.
-#[cfg(feature = "dynamodb")]
-#[rustfmt::skip]
-mod pending;

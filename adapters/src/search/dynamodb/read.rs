@@ -111,7 +111,7 @@ impl DynamoUserSearch {
         page.items()
             .iter()
             .map(|item| match item.get(USER_ID) {
-                Some(AttributeValue::S(id)) => Uuid::parse_str(id).ok().map(UserId),
+                Some(AttributeValue::S(id)) => Uuid::parse_str(id.as_str()).ok().map(UserId),
                 _ => None,
             })
             .map(|id| id.ok_or_else(|| SearchError::other("corrupt search token: no user id")))
