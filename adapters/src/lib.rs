@@ -14,6 +14,9 @@
 //! | queue    | `queue::sqs`         | `sqs`            | Amazon SQS                                 |
 //! | cache    | `cache`              | `memory-cache`   | moka (in-process)                          |
 //! | cache    | `cache::redis`       | `redis`          | Redis; moka in front of Redis (two-level)  |
+//! | search   | `search::sqlite`     | `sqlite`         | its own SQLite file, FTS5 trigrams         |
+//! | search   | `search::postgres`   | `postgres`       | the database's schema, `pg_trgm`           |
+//! | search   | `search::dynamodb`   | `dynamodb`       | the database's table, `SEARCH#` items      |
 //!
 //! The SQLite and Postgres repositories are written once, in `database::sql`, over a `SqlBackend` that says
 //! only what differs between the two (id and time types, a few dialect words, error codes); `sqlite.rs` is
@@ -37,6 +40,8 @@ pub mod database;
     feature = "sqs"
 ))]
 pub mod queue;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "dynamodb"))]
+pub mod search;
 #[cfg(any(feature = "sqlite", feature = "embedded-queue"))]
 mod sqlite;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "embedded-queue"))]
@@ -64,5 +69,11 @@ pub use queue::nats::NatsQueue;
 pub use queue::rabbitmq::RabbitQueue;
 #[cfg(feature = "sqs")]
 pub use queue::sqs::SqsQueue;
+#[cfg(feature = "dynamodb")]
+pub use search::DynamoUserSearch;
+#[cfg(feature = "postgres")]
+pub use search::PostgresUserSearch;
+#[cfg(feature = "sqlite")]
+pub use search::SqliteUserSearch;
 #[cfg(any(feature = "local-storage", feature = "s3"))]
 pub use storage::ObjectStoreBlobs;

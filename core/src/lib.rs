@@ -13,6 +13,7 @@
 //!   the repositories and ports it uses.
 //! - [`worker`]: one worker for every kind of job — a `JobHandler` per topic, one concurrency budget, leases
 //!   kept alive by a heartbeat.
+//! - [`search`]: the user search policy every search adapter shares (normal form, index terms, ranking).
 //! - [`caching`]: port wrappers that add caching, so no use case does cache-aside itself.
 //! - [`imaging`]: the image policy (limits, variant sizes, render plans, sniffing); the pixels are in the
 //!   `darkroom-imaging` crate.
@@ -21,6 +22,7 @@ pub mod caching;
 pub mod domain;
 pub mod imaging;
 pub mod ports;
+pub mod search;
 pub mod services;
 pub mod worker;
 

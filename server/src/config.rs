@@ -4,10 +4,11 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use darkroom_core::domain::OutputFormat;
+use darkroom_core::domain::{OutputFormat, PageRequest};
 use darkroom_core::imaging::Limits;
 use darkroom_core::ports::QueueSettings;
 use darkroom_core::services::processing::VariantFormats;
+use darkroom_core::services::social::SocialSettings;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
@@ -77,6 +78,11 @@ pub struct Config {
     pub log_format: String,
     /// How long a stop waits for in-flight requests and jobs.
     pub shutdown_grace_secs: u64,
+    /// Authors with more followers than this are not fanned out on write: their posts are merged into
+    /// their followers' timelines when those are read.
+    pub timeline_celebrity_threshold: u64,
+    /// How many entries each stored home timeline keeps; older posts are read from the follow graph.
+    pub timeline_cap: u32,
 }
 
 impl Default for Config {
@@ -106,6 +112,8 @@ impl Default for Config {
             cache_max_bytes: 256 * 1024 * 1024,
             log_format: "text".into(),
             shutdown_grace_secs: 30,
+            timeline_celebrity_threshold: SocialSettings::default().celebrity_threshold,
+            timeline_cap: SocialSettings::default().timeline_cap,
         }
     }
 }
@@ -133,6 +141,14 @@ impl Config {
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
+    }
+
+    pub fn social(&self) -> SocialSettings {
+        SocialSettings {
+            celebrity_threshold: self.timeline_celebrity_threshold,
+            // A cap below one page would make every read fall back to the follow graph.
+            timeline_cap: self.timeline_cap.max(PageRequest::MAX_LIMIT),
+        }
     }
 
     pub fn limits(&self) -> Limits {

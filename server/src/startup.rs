@@ -7,12 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use darkroom_core::caching::CachedImageRepository;
+use darkroom_core::caching::{CachedImageRepository, CachedPostRepository};
 use darkroom_core::ports::{ImagePipeline, ImageRepository};
+use darkroom_core::services::access::Audience;
 use darkroom_core::services::auth::{AuthService, AuthSettings};
 use darkroom_core::services::images::{ImageService, ImageSettings};
 use darkroom_core::services::outbox::run_relay;
 use darkroom_core::services::processing::Processor;
+use darkroom_core::services::social::{
+    EventHandlers, Inbox, People, Posts, SearchIndexer, Timelines,
+};
 use darkroom_core::worker::{run_worker, WorkerSettings};
 use darkroom_imaging::NativePipeline;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
@@ -28,6 +32,9 @@ use crate::config::Config;
 /// How long image metadata stays in the cache. Every write through the cached repository drops its entry,
 /// so this only bounds what another replica's in-process cache may still hold.
 const IMAGE_METADATA_TTL: Duration = Duration::from_secs(300);
+/// How long a post stays in the cache. Likes and comments through this process drop it at once; this
+/// bounds how stale another replica's in-process copy of its counts may be.
+const POST_TTL: Duration = Duration::from_secs(60);
 
 pub struct Application {
     port: u16,
@@ -81,7 +88,37 @@ impl Application {
                 public_originals: config.public_originals,
             },
             outbox_written.clone(),
+            Audience::new(backends.db.users.clone(), backends.db.follows.clone()),
         );
+        let social = config.social();
+        let people = People::new(
+            backends.db.users.clone(),
+            backends.db.follows.clone(),
+            image_repository.clone(),
+            backends.search.clone(),
+            outbox_written.clone(),
+        );
+        // Posts (with the likes and comments that change their counts) are read through the cache: every
+        // timeline page reads its posts by id, and popular posts are on many pages.
+        let mut api_db = backends.db.clone();
+        let cached_posts = Arc::new(CachedPostRepository::new(
+            backends.db.posts.clone(),
+            backends.db.likes.clone(),
+            backends.db.comments.clone(),
+            backends.cache.clone(),
+            POST_TTL,
+        ));
+        api_db.posts = cached_posts.clone();
+        api_db.likes = cached_posts.clone();
+        api_db.comments = cached_posts;
+        let posts = Posts::new(&api_db, images.clone(), social, outbox_written.clone());
+        let timelines = Timelines::new(
+            api_db.timelines.clone(),
+            api_db.posts.clone(),
+            api_db.follows.clone(),
+            social,
+        );
+        let inbox = Inbox::new(&backends.db);
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut background = Vec::new();
@@ -104,7 +141,20 @@ impl Application {
                 pipeline,
                 config.limits(),
                 config.variant_formats()?,
-            );
+            )
+            .with_inbox(inbox.clone());
+            let events = EventHandlers {
+                timelines: Timelines::new(
+                    backends.db.timelines.clone(),
+                    backends.db.posts.clone(),
+                    backends.db.follows.clone(),
+                    social,
+                ),
+                inbox: inbox.clone(),
+                indexer: SearchIndexer::new(backends.db.users.clone(), backends.search.clone()),
+            };
+            let mut handlers = processor.handlers();
+            handlers.extend(events.handlers());
             let settings = WorkerSettings {
                 concurrency: config.worker_concurrency(),
                 max_attempts: backends.queue_settings.max_attempts,
@@ -113,7 +163,7 @@ impl Application {
             };
             background.push(tokio::spawn(run_worker(
                 backends.queue.clone(),
-                processor.handlers(),
+                handlers,
                 settings,
                 stop_rx,
             )));
@@ -131,6 +181,10 @@ impl Application {
         let state = AppState {
             auth,
             images,
+            people,
+            posts,
+            timelines,
+            inbox,
             backends,
             role: config.role,
         };

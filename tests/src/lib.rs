@@ -5,4 +5,5 @@
 pub mod app;
 pub mod contract;
 pub mod services;
+pub mod social;
 pub mod stacks;

@@ -1,14 +1,17 @@
 //! The port contract suites against the embedded adapters: storage on the local filesystem and in memory,
-//! SQLite on a file and in memory, the embedded queue on a file and in memory, and moka. The shared backends
-//! (S3, Postgres, NATS, Redis, …) will add their fixtures here and run the same suites.
+//! SQLite on a file and in memory, the embedded queue on a file and in memory, moka, and the SQLite search
+//! index on a file and in memory. The shared backends (S3, Postgres, NATS, Redis, …) will add their
+//! fixtures here and run the same suites.
 
 #![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use darkroom_adapters::{EmbeddedQueue, MokaCache, ObjectStoreBlobs, SqliteDatabase};
-use darkroom_core::ports::{BlobStore, Cache, Queue, QueueSettings, Repositories};
+use darkroom_adapters::{
+    EmbeddedQueue, MokaCache, ObjectStoreBlobs, SqliteDatabase, SqliteUserSearch,
+};
+use darkroom_core::ports::{BlobStore, Cache, Queue, QueueSettings, Repositories, UserSearch};
 use darkroom_tests::contract::database::TestDatabase;
 use darkroom_tests::contract::{queue, Fixture};
 use tempfile::TempDir;
@@ -70,6 +73,24 @@ async fn embedded_queue_memory(settings: QueueSettings) -> Fixture<dyn Queue> {
     Fixture::new(queue)
 }
 
+/// The search index in its own file, as the embedded default keeps it.
+async fn search_sqlite_file() -> Fixture<dyn UserSearch> {
+    let dir = TempDir::new().unwrap();
+    let search = SqliteUserSearch::open(&dir.path().join(SqliteUserSearch::FILE_NAME))
+        .await
+        .unwrap();
+    search.migrate().await.unwrap();
+    let search: Arc<dyn UserSearch> = Arc::new(search);
+    Fixture::with_guard(search, dir)
+}
+
+async fn search_sqlite_memory() -> Fixture<dyn UserSearch> {
+    let search = SqliteUserSearch::in_memory().await.unwrap();
+    search.migrate().await.unwrap();
+    let search: Arc<dyn UserSearch> = Arc::new(search);
+    Fixture::new(search)
+}
+
 async fn moka() -> Fixture<dyn Cache> {
     let cache: Arc<dyn Cache> = Arc::new(MokaCache::new(64 * 1024 * 1024));
     Fixture::new(cache)
@@ -115,6 +136,14 @@ mod queue_embedded_file {
 
 mod queue_embedded_memory {
     darkroom_tests::queue_contract_suite!(super::embedded_queue_memory);
+}
+
+mod search_sqlite_file {
+    darkroom_tests::user_search_contract_suite!(super::search_sqlite_file);
+}
+
+mod search_sqlite_memory {
+    darkroom_tests::user_search_contract_suite!(super::search_sqlite_memory);
 }
 
 mod cache_moka {

@@ -13,5 +13,3 @@ pub mod sqlite;
 
 #[cfg(any(feature = "postgres", feature = "dynamodb"))]
 mod context;
-#[rustfmt::skip]
-mod pending;

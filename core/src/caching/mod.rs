@@ -2,5 +2,7 @@
 //! composition root wraps a repository and hands the wrapper out in its place.
 
 mod images;
+mod posts;
 
 pub use images::CachedImageRepository;
+pub use posts::CachedPostRepository;

@@ -19,7 +19,7 @@ impl Caption {
     pub const MAX_TAGS: usize = 30;
 
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let text = checked_text("caption", raw, 0, Self::MAX_CHARS)?;
+        let text = checked_text("caption", raw, Lines::Many, 0, Self::MAX_CHARS)?;
         let hashtags = words_after('#', &text, 100);
         let mentions = words_after('@', &text, 30)
             .into_iter()
@@ -54,7 +54,7 @@ impl CommentText {
     pub const MAX_CHARS: usize = 1000;
 
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
-        let text = checked_text("text", raw, 1, Self::MAX_CHARS)?;
+        let text = checked_text("text", raw, Lines::Many, 1, Self::MAX_CHARS)?;
         let mentions = words_after('@', &text, 30)
             .into_iter()
             .filter(|name| name.len() >= 3)
@@ -64,31 +64,45 @@ impl CommentText {
     }
 }
 
-/// Trimmed `raw`, if it has `min..=max` characters and no control characters but newlines and tabs.
+/// Whether a text may span lines: multi-line texts (captions, comments, bios) may hold `\n` and `\t`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    One,
+    Many,
+}
+
+impl Lines {
+    /// The rule as a regular expression, for the OpenAPI document (it must accept exactly what
+    /// `checked_text` does, length aside): no C0 or C1 control characters, but newlines and tabs in
+    /// multi-line texts.
+    pub const ONE_PATTERN: &'static str = r"^[^\x00-\x1f\x7f-\x9f]*$";
+    pub const MANY_PATTERN: &'static str = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$";
+}
+
+/// `raw` as given, if it has `min..=max` characters and no control characters (but newlines and tabs in
+/// multi-line texts). Texts are kept as written: what the document's pattern accepts is stored.
 pub fn checked_text(
     field: &'static str,
     raw: &str,
+    lines: Lines,
     min: usize,
     max: usize,
 ) -> Result<String, ValidationError> {
-    let text = raw.trim();
-    let chars = text.chars().count();
+    let chars = raw.chars().count();
     if chars < min || chars > max {
         return Err(ValidationError::new(
             field,
             format!("must be {min} to {max} characters"),
         ));
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    let allowed = |c: char| lines == Lines::Many && (c == '\n' || c == '\t');
+    if raw.chars().any(|c| c.is_control() && !allowed(c)) {
         return Err(ValidationError::new(
             field,
             "must not contain control characters",
         ));
     }
-    Ok(text.to_owned())
+    Ok(raw.to_owned())
 }
 
 /// The words that follow `sigil` (letters, digits, `_`; at most `max_len` characters), lowercased, each
@@ -134,7 +148,8 @@ mod tests {
         .unwrap();
         assert_eq!(
             caption.text,
-            "Sunset with @Ada and @bob_1 #Sunset #sea #sunset mail@example.org a#b @x"
+            "  Sunset with @Ada and @bob_1 #Sunset #sea #sunset mail@example.org a#b @x ",
+            "kept as written"
         );
         assert_eq!(caption.hashtags, ["sunset", "sea"]);
         // `@x` is too short to be a username; an email address is not a mention.
@@ -142,11 +157,48 @@ mod tests {
     }
 
     #[test]
+    fn the_patterns_state_the_rule() {
+        // The document's patterns must accept what `checked_text` accepts and nothing else.
+        let one = class_accepts(Lines::ONE_PATTERN);
+        let many = class_accepts(Lines::MANY_PATTERN);
+        for c in ['\u{0}', '\u{1f}', '\u{7f}', '\u{85}', '\u{9f}'] {
+            assert!(!one(c) && !many(c), "{c:?}");
+        }
+        assert!(!one('\n') && many('\n') && many('\t'));
+        assert!(one('a') && one('\u{a0}') && many('é'));
+    }
+
+    /// Whether the pattern's one character class `[^…]` accepts `c` (the patterns are of that one form).
+    fn class_accepts(pattern: &'static str) -> impl Fn(char) -> bool {
+        let class = pattern
+            .trim_start_matches("^[^")
+            .trim_end_matches("]*$")
+            .to_owned();
+        let mut ranges = Vec::new();
+        let parts: Vec<&str> = class.split("\\x").filter(|p| !p.is_empty()).collect();
+        let mut i = 0;
+        while i < parts.len() {
+            let start = u32::from_str_radix(&parts[i][..2], 16).unwrap();
+            if parts[i].ends_with('-') {
+                let end = u32::from_str_radix(&parts[i + 1][..2], 16).unwrap();
+                ranges.push(start..=end);
+                i += 2;
+            } else {
+                ranges.push(start..=start);
+                i += 1;
+            }
+        }
+        move |c: char| !ranges.iter().any(|r| r.contains(&(c as u32)))
+    }
+
+    #[test]
     fn captions_and_comments_are_bounded() {
         assert!(Caption::parse("").is_ok());
         assert!(Caption::parse(&"x".repeat(2201)).is_err());
         assert!(Caption::parse("bell\u{7}").is_err());
-        assert!(CommentText::parse("   ").is_err());
+        assert!(CommentText::parse("").is_err());
+        assert!(CommentText::parse("line one\nline two").is_ok());
+        assert!(CommentText::parse("c1 \u{85} control").is_err());
         assert_eq!(CommentText::parse("nice @Ada!").unwrap().mentions, ["ada"]);
     }
 }

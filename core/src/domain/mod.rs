@@ -9,7 +9,7 @@ mod page;
 mod social;
 mod user;
 
-pub use caption::{checked_text, Caption, CommentText};
+pub use caption::{checked_text, Caption, CommentText, Lines};
 pub use events::Event;
 pub use ids::{CommentId, ImageId, NotificationId, PostId, UserId};
 pub use image::{

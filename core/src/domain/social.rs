@@ -1,6 +1,7 @@
 //! The social records: follows, posts, likes, comments, timeline entries and notifications.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::{CommentId, ImageId, NotificationId, PostId, UserId, Visibility};
 
@@ -40,7 +41,7 @@ pub struct Follow {
 }
 
 /// A post: one to ten of its author's images with a caption.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Post {
     pub id: PostId,
     pub author_id: UserId,

@@ -48,9 +48,14 @@ pub struct UserDocument {
 /// - `upsert` stores the document, replacing the one with its id unless that one is newer
 ///   (`updated_at`); it is idempotent. `remove` forgets a user (unknown ids are ignored).
 /// - `search` answers at most `limit` user ids, best first: an exact username first, then usernames that
-///   start with the query, then names (first, last, display) that start with it, then fuzzy matches (one
-///   or two typos) of any of them; ties newest-updated first. Matching ignores case and accents. A query
-///   that matches nothing answers an empty list, never an error.
+///   start with the query, then names (first, last, display, one of their words, or "first last") that
+///   start with it, then fuzzy matches (one or two typos) of any of them, fewer typos first; ties
+///   newest-updated first. A typo is an inserted, missing, wrong or swapped character between the query
+///   and the start of a name; queries of 3 to 5 characters allow one, from 6 two, shorter ones none.
+///   Matching ignores case and accents, and every character of the query is plain text (`%`, `_`, `'`
+///   are no patterns). A query that matches nothing (a blank one, a `limit` of 0) answers an empty list,
+///   never an error. The policy is `crate::search`'s, shared by every adapter, which only finds
+///   candidates.
 #[async_trait]
 pub trait UserSearch: Send + Sync + Debug {
     async fn upsert(&self, document: &UserDocument) -> Result<(), SearchError>;

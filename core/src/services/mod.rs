@@ -8,5 +8,6 @@ pub mod images;
 pub mod ingest;
 pub mod outbox;
 pub mod processing;
+pub mod social;
 
 pub use error::ServiceError;

@@ -1,13 +1,12 @@
-//! `register`, `login`, `refreshToken`, `logout`, `getMe`.
+//! `register`, `login`, `refreshToken`, `logout`.
 
 use darkroom_core::services::auth::Registration;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
-use super::models::{MeView, Registered, Tokens};
+use super::models::{Registered, Tokens};
 use super::problem::ApiResult;
-use super::security::BearerAuth;
 use super::strict_json::StrictJson;
 use super::{ApiTags, AppState};
 
@@ -120,12 +119,5 @@ impl AuthApi {
     ) -> ApiResult<LogoutResponse> {
         state.auth.logout(&body.0.refresh_token).await?;
         Ok(LogoutResponse::Done)
-    }
-
-    /// The caller's own account.
-    #[oai(path = "/v1/me", method = "get", operation_id = "getMe")]
-    async fn get_me(&self, state: Data<&AppState>, auth: BearerAuth) -> ApiResult<Json<MeView>> {
-        let user = auth.user(&state.auth)?;
-        Ok(Json(state.auth.me(user).await?.into()))
     }
 }

@@ -1,6 +1,6 @@
 //! `uploadImage`, `getImage`, `listMyImages`, `updateImage`, `deleteImage`.
 
-use darkroom_core::domain::{Cursor, ImageId, ImagePatch, PageRequest, Visibility};
+use darkroom_core::domain::{ImageId, ImagePatch, Visibility};
 use darkroom_core::services::images::UploadRequest;
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -10,6 +10,7 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::models::{ImagePage, ImageView, VisibilityView};
+use super::pagination::page_request;
 use super::problem::{ApiResult, ProblemResponse};
 use super::security::{BearerAuth, MaybeAuth};
 use super::strict_json::StrictJson;
@@ -156,19 +157,8 @@ impl ImagesApi {
         cursor: Query<Option<String>>,
     ) -> ApiResult<Json<ImagePage>> {
         let owner = auth.user(&state.auth)?;
-        let after = match cursor.0.as_deref() {
-            None => None,
-            Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| {
-                ProblemResponse::bad_request(
-                    "invalid_cursor",
-                    "the cursor is not one this server issued",
-                )
-            })?),
-        };
-        let page = state
-            .images
-            .list_mine(owner, PageRequest::new(limit.0, after))
-            .await?;
+        let page = page_request(limit.0, cursor.0.as_deref())?;
+        let page = state.images.list_mine(owner, page).await?;
         Ok(Json(ImagePage {
             items: page.items.into_iter().map(Into::into).collect(),
             next_cursor: page.next.map(|c| c.encode()),

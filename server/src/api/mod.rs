@@ -6,19 +6,25 @@ mod blob_response;
 mod conditional;
 mod document;
 mod images;
+mod inbox;
 mod limits;
 mod models;
+mod pagination;
+mod posts;
 mod problem;
 mod security;
 mod serving;
+mod social_models;
 mod strict_json;
 mod system;
 mod upload_body;
+mod users;
 
 use std::time::Instant;
 
 use darkroom_core::services::auth::AuthService;
 use darkroom_core::services::images::ImageService;
+use darkroom_core::services::social::{Inbox, People, Posts, Timelines};
 use poem::middleware::Tracing;
 use poem::{get, Endpoint, EndpointExt, Route};
 use poem_openapi::{OpenApiService, Tags};
@@ -33,6 +39,10 @@ pub use problem::Problem;
 pub struct AppState {
     pub auth: AuthService,
     pub images: ImageService,
+    pub people: People,
+    pub posts: Posts,
+    pub timelines: Timelines,
+    pub inbox: Inbox,
     pub backends: Backends,
     pub role: Role,
 }
@@ -43,17 +53,35 @@ pub enum ApiTags {
     Auth,
     /// Uploading, processing and serving images.
     Images,
+    /// Profiles, follows and user search.
+    Users,
+    /// Posts, likes, comments and the home timeline.
+    Posts,
+    /// The caller's notifications.
+    Inbox,
 }
 
 type Apis = (
     auth::AuthApi,
+    users::UsersApi,
     images::ImagesApi,
     serving::ServingApi,
+    posts::PostsApi,
+    inbox::InboxApi,
     limits::LimitsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
-    OpenApiService::new((auth::AuthApi, images::ImagesApi, serving::ServingApi, limits::LimitsApi), "Darkroom", env!("CARGO_PKG_VERSION"))
+    let apis = (
+        auth::AuthApi,
+        users::UsersApi,
+        images::ImagesApi,
+        serving::ServingApi,
+        posts::PostsApi,
+        inbox::InboxApi,
+        limits::LimitsApi,
+    );
+    OpenApiService::new(apis, "Darkroom", env!("CARGO_PKG_VERSION"))
         .description(
             "A self-hostable image-sharing server. Errors are `application/problem+json` (RFC 9457) with a \
              stable machine-readable `code`.",

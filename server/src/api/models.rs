@@ -22,7 +22,36 @@ pub struct UserView {
     pub followers_count: u64,
     pub following_count: u64,
     pub posts_count: u64,
+    /// A private account's posts and images reach only the followers it approved.
+    pub is_private: bool,
+    /// The profile picture: one of the user's images.
+    #[oai(nullable)]
+    pub avatar_image_id: Option<uuid::Uuid>,
+    /// Its `thumb` variant.
+    #[oai(nullable)]
+    pub avatar_url: Option<String>,
+    /// Whether this user follows the caller (absent for anonymous callers and on the caller's own profile).
+    #[oai(skip_serializing_if_is_none)]
+    pub follows_you: Option<bool>,
+    /// Whether the caller follows this user.
+    #[oai(skip_serializing_if_is_none)]
+    pub followed_by_you: Option<bool>,
+    /// Whether the caller asked to follow this private account and awaits an answer.
+    #[oai(skip_serializing_if_is_none)]
+    pub follow_requested: Option<bool>,
     pub created_at: DateTime<Utc>,
+}
+
+impl From<darkroom_core::services::social::UserView> for UserView {
+    fn from(view: darkroom_core::services::social::UserView) -> Self {
+        let mut user = UserView::from(view.user);
+        if let Some(relation) = view.relation {
+            user.follows_you = Some(relation.follows_you);
+            user.followed_by_you = Some(relation.followed_by_you);
+            user.follow_requested = Some(relation.follow_requested);
+        }
+        user
+    }
 }
 
 impl From<User> for UserView {
@@ -37,6 +66,14 @@ impl From<User> for UserView {
             followers_count: u.followers_count,
             following_count: u.following_count,
             posts_count: u.posts_count,
+            is_private: u.is_private,
+            avatar_image_id: u.avatar_image_id.map(|id| id.0),
+            avatar_url: u
+                .avatar_image_id
+                .map(|id| format!("/v1/images/{id}/variants/thumb")),
+            follows_you: None,
+            followed_by_you: None,
+            follow_requested: None,
             created_at: u.created_at,
         }
     }

@@ -102,8 +102,9 @@ impl From<ServiceError> for ProblemResponse {
             ServiceError::InvalidCredentials | ServiceError::Unauthenticated => {
                 StatusCode::UNAUTHORIZED
             }
-            ServiceError::Taken(_) | ServiceError::NotReady => StatusCode::CONFLICT,
-            ServiceError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ServiceError::Taken(_) | ServiceError::NotReady | ServiceError::Rejected(_) => {
+                StatusCode::CONFLICT
+            }
             ServiceError::NotFound => StatusCode::NOT_FOUND,
             ServiceError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

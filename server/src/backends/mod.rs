@@ -11,7 +11,7 @@ pub mod storage;
 
 use anyhow::{bail, Context};
 use darkroom_core::ports::source::chain;
-use darkroom_core::ports::{BlobStore, Cache, Queue, QueueSettings, Repositories};
+use darkroom_core::ports::{BlobStore, Cache, Queue, QueueSettings, Repositories, UserSearch};
 
 use crate::config::Config;
 
@@ -20,6 +20,8 @@ use crate::config::Config;
 pub struct Backends {
     /// The database's repositories, all served by one adapter.
     pub db: Repositories,
+    /// The user search index, kept by the database's backend (see `database`).
+    pub search: Arc<dyn UserSearch>,
     pub storage: Arc<dyn BlobStore>,
     pub queue: Arc<dyn Queue>,
     pub cache: Arc<dyn Cache>,
@@ -45,7 +47,10 @@ impl Backends {
         };
         let migrate = config.auto_migrate;
         let db_url = config.database_url();
-        let db = database::connect(&db_url, migrate)
+        let database::Database {
+            repositories: db,
+            search,
+        } = database::connect(&db_url, migrate)
             .await
             .with_context(|| format!("database {}", redact(&db_url)))?;
         let storage_url = config.storage_url();
@@ -60,6 +65,7 @@ impl Backends {
             .with_context(|| format!("cache {}", redact(&config.cache_url)))?;
         let backends = Self {
             db,
+            search,
             storage,
             queue,
             cache,

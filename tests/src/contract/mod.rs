@@ -20,6 +20,7 @@
 pub mod cache;
 pub mod database;
 pub mod queue;
+pub mod search;
 pub mod storage;
 
 use std::any::Any;

@@ -10,5 +10,6 @@ mod openapi;
 mod processing;
 mod restart;
 mod serving;
+mod social;
 mod system;
 mod upload;

@@ -47,6 +47,28 @@ fn every_operation_id_of_the_contract_is_present() {
         "downloadOriginal",
         "getVariant",
         "getLimits",
+        "updateMe",
+        "getUser",
+        "searchUsers",
+        "followUser",
+        "unfollowUser",
+        "listFollowers",
+        "listFollowing",
+        "createPost",
+        "getPost",
+        "deletePost",
+        "listUserPosts",
+        "getTimeline",
+        "likePost",
+        "unlikePost",
+        "listComments",
+        "createComment",
+        "deleteComment",
+        "listNotifications",
+        "listFollowRequests",
+        "acceptFollowRequest",
+        "refuseFollowRequest",
+        "markNotificationsRead",
     ] {
         assert!(
             ids.iter().any(|id| id == expected),
@@ -72,4 +94,30 @@ fn request_patterns_are_the_domains_rules() {
         props["display_name"]["pattern"],
         darkroom_core::domain::DisplayName::PATTERN
     );
+    // The social texts: one-line names and queries, multi-line captions, comments and bios.
+    use darkroom_core::domain::Lines;
+    let schemas = &doc["components"]["schemas"];
+    let profile = &schemas["ProfileUpdate"]["properties"];
+    assert_eq!(
+        profile["display_name"]["pattern"],
+        darkroom_core::domain::DisplayName::PATTERN
+    );
+    for one_line in [&profile["first_name"], &profile["last_name"]] {
+        assert_eq!(one_line["pattern"], Lines::ONE_PATTERN);
+    }
+    for many in [
+        &profile["bio"],
+        &schemas["NewPost"]["properties"]["caption"],
+        &schemas["NewComment"]["properties"]["text"],
+    ] {
+        assert_eq!(many["pattern"], Lines::MANY_PATTERN);
+    }
+    let search = doc["paths"]["/v1/users"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "q")
+        .unwrap()
+        .clone();
+    assert_eq!(search["schema"]["pattern"], Lines::ONE_PATTERN);
 }

@@ -24,7 +24,7 @@ use darkroom_tests::services::{require, unique_name, AWS_ENDPOINT};
 
 const SUITE: &str = "database_dynamodb";
 
-fn url(endpoint: &str, table: &str) -> String {
+pub(super) fn url(endpoint: &str, table: &str) -> String {
     format!("dynamodb://{table}?region=us-east-1&endpoint={endpoint}")
 }
 

@@ -16,5 +16,9 @@ mod rabbitmq;
 mod redis;
 #[cfg(feature = "s3")]
 mod s3;
+#[cfg(feature = "dynamodb")]
+mod search_dynamodb;
+#[cfg(feature = "postgres")]
+mod search_postgres;
 #[cfg(feature = "sqs")]
 mod sqs;

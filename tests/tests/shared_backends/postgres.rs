@@ -19,14 +19,14 @@ use darkroom_tests::contract::Fixture;
 use darkroom_tests::services::{require, unique_name, POSTGRES_URL};
 
 /// `url` with `schema=NAME` added to its query.
-fn with_schema(url: &str, schema: &str) -> String {
+pub(super) fn with_schema(url: &str, schema: &str) -> String {
     let joiner = if url.contains('?') { '&' } else { '?' };
     format!("{url}{joiner}schema={schema}")
 }
 
 /// Drops the case's schema when the fixture goes. The drop runs on the case's own runtime (the suites use
 /// the multi-threaded one), so the pool's connections stay on the reactor that made them.
-struct DropSchema(Arc<PostgresDatabase>);
+pub(super) struct DropSchema(pub(super) Arc<PostgresDatabase>);
 
 impl Drop for DropSchema {
     fn drop(&mut self) {
@@ -110,19 +110,23 @@ async fn schemas_do_not_see_each_other() {
     a.create_user(&user).await.unwrap();
     assert_eq!(b.user_by_id(user.id).await.unwrap(), None);
     // The same username is free in the other schema: uniqueness is per deployment.
-    b.create_user(&NewUser {
-        id: UserId::new(),
+    let twin_id = UserId::new();
+    let twin = NewUser {
+        id: twin_id,
+        event: darkroom_core::domain::Event::UserCreated { user_id: twin_id }.to_outbox(),
         ..user.clone()
-    })
-    .await
-    .unwrap();
+    };
+    b.create_user(&twin).await.unwrap();
     let job = OutboxMessage::job(&Job::ProcessImage {
         image_id: ImageId::new(),
     });
     a.create_image(&new_image(user.id, None), &job)
         .await
         .unwrap();
-    assert!(b.pending_outbox(100).await.unwrap().is_empty());
+    // b's outbox holds its own registration's event, and nothing of a's.
+    let pending = b.pending_outbox(100).await.unwrap();
+    let pending: Vec<_> = pending.into_iter().map(|m| m.id).collect();
+    assert_eq!(pending, vec![twin.event.id]);
 }
 
 #[tokio::test]

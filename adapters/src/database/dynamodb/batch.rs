@@ -16,7 +16,7 @@ const BATCH_WRITE_MAX: usize = 25;
 
 impl DynamoDatabase {
     /// Strongly consistent reads of many items, in no particular order; missing items are left out.
-    pub(super) async fn batch_get(
+    pub(crate) async fn batch_get(
         &self,
         keys: Vec<Item>,
         doing: &str,

@@ -99,6 +99,7 @@
 //! DynamoDB serves about 1,000 writes a second to one item, and transactions that meet on one retry
 //! (`calls::transact`).
 
+mod access;
 mod attrs;
 mod batch;
 mod calls;

@@ -85,6 +85,8 @@ macro_rules! for_every_sql_backend {
             for<'q> Option<String>: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
             for<'q> i64: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
             for<'q> bool: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
+            for<'q> Option<bool>: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
+            for<'q> Option<B::Id>: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
             for<'q> Vec<u8>: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
             for<'r> $crate::database::sql::rows::UserRow<B::Id, B::At>:
                 sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
@@ -96,10 +98,22 @@ macro_rules! for_every_sql_backend {
                 sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> $crate::database::sql::rows::ClaimedRow<B::Id, B::At>:
                 sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
+            for<'r> $crate::database::sql::social_rows::FollowRow<B::Id, B::At>:
+                sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
+            for<'r> $crate::database::sql::social_rows::PostRow<B::Id, B::At>:
+                sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
+            for<'r> $crate::database::sql::social_rows::CommentRow<B::Id, B::At>:
+                sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
+            for<'r> $crate::database::sql::social_rows::NotificationRow<B::Id, B::At>:
+                sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
+            for<'r> $crate::database::sql::social_rows::TimelineRow<B::Id, B::At>:
+                sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (B::Id,): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (B::Id, B::Id): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (B::Id, bool, bool): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (String, String): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
+            for<'r> (String,): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
+            for<'r> (i64,): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
         {
             $($body)*
         }

@@ -5,7 +5,7 @@
 
 use chrono::Utc;
 use darkroom_core::domain::{
-    merge_variant_files, Failure, Image, ImageId, ImagePatch, ImageStatus, LateVariantFile,
+    merge_variant_files, Cursor, Failure, Image, ImageId, ImagePatch, ImageStatus, LateVariantFile,
     NewImage, OutboxMessage, Page, PageRequest, ProcessedImage, UserId, Variant,
 };
 use darkroom_core::ports::{CreateImageOutcome, DbError, ImageRepository};
@@ -76,8 +76,18 @@ for_every_sql_backend!(impl ImageRepository {
         Ok(CreateImageOutcome::Created)
     }
 
-    async fn images_by_ids(&self, _ids: &[ImageId]) -> Result<Vec<Image>, DbError> {
-        Err(DbError::other(std::io::Error::other("not implemented yet")))
+    async fn images_by_ids(&self, ids: &[ImageId]) -> Result<Vec<Image>, DbError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<uuid::Uuid> = ids.iter().map(|id| id.0).collect();
+        let rows: Vec<ImageRow<B::Id, B::At>> =
+            sqlx::query_as(&B::DIALECT.images_where(&B::DIALECT.in_list("i.id", 1), ""))
+                .bind(B::id_list(&ids)?)
+                .fetch_all(self.driver().pool())
+                .await
+                .map_err(B::db_error)?;
+        images(rows)
     }
 
     async fn image(&self, id: ImageId) -> Result<Option<Image>, DbError> {
@@ -114,7 +124,10 @@ for_every_sql_backend!(impl ImageRepository {
             }
         }
         .map_err(B::db_error)?;
-        Ok(page(images(rows)?, request.limit))
+        Ok(page(images(rows)?, request.limit, |image| Cursor {
+            created_at: image.created_at,
+            id: image.id.0,
+        }))
     }
 
     async fn update_image(

@@ -6,16 +6,25 @@
 //! migrations.
 
 mod backend;
+mod comments;
 pub mod convert;
+mod follows;
 mod health;
 mod images;
+mod likes;
+mod notifications;
 mod outbox;
+mod posts;
 pub mod queries;
 pub mod rows;
 mod sessions;
+pub mod social_rows;
+mod timelines;
 mod users;
 
-use darkroom_core::domain::{Cursor, Image, Page};
+use std::future::Future;
+
+use darkroom_core::domain::{Cursor, Page};
 use darkroom_core::ports::{Conflict, DbError};
 
 pub use backend::{SqlBackend, SqlDatabase};
@@ -57,18 +66,47 @@ pub(crate) fn rolled_back_by_conflict(err: &DbError) -> bool {
     }
 }
 
-/// A page from `limit + 1` rows fetched newest first: the extra row only says that another page follows.
-pub(crate) fn page(mut items: Vec<Image>, limit: u32) -> Page<Image> {
+/// How often a transaction runs when the database keeps rolling it back to break deadlocks.
+const MAX_ATTEMPTS: u32 = 3;
+
+/// Runs the transaction `attempt` makes again (up to `MAX_ATTEMPTS` in all) when the database rolled it
+/// back to break a deadlock or a serialization conflict (see `rolled_back_by_conflict`).
+pub(crate) async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T, DbError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, DbError>>,
+{
+    let mut attempts = 1;
+    loop {
+        match attempt().await {
+            Err(err) if attempts < MAX_ATTEMPTS && rolled_back_by_conflict(&err) => attempts += 1,
+            outcome => return outcome,
+        }
+    }
+}
+
+/// A page from `limit + 1` rows fetched in page order: the extra row only says that another page follows,
+/// and the next page starts after the last item's `cursor`.
+pub(crate) fn page<T>(mut items: Vec<T>, limit: u32, cursor: impl Fn(&T) -> Cursor) -> Page<T> {
     let limit = limit as usize;
     let more = items.len() > limit;
     items.truncate(limit);
-    let next = if more {
-        items.last().map(|last| Cursor {
-            created_at: last.created_at,
-            id: last.id.0,
-        })
-    } else {
-        None
-    };
+    let next = if more { items.last().map(cursor) } else { None };
     Page { items, next }
+}
+
+/// How many rows to fetch for a page of `limit`: one more, to tell whether another page follows.
+pub(crate) fn fetch_for(limit: u32) -> i64 {
+    i64::from(limit) + 1
+}
+
+/// The keyset condition of a page after a cursor: `(columns) op ($first, $first + 1)` when there is one
+/// (bound as the cursor's created_at and id), else nothing. Written only when there is a cursor, so that it
+/// becomes an index condition rather than a filter.
+pub(crate) fn after_cursor(has_cursor: bool, columns: &str, op: &str, first: u8) -> String {
+    if has_cursor {
+        format!(" AND ({columns}) {op} (${first}, ${})", first + 1)
+    } else {
+        String::new()
+    }
 }

@@ -6,7 +6,7 @@
 #[derive(Debug)]
 pub struct Dialect {
     /// How JSON columns are read as text: nothing in SQLite (they are text), `::text` in Postgres (jsonb).
-    json_out: &'static str,
+    pub json_out: &'static str,
     /// How a text parameter is written into a JSON column: nothing in SQLite, `::jsonb` in Postgres.
     pub json_in: &'static str,
     /// The larger of two values: `MAX` in SQLite, `GREATEST` in Postgres.
@@ -20,6 +20,21 @@ pub struct Dialect {
     skip_locked: &'static str,
     /// Deletes the outbox rows whose ids `$1` lists (a JSON array in SQLite, a `uuid[]` in Postgres).
     pub delete_outbox: &'static str,
+    /// Row locks for a read that precedes a change of counts on the same rows. Postgres's
+    /// `FOR NO KEY UPDATE`, unlike `FOR UPDATE`, does not wait for the key-share locks that inserting a
+    /// row referencing the locked one takes (a like referencing its user, say), so it cannot join a
+    /// cycle through them.
+    pub lock_for_counts: &'static str,
+    /// "Is one of the ids listed in parameter `$LIST`" (see `SqlBackend::id_list`), after a column.
+    ids_in: &'static str,
+    /// Timeline entries from parameter `$LIST`, a JSON array of `EntryJson`, as rows (post_id, author_id,
+    /// created_at) in the dialect's types: one parameter however many entries.
+    entries_from_json: &'static str,
+    /// How the newest posts of each author that `follows f` lists join it, as `q` with (id, created_at),
+    /// `COND` filtering `q`. SQLite, which has no LATERAL, walks each author's index range in one sorted
+    /// pass; Postgres takes at most `$LIMIT` of each author first, so a prolific author costs no more than
+    /// a quiet one.
+    followed_posts: &'static str,
 }
 
 pub const SQLITE: Dialect = Dialect {
@@ -30,6 +45,13 @@ pub const SQLITE: Dialect = Dialect {
     for_update_of_image: "",
     skip_locked: "",
     delete_outbox: "DELETE FROM outbox WHERE id IN (SELECT value FROM json_each($1))",
+    lock_for_counts: "",
+    ids_in: "IN (SELECT value FROM json_each($LIST))",
+    entries_from_json: "SELECT json_extract(value, '$.post_id') AS post_id, \
+                               json_extract(value, '$.author_id') AS author_id, \
+                               json_extract(value, '$.created_at') AS created_at \
+                        FROM json_each($LIST)",
+    followed_posts: "JOIN posts q ON q.author_id = f.followee_id AND COND",
 };
 
 pub const POSTGRES: Dialect = Dialect {
@@ -40,11 +62,20 @@ pub const POSTGRES: Dialect = Dialect {
     for_update_of_image: "FOR UPDATE OF i",
     skip_locked: "FOR UPDATE SKIP LOCKED",
     delete_outbox: "DELETE FROM outbox WHERE id = ANY($1)",
+    lock_for_counts: "FOR NO KEY UPDATE",
+    ids_in: "= ANY($LIST)",
+    // Whole microseconds times an interval of one are exact (an interval counts microseconds).
+    entries_from_json: "SELECT e.post_id, e.author_id, \
+                               timestamptz 'epoch' + e.created_at * interval '1 microsecond' AS created_at \
+                        FROM jsonb_to_recordset($LIST::jsonb) AS e(post_id uuid, author_id uuid, created_at bigint)",
+    followed_posts: "CROSS JOIN LATERAL (SELECT q.id, q.created_at FROM posts q \
+                                         WHERE q.author_id = f.followee_id AND COND \
+                                         ORDER BY q.created_at DESC, q.id DESC LIMIT $LIMIT) q",
 };
 
 /// The columns of `User`, for `SELECT … FROM users`.
-const USER_COLUMNS: &str = "id, username, email, display_name, first_name, last_name, bio, \
-     followers_count, following_count, posts_count, created_at";
+pub const USER_COLUMNS: &str = "id, username, email, display_name, first_name, last_name, bio, \
+     followers_count, following_count, posts_count, is_private, avatar_image_id, created_at";
 
 pub fn insert_user() -> String {
     // One statement: a unique violation leaves nothing written, and RETURNING gives back the row as stored
@@ -80,6 +111,28 @@ pub const TOKEN_STATE: &str =
 pub const TOKEN_FAMILY: &str = "SELECT family_id FROM refresh_tokens WHERE token_hash = $1";
 
 impl Dialect {
+    /// `column`'s value is one of the ids listed in parameter `$param` (a `SqlBackend::id_list`).
+    pub fn in_list(&self, column: &str, param: u8) -> String {
+        format!(
+            "{column} {}",
+            self.ids_in.replace("$LIST", &format!("${param}"))
+        )
+    }
+
+    /// The entries listed in parameter `$param` (a JSON array of `EntryJson`), as rows.
+    pub fn entries_from_json(&self, param: u8) -> String {
+        self.entries_from_json
+            .replace("$LIST", &format!("${param}"))
+    }
+
+    /// The newest posts (`q`) of the authors `follows f` lists that pass `condition`, at most `$limit` of
+    /// each where the dialect can stop early (see `followed_posts`).
+    pub fn followed_posts(&self, condition: &str, limit: u8) -> String {
+        self.followed_posts
+            .replace("COND", condition)
+            .replace("$LIMIT", &format!("${limit}"))
+    }
+
     /// Revokes every token of family `$1`. Where rows are locked, they are locked in one order (by hash)
     /// first: several losers of a rotation race revoke the same family at once, and locking its rows in
     /// whatever order each scan met them could deadlock.

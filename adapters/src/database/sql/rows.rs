@@ -1,4 +1,4 @@
-//! The row shapes of users and images, one for every SQL dialect: generic over how the dialect stores ids
+//! The row shapes of users, images and the outbox, one for every SQL dialect: generic over how the dialect stores ids
 //! (`Id`) and timestamps (`At`), so SQLite reads `UserRow<String, i64>` and Postgres
 //! `UserRow<Uuid, DateTime<Utc>>` with the same mapping to the domain.
 
@@ -19,6 +19,8 @@ pub struct UserRow<Id, At> {
     followers_count: i64,
     following_count: i64,
     posts_count: i64,
+    is_private: bool,
+    avatar_image_id: Option<Id>,
     created_at: At,
 }
 
@@ -37,8 +39,12 @@ impl<Id: StoredId, At: StoredTime> TryFrom<UserRow<Id, At>> for User {
             followers_count: unsigned(row.followers_count)?,
             following_count: unsigned(row.following_count)?,
             posts_count: unsigned(row.posts_count)?,
-            is_private: false,
-            avatar_image_id: None,
+            is_private: row.is_private,
+            avatar_image_id: row
+                .avatar_image_id
+                .map(StoredId::into_uuid)
+                .transpose()?
+                .map(ImageId),
             created_at: row.created_at.into_time()?,
         })
     }
@@ -115,6 +121,13 @@ impl<Id: StoredId, At: StoredTime> TryFrom<ImageRow<Id, At>> for Image {
             updated_at: row.updated_at.into_time()?,
         })
     }
+}
+
+/// User rows to users, in the order given.
+pub fn users<Id: StoredId, At: StoredTime>(
+    rows: Vec<UserRow<Id, At>>,
+) -> Result<Vec<User>, DbError> {
+    rows.into_iter().map(User::try_from).collect()
 }
 
 /// Image rows to images.

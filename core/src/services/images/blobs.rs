@@ -3,11 +3,8 @@
 use std::ops::Range;
 
 use super::ImageService;
-use crate::domain::{
-    ImageFormat, ImageId, ImageStatus, OutputFormat, UserId, VariantName, Visibility,
-};
+use crate::domain::{ImageFormat, ImageId, ImageStatus, OutputFormat, UserId, VariantName};
 use crate::ports::{BlobKey, BlobMeta, ByteStream};
-use crate::services::access::can_view;
 use crate::services::ServiceError;
 
 /// The storage layout. Every key of an image starts with `prefix(id)`, so a purge is one prefix delete.
@@ -54,7 +51,7 @@ impl ImageService {
         name: VariantName,
         preferred: &[OutputFormat],
     ) -> Result<ServedBlob, ServiceError> {
-        let image = self.get(viewer, id).await?;
+        let (image, access) = self.get_with_access(viewer, id).await?;
         if image.status != ImageStatus::Ready {
             return Err(ServiceError::NotReady);
         }
@@ -71,7 +68,7 @@ impl ImageService {
             key: file.key.clone(),
             mime: file.format.mime(),
             etag: file.sha256.clone(),
-            public: image.visibility == Visibility::Public,
+            public: access.public,
         })
     }
 
@@ -82,8 +79,8 @@ impl ImageService {
         viewer: Option<UserId>,
         id: ImageId,
     ) -> Result<ServedBlob, ServiceError> {
-        let image = self.get(viewer, id).await?;
-        let public = image.visibility == Visibility::Public;
+        let (image, access) = self.get_with_access(viewer, id).await?;
+        let public = access.public;
         if viewer == Some(image.owner_id) {
             return Ok(ServedBlob {
                 key: image.original_key,
@@ -92,7 +89,8 @@ impl ImageService {
                 public: false,
             });
         }
-        if !self.settings.public_originals || !can_view(viewer, &image) || !public {
+        // Only the owner gets the original of anything not open to everyone.
+        if !self.settings.public_originals || !public {
             return Err(ServiceError::NotFound);
         }
         let key = image.public_original_key.ok_or(ServiceError::NotReady)?;

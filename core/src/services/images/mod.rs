@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 pub use blobs::{keys, ServedBlob};
 pub use upload::UploadRequest;
 
-use super::access::{can_modify, can_view};
+use super::access::{can_modify, Audience, ImageAccess};
 use super::ServiceError;
 use crate::domain::{
     Image, ImageFormat, ImageId, ImagePatch, Job, OutboxMessage, Page, PageRequest, UserId,
@@ -36,6 +36,8 @@ pub struct ImageService {
     settings: ImageSettings,
     /// Wakes the outbox relay as soon as a job is written, instead of at its next poll.
     outbox_written: Arc<Notify>,
+    /// Who may see an image beyond its owner (followers, private accounts).
+    audience: Audience,
 }
 
 impl ImageService {
@@ -45,6 +47,7 @@ impl ImageService {
         pipeline: Arc<dyn ImagePipeline>,
         settings: ImageSettings,
         outbox_written: Arc<Notify>,
+        audience: Audience,
     ) -> Self {
         Self {
             images,
@@ -52,6 +55,7 @@ impl ImageService {
             pipeline,
             settings,
             outbox_written,
+            audience,
         }
     }
 
@@ -66,12 +70,45 @@ impl ImageService {
 
     /// An image `viewer` may see; everything else is `NotFound`.
     pub async fn get(&self, viewer: Option<UserId>, id: ImageId) -> Result<Image, ServiceError> {
+        self.get_with_access(viewer, id)
+            .await
+            .map(|(image, _)| image)
+    }
+
+    /// An image `viewer` may see, and whether everyone may; everything else is `NotFound`.
+    pub async fn get_with_access(
+        &self,
+        viewer: Option<UserId>,
+        id: ImageId,
+    ) -> Result<(Image, ImageAccess), ServiceError> {
         let image = self.images.image(id).await?.ok_or(ServiceError::NotFound)?;
-        if can_view(viewer, &image) {
-            Ok(image)
+        let access = self.audience.image_access(viewer, &image).await?;
+        if access.visible {
+            Ok((image, access))
         } else {
             Err(ServiceError::NotFound)
         }
+    }
+
+    /// The images among `ids` that `viewer` may see, in the order of `ids` (a post's images).
+    pub async fn visible_images(
+        &self,
+        viewer: Option<UserId>,
+        ids: &[ImageId],
+    ) -> Result<Vec<Image>, ServiceError> {
+        let found = self.images.images_by_ids(ids).await?;
+        let access = self.audience.image_access_many(viewer, &found).await?;
+        let visible: Vec<&Image> = found
+            .iter()
+            .zip(access)
+            .filter(|(_, access)| access.visible)
+            .map(|(image, _)| image)
+            .collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| visible.iter().find(|image| image.id == *id))
+            .map(|image| (*image).clone())
+            .collect())
     }
 
     pub async fn list_mine(

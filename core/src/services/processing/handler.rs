@@ -14,6 +14,7 @@ use crate::domain::{
 use crate::imaging::{Limits, Processed};
 use crate::ports::{BlobKey, BlobStore, BlobStoreExt, ImagePipeline, ImageRepository, Queue};
 use crate::services::images::keys;
+use crate::services::social::Inbox;
 use crate::services::ServiceError;
 
 /// Runs jobs. It holds the queue too: the upload job publishes the jobs that add formats after `ready`
@@ -27,6 +28,8 @@ pub struct Processor {
     pub(super) pipeline: Arc<dyn ImagePipeline>,
     pub(super) limits: Limits,
     pub(super) formats: VariantFormats,
+    /// Tells owners when processing their image failed (absent in tools that only process).
+    pub(super) inbox: Option<Inbox>,
 }
 
 impl Processor {
@@ -45,7 +48,25 @@ impl Processor {
             pipeline,
             limits,
             formats,
+            inbox: None,
         }
+    }
+
+    /// Puts a notification in the owner's inbox when processing one of their images fails.
+    pub fn with_inbox(mut self, inbox: Inbox) -> Self {
+        self.inbox = Some(inbox);
+        self
+    }
+
+    /// Tells the owner of a failed image (idempotent: the inbox keeps one notification per image).
+    async fn tell_owner_of_failure(&self, id: ImageId) -> Result<(), ServiceError> {
+        let (Some(inbox), Some(image)) = (&self.inbox, self.db.image(id).await?) else {
+            return Ok(());
+        };
+        if image.status == ImageStatus::Failed {
+            inbox.processing_failed(image.owner_id, id).await?;
+        }
+        Ok(())
     }
 
     pub(super) async fn process(&self, id: ImageId) -> Result<(), ServiceError> {
@@ -58,7 +79,8 @@ impl Processor {
             // A redelivery after the image was completed: the crash may have come before the late
             // formats' jobs were published, so publish whatever is still missing.
             ImageStatus::Ready => return self.request_late_variants(&image.variants, id).await,
-            ImageStatus::Failed => return Ok(()),
+            // A redelivery after the image failed: the owner may not have been told yet.
+            ImageStatus::Failed => return self.tell_owner_of_failure(id).await,
         }
         let original = self
             .storage
@@ -165,7 +187,7 @@ impl Processor {
         self.storage
             .delete_prefix(&format!("{}variants/", keys::prefix(id)))
             .await?;
-        Ok(())
+        self.tell_owner_of_failure(id).await
     }
 
     pub(super) async fn purge(&self, id: ImageId) -> Result<(), ServiceError> {

@@ -1,28 +1,50 @@
 //! The database contract suites: one per repository (`user_repository_contract_suite!`,
 //! `session_repository_contract_suite!`, `image_repository_contract_suite!`,
-//! `outbox_repository_contract_suite!`), and the database as a whole (`database_health_contract_suite!`:
-//! ping, migrating twice). `database_contract_suite!(factory)` runs them all, where `factory` is an async fn
-//! returning `Fixture<TestDatabase>` with the schema in place (or `None` to skip).
+//! `outbox_repository_contract_suite!`, and the social ones, each in its repository's file:
+//! `follow_…`, `post_…`, `like_…`, `comment_…`, `timeline_…`, `notification_repository_contract_suite!`),
+//! and the database as a whole (`database_health_contract_suite!`: ping, migrating twice).
+//! `database_contract_suite!(factory)` runs them all, where `factory` is an async fn returning
+//! `Fixture<TestDatabase>` with the schema in place (or `None` to skip).
 //!
-//! The outbox may be shared by several cases, so cases only ever look at (and mark) the messages they wrote.
+//! The database may be shared by several cases, so cases only ever look at their own rows: their own users,
+//! posts and timelines, and (in the outbox) the messages they wrote.
 
 #![allow(clippy::unwrap_used)]
 
+mod batch_reads;
+mod comments;
+mod follows;
+mod follows_concurrency;
 mod health;
 mod images;
 mod lifecycle;
+mod likes;
+mod notifications;
 mod outbox;
 mod outbox_claims;
+mod posts;
+mod profiles;
 mod sessions;
+mod social;
+mod timelines;
 mod users;
 mod variant_files;
 
+pub use batch_reads::*;
+pub use comments::*;
+pub use follows::*;
+pub use follows_concurrency::*;
 pub use health::*;
 pub use images::*;
 pub use lifecycle::*;
+pub use likes::*;
+pub use notifications::*;
 pub use outbox::*;
 pub use outbox_claims::*;
+pub use posts::*;
+pub use profiles::*;
 pub use sessions::*;
+pub use timelines::*;
 pub use users::*;
 pub use variant_files::*;
 
@@ -105,6 +127,10 @@ macro_rules! user_repository_contract_suite {
             emails_are_unique_whatever_their_case,
             users_are_found_by_id_and_username,
             credentials_are_found_by_username_or_email,
+            create_user_writes_its_event_in_the_same_transaction,
+            new_users_are_public_without_an_avatar,
+            users_by_ids_answers_those_that_exist,
+            update_profile_sets_keeps_and_clears_fields,
         );
     };
 }
@@ -138,6 +164,7 @@ macro_rules! image_repository_contract_suite {
             delete_image_removes_the_row_and_enqueues_the_job,
             add_variant_files_only_adds_to_ready_images_and_once,
             concurrent_variant_file_additions_keep_every_format,
+            images_by_ids_answers_those_that_exist,
         );
     };
 }
@@ -176,6 +203,12 @@ macro_rules! database_contract_suite {
         $crate::image_repository_contract_suite!($factory);
         $crate::outbox_repository_contract_suite!($factory);
         $crate::database_health_contract_suite!($factory);
+        $crate::follow_repository_contract_suite!($factory);
+        $crate::post_repository_contract_suite!($factory);
+        $crate::like_repository_contract_suite!($factory);
+        $crate::comment_repository_contract_suite!($factory);
+        $crate::timeline_repository_contract_suite!($factory);
+        $crate::notification_repository_contract_suite!($factory);
     };
 }
 
