@@ -23,13 +23,15 @@ async fn search_ranks_and_follows_profile_changes() {
         app.register(name).await;
     }
     let curie = app.register("mcurie").await;
-    eventually("new accounts are indexed", || async {
-        same(
-            found(&app, "marie").await.first().cloned(),
-            Some("marie".to_owned()),
-        )
-    })
-    .await;
+    for name in ["marie", "mariette", "maria_k", "tomas", "mcurie"] {
+        eventually("new accounts are indexed", || async {
+            same(
+                found(&app, name).await.first().cloned(),
+                Some(name.to_owned()),
+            )
+        })
+        .await;
+    }
     // Exact first, then prefixes; `maria_k` is a near miss (one letter off), after them.
     let ranked = found(&app, "marie").await;
     assert_eq!(ranked[..2], ["marie", "mariette"], "{ranked:?}");
