@@ -127,7 +127,7 @@ mod tests {
             (0, 1, 1, 2)
         );
         assert!(SearchQuery::parse("ab").unwrap().trigrams().is_empty());
-        assert_eq!(SearchQuery::parse("ann").unwrap().trigrams().len(), 3);
+        assert_eq!(SearchQuery::parse("ann").unwrap().trigrams().len(), 4);
     }
 
     #[test]

@@ -56,30 +56,37 @@ pub fn terms(document: &UserDocument) -> Vec<Term> {
 }
 
 /// The text the fuzzy indexes read (SQLite's FTS5 trigram table, Postgres's `pg_trgm`): the username and
-/// the names, in normal form, separated by spaces.
+/// the names in normal form, each word padded as `trigrams` pads it, so that an index of every three
+/// characters of this text holds every trigram `trigrams` gives for it.
 pub fn fuzzy_text(document: &UserDocument) -> String {
-    let mut text = normalize(&document.username);
-    for name in names(document) {
-        text.push(' ');
-        text.push_str(&name);
+    let mut text = String::new();
+    let username = normalize(&document.username);
+    let names = names(document);
+    for word in std::iter::once(&username)
+        .chain(&names)
+        .flat_map(|name| name.split(' '))
+    {
+        text.push_str(&padded(word));
     }
     text
 }
 
-/// The trigrams of `text`'s words, each word padded with a space at both ends (as `pg_trgm` does), so a
-/// word's first and last letters count as much as its middle: `ann` gives ` an`, `ann`, `nn `.
+/// The trigrams of `text`'s words, each word padded as `pg_trgm` pads it (two spaces before, one after), so
+/// a word's first letters count as much as its middle: `ann` gives `  a`, ` an`, `ann`, `nn `. A short
+/// word with two typos far apart still shares its first trigram with the name it misspells.
 pub fn trigrams(text: &str) -> BTreeSet<String> {
     let mut trigrams = BTreeSet::new();
     for word in text.split(' ').filter(|word| !word.is_empty()) {
-        let padded: Vec<char> = std::iter::once(' ')
-            .chain(word.chars())
-            .chain(std::iter::once(' '))
-            .collect();
+        let padded: Vec<char> = padded(word).chars().collect();
         for window in padded.windows(3) {
             trigrams.insert(window.iter().collect());
         }
     }
     trigrams
+}
+
+fn padded(word: &str) -> String {
+    format!("  {word} ")
 }
 
 /// The document's names in normal form, the empty ones left out.
@@ -157,13 +164,18 @@ mod tests {
     #[test]
     fn fuzzy_text_and_trigrams_cover_every_word() {
         let doc = document(Some("Zoë"), None, Some("Zoë B"));
-        assert_eq!(fuzzy_text(&doc), "ada_l zoe zoe b");
+        assert_eq!(fuzzy_text(&doc), "  ada_l   zoe   zoe   b ");
         let expected: BTreeSet<String> = [
-            " ad", "ada", "da_", "a_l", "_l ", " zo", "zoe", "oe ", " b ",
+            "  a", " ad", "ada", "da_", "a_l", "_l ", "  z", " zo", "zoe", "oe ", "  b", " b ",
         ]
         .into_iter()
         .map(String::from)
         .collect();
-        assert_eq!(trigrams(&fuzzy_text(&doc)), expected);
+        let found = trigrams(&fuzzy_text(&doc));
+        assert_eq!(found, expected);
+        // An index of every window of the fuzzy text holds them all.
+        let text: Vec<char> = fuzzy_text(&doc).chars().collect();
+        let windows: BTreeSet<String> = text.windows(3).map(|w| w.iter().collect()).collect();
+        assert!(found.is_subset(&windows));
     }
 }

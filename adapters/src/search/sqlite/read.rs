@@ -123,7 +123,7 @@ mod tests {
         let query = SearchQuery::parse("a\"b").unwrap();
         assert_eq!(
             fuzzy_expression(&query).unwrap(),
-            r#"" a""" OR """b " OR "a""b""#
+            r#""  a" OR " a""" OR """b " OR "a""b""#
         );
         assert_eq!(fuzzy_expression(&SearchQuery::parse("ab").unwrap()), None);
     }

@@ -83,6 +83,15 @@ pub async fn one_and_two_typos_are_found_three_are_not(search: Arc<dyn UserSearc
     }
     let three = typo(&name, &[1, 6, 11]);
     assert!(find(&search, &three).await.is_empty(), "{three}");
+
+    // Two typos far apart in a six-letter name leave it no inner trigram in common with the query.
+    let short = UserDocument {
+        first_name: Some(token(6)),
+        ..document(0)
+    };
+    index(&search, &[&short]).await;
+    let query = typo(short.first_name.as_deref().unwrap(), &[1, 4]);
+    assert!(find(&search, &query).await.contains(&short.id), "{query}");
 }
 
 pub async fn accents_and_case_are_ignored(search: Arc<dyn UserSearch>) {
