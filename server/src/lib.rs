@@ -3,5 +3,6 @@
 pub mod api;
 pub mod backends;
 pub mod config;
+pub mod listener;
 pub mod startup;
 pub mod telemetry;

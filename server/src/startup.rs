@@ -19,7 +19,7 @@ use darkroom_core::services::social::{
 };
 use darkroom_core::worker::{run_worker, WorkerSettings};
 use darkroom_imaging::NativePipeline;
-use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::Server;
 use rand::RngCore;
 use tokio::sync::{watch, Notify};
@@ -28,6 +28,7 @@ use tokio::task::JoinHandle;
 use crate::api::{self, AppState};
 use crate::backends::Backends;
 use crate::config::Config;
+use crate::listener::TunedAcceptor;
 
 /// How long image metadata stays in the cache. Every write through the cached repository drops its entry,
 /// so this only bounds what another replica's in-process cache may still hold.
@@ -39,7 +40,7 @@ const POST_TTL: Duration = Duration::from_secs(60);
 pub struct Application {
     port: u16,
     config: Config,
-    acceptor: TcpAcceptor,
+    acceptor: TunedAcceptor,
     state: AppState,
     stop_tx: watch::Sender<bool>,
     background: Vec<JoinHandle<()>>,
@@ -172,6 +173,7 @@ impl Application {
         let acceptor = TcpListener::bind(config.listen)
             .into_acceptor()
             .await
+            .map(TunedAcceptor::new)
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = acceptor
             .local_addr()
