@@ -1,0 +1,44 @@
+//! The listener's socket options, checked on the server's side of a real connection: `TCP_NODELAY` is what
+//! keeps a small response from waiting ~40 ms on Nagle and the client's delayed ACK, and a test of it must
+//! time nothing, so it reads the option back from the accepted socket.
+
+use darkroom::listener::TunedAcceptor;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use tokio::net::TcpStream;
+
+/// Accepts one connection made to `acceptor` and returns whether its server side has `TCP_NODELAY`.
+async fn accepted_nodelay<A>(mut acceptor: A) -> bool
+where
+    A: Acceptor<Io = TcpStream>,
+{
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .expect("a TCP listener has a socket address");
+    let client = tokio::spawn(TcpStream::connect(addr));
+    let (server_side, ..) = acceptor.accept().await.expect("accepts the connection");
+    let _client = client.await.unwrap().expect("connects");
+    server_side.nodelay().expect("reads TCP_NODELAY")
+}
+
+#[tokio::test]
+async fn accepted_connections_have_nagle_turned_off() {
+    let tuned = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .map(TunedAcceptor::new)
+        .unwrap();
+    assert!(accepted_nodelay(tuned).await);
+}
+
+/// The control: without the tuned acceptor the kernel's default (Nagle on) stays, so the test above would
+/// fail if `TunedAcceptor` stopped setting the option.
+#[tokio::test]
+async fn a_plain_acceptor_leaves_nagle_on() {
+    let plain = TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
+    assert!(!accepted_nodelay(plain).await);
+}
