@@ -76,6 +76,11 @@ pub struct Config {
     pub cache_max_bytes: u64,
     /// `text` or `json`.
     pub log_format: String,
+    /// Whether every request is logged (one line, target `darkroom::access`).
+    pub access_log: bool,
+    /// Memory for the hot variants and originals served from RAM instead of storage; 0 turns it off.
+    /// A blob enters on its second read and only if it is at most an eighth of this.
+    pub serving_cache_bytes: u64,
     /// How long a stop waits for in-flight requests and jobs.
     pub shutdown_grace_secs: u64,
     /// Authors with more followers than this are not fanned out on write: their posts are merged into
@@ -111,6 +116,8 @@ impl Default for Config {
             queue_max_attempts: 5,
             cache_max_bytes: 256 * 1024 * 1024,
             log_format: "text".into(),
+            access_log: true,
+            serving_cache_bytes: 128 * 1024 * 1024,
             shutdown_grace_secs: 30,
             timeline_celebrity_threshold: SocialSettings::default().celebrity_threshold,
             timeline_cap: SocialSettings::default().timeline_cap,

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use darkroom_adapters::storage::HotBlobCache;
 use darkroom_adapters::{
     EmbeddedQueue, MokaCache, ObjectStoreBlobs, SqliteDatabase, SqliteUserSearch,
 };
@@ -20,6 +21,17 @@ async fn local_storage() -> Fixture<dyn BlobStore> {
     let dir = TempDir::new().unwrap();
     let store: Arc<dyn BlobStore> =
         Arc::new(ObjectStoreBlobs::local(&dir.path().join("blobs")).unwrap());
+    Fixture::with_guard(store, dir)
+}
+
+/// The hot-blob cache over the local store, holding every key (the server holds only immutable ones): a
+/// blob read twice is then answered from memory, so the suite's reads after writes and deletes show the
+/// wrapper drops what it must.
+async fn hot_cached_local_storage() -> Fixture<dyn BlobStore> {
+    let dir = TempDir::new().unwrap();
+    let local: Arc<dyn BlobStore> =
+        Arc::new(ObjectStoreBlobs::local(&dir.path().join("blobs")).unwrap());
+    let store: Arc<dyn BlobStore> = Arc::new(HotBlobCache::new(local, 64 * 1024 * 1024, |_| true));
     Fixture::with_guard(store, dir)
 }
 
@@ -98,6 +110,10 @@ async fn moka() -> Fixture<dyn Cache> {
 
 mod storage_local {
     darkroom_tests::storage_contract_suite!(super::local_storage);
+}
+
+mod storage_hot_cached_local {
+    darkroom_tests::storage_contract_suite!(super::hot_cached_local_storage);
 }
 
 mod storage_memory {

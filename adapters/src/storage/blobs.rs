@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::ops::Range;
-use std::path::Path as FsPath;
+use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -16,6 +16,7 @@ use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, PutPayload, WriteMultipart};
 
 use super::error::{invalid_key, map_error};
+use super::local_reads;
 
 /// Size of one multipart part. 5 MiB is the smallest part S3 accepts (except the last one).
 const PART_SIZE: usize = 5 * 1024 * 1024;
@@ -28,6 +29,8 @@ const MAX_PARTS_IN_FLIGHT: usize = 2;
 pub struct ObjectStoreBlobs {
     store: Arc<dyn ObjectStore>,
     backend: &'static str,
+    /// The local store's root, whose files `get_stream` reads itself (see `local_reads`).
+    local_root: Option<Arc<PathBuf>>,
 }
 
 impl fmt::Debug for ObjectStoreBlobs {
@@ -42,7 +45,11 @@ impl fmt::Debug for ObjectStoreBlobs {
 impl ObjectStoreBlobs {
     /// Wraps any store; `backend` is the short name `backend()` reports ("s3", …).
     pub fn new(store: Arc<dyn ObjectStore>, backend: &'static str) -> Self {
-        Self { store, backend }
+        Self {
+            store,
+            backend,
+            local_root: None,
+        }
     }
 
     /// Blobs as files under `root`, which is created when missing. Writes go to a staging file beside the
@@ -63,7 +70,10 @@ impl ObjectStoreBlobs {
             })?
             // Deleting the last blob of a directory removes the directory, so purged images leave no husks.
             .with_automatic_cleanup(true);
-        Ok(Self::new(Arc::new(fs), "local"))
+        Ok(Self {
+            local_root: Some(Arc::new(root.to_path_buf())),
+            ..Self::new(Arc::new(fs), "local")
+        })
     }
 
     /// Blobs in process memory: for tests and throwaway instances.
@@ -179,6 +189,13 @@ impl BlobStore for ObjectStoreBlobs {
         range: Option<Range<u64>>,
     ) -> Result<(BlobMeta, ByteStream), StorageError> {
         let path = Self::path(key)?;
+        if let Some(file) = self
+            .local_root
+            .as_deref()
+            .and_then(|root| local_reads::file_path(root, key))
+        {
+            return local_reads::read(file, key, range).await;
+        }
         let Some(range) = range else {
             let result = self
                 .store

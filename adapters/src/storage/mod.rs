@@ -3,10 +3,15 @@
 
 mod blobs;
 mod error;
+#[cfg(feature = "memory-cache")]
+mod hot_cache;
+mod local_reads;
 #[cfg(feature = "s3")]
 mod s3;
 
 pub use blobs::ObjectStoreBlobs;
+#[cfg(feature = "memory-cache")]
+pub use hot_cache::HotBlobCache;
 
 #[cfg(test)]
 mod tests {

@@ -57,6 +57,7 @@ impl Backends {
         let storage = storage::connect(&storage_url, migrate)
             .await
             .with_context(|| format!("storage {}", redact(&storage_url)))?;
+        let storage = storage::with_hot_cache(storage, config.serving_cache_bytes);
         let queue = queue::connect(config, queue_settings, migrate)
             .await
             .with_context(|| format!("queue {}", redact(&config.queue_url)))?;

@@ -16,6 +16,22 @@ pub async fn connect(url: &str, migrate: bool) -> anyhow::Result<Arc<dyn BlobSto
     }
 }
 
+/// Puts the in-memory cache of hot variants and originals in front of `storage`; a budget of 0 turns it off.
+#[cfg(feature = "memory-cache")]
+pub fn with_hot_cache(storage: Arc<dyn BlobStore>, budget_bytes: u64) -> Arc<dyn BlobStore> {
+    use darkroom_adapters::storage::HotBlobCache;
+    use darkroom_core::services::images::keys;
+    if budget_bytes == 0 {
+        return storage;
+    }
+    Arc::new(HotBlobCache::new(storage, budget_bytes, keys::immutable))
+}
+
+#[cfg(not(feature = "memory-cache"))]
+pub fn with_hot_cache(storage: Arc<dyn BlobStore>, _budget_bytes: u64) -> Arc<dyn BlobStore> {
+    storage
+}
+
 #[cfg(feature = "local-storage")]
 fn local(url: &str) -> anyhow::Result<Arc<dyn BlobStore>> {
     use darkroom_adapters::storage::ObjectStoreBlobs;

@@ -29,6 +29,20 @@ pub mod keys {
     pub fn variant(id: ImageId, name: VariantName, format: OutputFormat) -> String {
         format!("images/{id}/variants/{name}.{}", format.extension())
     }
+
+    /// Whether the bytes under `key` never change once written, so a cache may hold them for good: an
+    /// image's original, public original and variants are each written once (a redelivered job writes the
+    /// same bytes again), and their keys go when the image does. Anything that would rewrite one of them
+    /// with other bytes must give it a new key instead.
+    pub fn immutable(key: &str) -> bool {
+        let Some((_id, name)) = key
+            .strip_prefix("images/")
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            return false;
+        };
+        name == "original" || name.starts_with("public-original.") || name.starts_with("variants/")
+    }
 }
 
 /// A blob chosen for a response, with what the HTTP layer needs to describe it.
@@ -129,6 +143,25 @@ fn public_original_mime(format: ImageFormat) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_written_once_keys_are_immutable() {
+        let id = ImageId::new();
+        assert!(keys::immutable(&keys::original(id)));
+        assert!(keys::immutable(&keys::public_original(
+            id,
+            ImageFormat::Png
+        )));
+        assert!(keys::immutable(&keys::variant(
+            id,
+            VariantName::Thumb,
+            OutputFormat::Webp
+        )));
+        assert!(!keys::immutable(&keys::prefix(id)));
+        assert!(!keys::immutable("images/original"));
+        assert!(!keys::immutable(&format!("uploads/{id}/original")));
+        assert!(!keys::immutable(&format!("images/{id}/originals-draft")));
+    }
 
     #[test]
     fn the_public_original_key_and_mime_agree_on_its_format() {
