@@ -82,7 +82,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    darkroom::telemetry::init(&config.log_format);
+    darkroom::telemetry::init(&config.log_format, config.access_log);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {

@@ -25,7 +25,6 @@ use std::time::Instant;
 use darkroom_core::services::auth::AuthService;
 use darkroom_core::services::images::ImageService;
 use darkroom_core::services::social::{Inbox, People, Posts, Timelines};
-use poem::middleware::Tracing;
 use poem::{get, Endpoint, EndpointExt, Route};
 use poem_openapi::{OpenApiService, Tags};
 
@@ -117,7 +116,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .catch_all_error(problem::framework_error)
         .around(allow_on_405)
         .around(record_metrics)
-        .with(Tracing)
+        .around(crate::telemetry::access_log)
 }
 
 /// RFC 9110: a 405 says which methods the resource does answer.
