@@ -4,7 +4,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use poem::{Endpoint, Request, Response};
+use poem::web::RealIp;
+use poem::{Endpoint, FromRequest, Request, Response};
 use tracing_subscriber::EnvFilter;
 
 /// The target of the access log's lines, so a filter (`DARKROOM_LOG=darkroom::access=off`) or
@@ -45,13 +46,20 @@ pub async fn access_log<E: Endpoint>(next: E, req: Request) -> poem::Result<Resp
     let started = Instant::now();
     let enabled = tracing::enabled!(target: ACCESS_LOG, tracing::Level::INFO);
     // Kept only when a line will be written: the response consumes the request.
-    let line = enabled.then(|| {
-        (
-            req.method().clone(),
-            req.original_uri().clone(),
-            req.remote_addr().clone(),
-        )
-    });
+    let line = if enabled {
+        // The client behind a proxy (X-Forwarded-For, X-Real-IP) as poem's `Tracing` logged it, else the peer.
+        let real_ip = RealIp::from_request_without_body(&req)
+            .await
+            .ok()
+            .and_then(|ip| ip.0);
+        let remote = match real_ip {
+            Some(ip) => ip.to_string(),
+            None => req.remote_addr().to_string(),
+        };
+        Some((req.method().clone(), req.original_uri().clone(), remote))
+    } else {
+        None
+    };
     let response = next.get_response(req).await;
     if let Some((method, uri, remote)) = line {
         tracing::info!(
