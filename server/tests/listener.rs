@@ -18,7 +18,10 @@ where
         .expect("a TCP listener has a socket address");
     let client = tokio::spawn(TcpStream::connect(addr));
     let (server_side, ..) = acceptor.accept().await.expect("accepts the connection");
-    let _client = client.await.unwrap().expect("connects");
+    let _client = client
+        .await
+        .expect("the connecting task ran")
+        .expect("connects");
     server_side.nodelay().expect("reads TCP_NODELAY")
 }
 
