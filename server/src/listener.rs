@@ -5,7 +5,8 @@
 //! about 40 ms for nothing. Every accepted socket turns Nagle off.
 
 use poem::http::uri::Scheme;
-use poem::listener::{Acceptor, LocalAddr, RemoteAddr, TcpAcceptor};
+use poem::listener::{Acceptor, TcpAcceptor};
+use poem::web::{LocalAddr, RemoteAddr};
 use tokio::net::TcpStream;
 
 /// Accepts TCP connections with `TCP_NODELAY` set.
@@ -16,6 +17,14 @@ pub struct TunedAcceptor {
 impl TunedAcceptor {
     pub fn new(inner: TcpAcceptor) -> Self {
         Self { inner }
+    }
+}
+
+impl std::fmt::Debug for TunedAcceptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TunedAcceptor")
+            .field("local_addr", &self.inner.local_addr())
+            .finish()
     }
 }
 
