@@ -1,5 +1,6 @@
 //! Accounts and sessions: register, login, refresh-token rotation, logout, and access-token checks.
 
+mod live;
 mod passwords;
 mod tokens;
 
@@ -9,7 +10,8 @@ use std::time::Duration;
 use chrono::Utc;
 use uuid::Uuid;
 
-pub use passwords::PasswordHasher;
+pub use live::LiveAccounts;
+pub use passwords::{PasswordHasher, PasswordHashing};
 pub use tokens::{TokenIssuer, TokenPair};
 
 use super::ServiceError;
@@ -25,6 +27,7 @@ pub struct AuthSettings {
     pub signing_key: Vec<u8>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    pub password_hashing: PasswordHashing,
 }
 
 /// What `register` takes, as it arrived.
@@ -55,7 +58,7 @@ impl AuthService {
             users,
             sessions,
             tokens: TokenIssuer::new(&settings.signing_key, settings.access_ttl),
-            hasher: PasswordHasher,
+            hasher: PasswordHasher::new(settings.password_hashing),
             refresh_ttl: settings.refresh_ttl,
         }
     }

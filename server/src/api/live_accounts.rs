@@ -1,0 +1,33 @@
+//! A validly signed access token of an account that no longer exists is refused with 401 before any
+//! operation runs, so no write made with it reaches a backend (where it failed as a foreign-key 500).
+
+use darkroom_core::services::auth::{AuthService, LiveAccounts};
+use poem::http::header::AUTHORIZATION;
+use poem::http::StatusCode;
+use poem::{Endpoint, Request, Response};
+
+use super::problem::problem_error;
+
+pub async fn refuse_ghost_tokens<E: Endpoint>(
+    next: E,
+    req: Request,
+    auth: AuthService,
+    live: LiveAccounts,
+) -> poem::Result<Response> {
+    let token = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    // Invalid tokens are the operations' to refuse; a backend that cannot answer now is theirs to report.
+    if let Some(user) = token.and_then(|t| auth.authenticate(t).ok()) {
+        if let Ok(false) = live.is_live(user).await {
+            return Err(problem_error(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "the account this token belongs to does not exist",
+            ));
+        }
+    }
+    Ok(next.get_response(req).await)
+}
