@@ -67,6 +67,7 @@ impl Application {
         let auth = AuthService::new(
             backends.db.users.clone(),
             backends.db.sessions.clone(),
+            backends.cache.clone(),
             &AuthSettings {
                 signing_key,
                 access_ttl: Duration::from_secs(config.access_token_ttl_secs),

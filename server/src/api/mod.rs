@@ -5,11 +5,11 @@ mod auth;
 mod blob_response;
 mod client_ip;
 mod conditional;
+mod dead_tokens;
 mod document;
 mod images;
 mod inbox;
 mod limits;
-mod live_accounts;
 mod login_failures;
 mod models;
 mod pagination;
@@ -136,7 +136,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .data(state)
         .catch_all_error(problem::framework_error)
         .around(move |next, req| {
-            live_accounts::refuse_ghost_tokens(next, req, auth.clone(), live.clone())
+            dead_tokens::refuse_dead_tokens(next, req, auth.clone(), live.clone())
         })
         .boxed()
         .around(move |next, req| request_limits::limit_headers(next, req, limits))
