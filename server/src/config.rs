@@ -161,7 +161,7 @@ impl Default for Config {
             max_header_bytes: 32 * 1024,
             max_header_count: 100,
             password_hash_concurrency: 0,
-            password_hash_wait_ms: 1000,
+            password_hash_wait_ms: 3000,
             header_read_timeout_secs: 15,
             idle_timeout_secs: 60,
             upload_min_bytes_per_sec: 1024,

@@ -29,7 +29,7 @@ impl Default for PasswordHashing {
     fn default() -> Self {
         Self {
             concurrency: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            wait: Duration::from_secs(1),
+            wait: Duration::from_secs(3),
         }
     }
 }
