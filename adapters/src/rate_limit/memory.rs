@@ -8,21 +8,31 @@ use async_trait::async_trait;
 use darkroom_core::ports::rate_limit::gcra;
 use darkroom_core::ports::{Decision, Quota, RateLimitError, RateLimiter};
 
-/// Keys held before a sweep drops the ones that no longer limit anything.
-const SWEEP_AT: usize = 10_000;
+/// Keys held before a sweep drops the ones that no longer limit anything; after a sweep, the next comes
+/// when the map has doubled, so sweeping costs O(1) per insert however many keys are live.
+const FIRST_SWEEP_AT: usize = 10_000;
+
+#[derive(Debug)]
+struct Keys {
+    /// Per key: its theoretical arrival time, in ms since `start`.
+    tat: HashMap<String, u64>,
+    sweep_at: usize,
+}
 
 #[derive(Debug)]
 pub struct MemoryRateLimiter {
     start: Instant,
-    /// Per key: its theoretical arrival time, in ms since `start`.
-    keys: Mutex<HashMap<String, u64>>,
+    keys: Mutex<Keys>,
 }
 
 impl Default for MemoryRateLimiter {
     fn default() -> Self {
         Self {
             start: Instant::now(),
-            keys: Mutex::new(HashMap::new()),
+            keys: Mutex::new(Keys {
+                tat: HashMap::new(),
+                sweep_at: FIRST_SWEEP_AT,
+            }),
         }
     }
 }
@@ -54,13 +64,18 @@ impl RateLimiter for MemoryRateLimiter {
             .keys
             .lock()
             .map_err(|_| RateLimitError::other("the rate-limit map was poisoned"))?;
-        let (decision, next) = gcra(keys.get(key).copied(), now, quota, count);
+        let (decision, next) = gcra(keys.tat.get(key).copied(), now, quota, count);
         if let Some(tat) = next {
-            if keys.len() >= SWEEP_AT && !keys.contains_key(key) {
-                // A key whose arrival time has passed is as good as absent.
-                keys.retain(|_, tat| *tat > now);
+            if let Some(stored) = keys.tat.get_mut(key) {
+                *stored = tat;
+            } else {
+                if keys.tat.len() >= keys.sweep_at {
+                    // A key whose arrival time has passed is as good as absent.
+                    keys.tat.retain(|_, tat| *tat > now);
+                    keys.sweep_at = (keys.tat.len() * 2).max(FIRST_SWEEP_AT);
+                }
+                keys.tat.insert(key.to_owned(), tat);
             }
-            keys.insert(key.to_owned(), tat);
         }
         Ok(decision)
     }

@@ -28,11 +28,24 @@ enum Kind {
 }
 
 fn kind(method: &Method, path: &str) -> Kind {
-    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    match (method, segments.as_slice()) {
-        (_, ["", "v1", "images", id, "variants", name]) => Kind::Media(safe_name(&[id, name])),
-        (_, ["", "v1", "images", id, "original"]) => Kind::Media(safe_name(&[id])),
-        (&Method::POST, ["", "v1", "auth", "login" | "register" | "refresh"]) => Kind::Tokens,
+    if let Some(rest) = path.strip_prefix("/v1/images/") {
+        // Split without allocating: this runs on every image served.
+        let mut segments = rest.trim_end_matches('/').split('/');
+        return match (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) {
+            (Some(id), Some("variants"), Some(name), None) => Kind::Media(safe_name(&[id, name])),
+            (Some(id), Some("original"), None, None) => Kind::Media(safe_name(&[id])),
+            _ => Kind::Other,
+        };
+    }
+    match (method, path) {
+        (&Method::POST, "/v1/auth/login" | "/v1/auth/register" | "/v1/auth/refresh") => {
+            Kind::Tokens
+        }
         _ => Kind::Other,
     }
 }
