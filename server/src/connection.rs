@@ -53,7 +53,9 @@ pub struct GuardedStream {
     _slot: OwnedSemaphorePermit,
     timeouts: ConnectionTimeouts,
     phase: Phase,
-    first_read: bool,
+    /// How much of the HTTP/2 preface the connection's first bytes have matched so far; `None` once
+    /// decided either way (it may arrive split over several reads).
+    preface_matched: Option<usize>,
     /// When the current phase runs out (`None`: it does not).
     deadline: Option<Instant>,
     timer: Pin<Box<Sleep>>,
@@ -67,7 +69,7 @@ impl GuardedStream {
             _slot: slot,
             timeouts,
             phase: Phase::Headers { matched: 0 },
-            first_read: true,
+            preface_matched: Some(0),
             deadline: Some(deadline),
             timer: Box::pin(tokio::time::sleep_until(deadline)),
         }
@@ -77,9 +79,7 @@ impl GuardedStream {
         if bytes.is_empty() {
             return;
         }
-        if std::mem::take(&mut self.first_read) && bytes.starts_with(HTTP2_PREFACE) {
-            self.phase = Phase::Multiplexed;
-        }
+        self.detect_http2(bytes);
         match self.phase {
             Phase::Multiplexed => self.deadline = Some(Instant::now() + self.timeouts.idle),
             Phase::Body => {}
@@ -90,6 +90,22 @@ impl GuardedStream {
             }
             Phase::Headers { .. } => self.scan(bytes),
         }
+    }
+
+    fn detect_http2(&mut self, bytes: &[u8]) {
+        let Some(matched) = self.preface_matched else {
+            return;
+        };
+        let rest = &HTTP2_PREFACE[matched..];
+        let n = rest.len().min(bytes.len());
+        self.preface_matched = if bytes[..n] != rest[..n] {
+            None
+        } else if matched + n == HTTP2_PREFACE.len() {
+            self.phase = Phase::Multiplexed;
+            None
+        } else {
+            Some(matched + n)
+        };
     }
 
     /// Follows the header block to its end; the rest of these bytes (a body) needs no scanning.
@@ -232,5 +248,66 @@ impl AsyncWrite for GuardedStream {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// A guarded stream over a real loopback connection (its peer kept alive beside it).
+    async fn guarded() -> (GuardedStream, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let peer = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (stream, _) = listener.accept().await.unwrap();
+        let slot = Arc::new(tokio::sync::Semaphore::new(1))
+            .acquire_owned()
+            .await
+            .unwrap();
+        let timeouts = ConnectionTimeouts {
+            header_read: Duration::from_secs(10),
+            idle: Duration::from_secs(60),
+        };
+        (GuardedStream::new(stream, slot, timeouts), peer)
+    }
+
+    #[tokio::test]
+    async fn phases_follow_the_bytes_of_http1() {
+        let (mut stream, _peer) = guarded().await;
+        stream.on_read(b"POST /v1/images HTTP/1.1\r\nExpect: 100-continue\r");
+        assert!(matches!(stream.phase, Phase::Headers { .. }));
+        stream.on_read(b"\n\r\n");
+        assert_eq!(stream.phase, Phase::Body);
+        assert_eq!(stream.deadline, None, "a body has no clock here");
+        // An interim answer invites the body: still the body.
+        stream.on_write(b"HTTP/1.1 100 Continue\r\n\r\n");
+        assert_eq!(stream.phase, Phase::Body);
+        stream.on_read(b"raw image bytes with no blank line");
+        assert_eq!(stream.phase, Phase::Body);
+        stream.on_write(b"HTTP/1.1 202 Accepted\r\n");
+        assert_eq!(stream.phase, Phase::Idle);
+        assert!(stream.deadline.is_some());
+        stream.on_read(b"GET /healthz HTTP/1.1\r\n");
+        assert!(matches!(stream.phase, Phase::Headers { .. }));
+    }
+
+    #[tokio::test]
+    async fn http2_is_recognised_even_when_its_preface_is_split() {
+        let (mut stream, _peer) = guarded().await;
+        stream.on_read(b"PRI * HT");
+        assert!(matches!(stream.phase, Phase::Headers { .. }));
+        stream.on_read(b"TP/2.0\r\n\r\nSM\r\n\r\n");
+        assert_eq!(stream.phase, Phase::Multiplexed);
+        stream.on_write(b"\x00\x00\x00\x04");
+        assert_eq!(stream.phase, Phase::Multiplexed);
+
+        let (mut http1, _peer) = guarded().await;
+        http1.on_read(b"PRIVATE");
+        http1.on_read(b" HTTP/2.0");
+        assert!(matches!(http1.phase, Phase::Headers { .. }));
     }
 }
