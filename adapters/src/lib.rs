@@ -14,6 +14,8 @@
 //! | queue    | `queue::sqs`         | `sqs`            | Amazon SQS                                 |
 //! | cache    | `cache`              | `memory-cache`   | moka (in-process)                          |
 //! | cache    | `cache::redis`       | `redis`          | Redis; moka in front of Redis (two-level)  |
+//! | rate limit | `rate_limit`       | `memory-cache`   | in-process GCRA                            |
+//! | rate limit | `rate_limit`       | `redis`          | GCRA in a Lua script, shared by replicas   |
 //! | search   | `search::sqlite`     | `sqlite`         | its own SQLite file, FTS5 trigrams         |
 //! | search   | `search::postgres`   | `postgres`       | the database's schema, `pg_trgm`           |
 //! | search   | `search::dynamodb`   | `dynamodb`       | the database's table, `SEARCH#` items      |
@@ -40,6 +42,8 @@ pub mod database;
     feature = "sqs"
 ))]
 pub mod queue;
+#[cfg(any(feature = "memory-cache", feature = "redis"))]
+pub mod rate_limit;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "dynamodb"))]
 pub mod search;
 #[cfg(any(feature = "sqlite", feature = "embedded-queue"))]

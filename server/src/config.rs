@@ -1,17 +1,22 @@
 //! Configuration: defaults, then an optional `darkroom.toml`, then `DARKROOM_*` environment variables,
 //! then command-line flags (figment). Every setting has a default that runs on one machine with no services.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use darkroom_core::domain::{OutputFormat, PageRequest};
 use darkroom_core::imaging::Limits;
-use darkroom_core::ports::QueueSettings;
+use darkroom_core::ports::{QueueSettings, Quota};
+use darkroom_core::services::auth::PasswordHashing;
 use darkroom_core::services::processing::VariantFormats;
 use darkroom_core::services::social::SocialSettings;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
+
+use crate::api::{Network, RateLimitClass, RateLimitSettings};
 
 /// Which side of the product a process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -88,6 +93,42 @@ pub struct Config {
     pub timeline_celebrity_threshold: u64,
     /// How many entries each stored home timeline keeps; older posts are read from the follow graph.
     pub timeline_cap: u32,
+    /// Largest JSON request body, in bytes (refused with 413 before it is read when declared, and as soon
+    /// as a chunked body passes it).
+    pub max_json_body_bytes: u64,
+    /// Largest multipart field other than `file`, in bytes.
+    pub max_form_field_bytes: u64,
+    /// How long a JSON body (or a small form field) may take to arrive.
+    pub body_read_timeout_secs: u64,
+    /// Largest header block in bytes, and most header lines, of one request (431 past them).
+    pub max_header_bytes: usize,
+    pub max_header_count: usize,
+    /// Password hashes (argon2id, ~19 MiB each) computed at once; 0 means one per core. Others wait up to
+    /// `password_hash_wait_ms`, then get 503 with `Retry-After`.
+    pub password_hash_concurrency: usize,
+    pub password_hash_wait_ms: u64,
+    /// How long a client may take to send a whole header block (from connecting, or from the first byte
+    /// of the next request on a kept-alive connection).
+    pub header_read_timeout_secs: u64,
+    /// How long a connection may sit idle between requests, or with our answer unread, before it is closed.
+    pub idle_timeout_secs: u64,
+    /// An upload must bring at least this many bytes per second, averaged over each
+    /// `upload_rate_window_secs`, or it is cut off (a trickled body).
+    pub upload_min_bytes_per_sec: u64,
+    pub upload_rate_window_secs: u64,
+    /// Connections open at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Requests per minute by class, per client address and per account alike:
+    /// `login=…,register=…,refresh=…,uploads=…,writes=…,reads=…` (a class left out is not limited), or
+    /// `off`.
+    pub rate_limits: String,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` name the client: comma-separated addresses or
+    /// networks (`10.0.0.0/8`). Empty: the peer is the client.
+    pub trusted_proxies: String,
+    /// Failed logins per account and client address allowed in a burst; after them, one more every
+    /// `login_lockout_secs / login_lockout_failures` (0 turns this off).
+    pub login_lockout_failures: u32,
+    pub login_lockout_secs: u64,
 }
 
 impl Default for Config {
@@ -121,6 +162,22 @@ impl Default for Config {
             shutdown_grace_secs: 30,
             timeline_celebrity_threshold: SocialSettings::default().celebrity_threshold,
             timeline_cap: SocialSettings::default().timeline_cap,
+            max_json_body_bytes: 1024 * 1024,
+            max_form_field_bytes: 4096,
+            body_read_timeout_secs: 30,
+            max_header_bytes: 32 * 1024,
+            max_header_count: 100,
+            password_hash_concurrency: 0,
+            password_hash_wait_ms: 3000,
+            header_read_timeout_secs: 15,
+            idle_timeout_secs: 60,
+            upload_min_bytes_per_sec: 1024,
+            upload_rate_window_secs: 20,
+            max_connections: 1024,
+            rate_limits: "login=30,register=20,refresh=60,uploads=120,writes=600,reads=6000".into(),
+            trusted_proxies: String::new(),
+            login_lockout_failures: 5,
+            login_lockout_secs: 300,
         }
     }
 }
@@ -201,14 +258,91 @@ impl Config {
         VariantFormats::new(&formats).map_err(|e| anyhow::anyhow!("variant_formats: {e}"))
     }
 
+    pub fn request_limits(&self) -> crate::api::RequestLimits {
+        crate::api::RequestLimits {
+            max_json_bytes: self.max_json_body_bytes,
+            max_form_field_bytes: self.max_form_field_bytes,
+            body_read_timeout: Duration::from_secs(self.body_read_timeout_secs),
+            max_header_bytes: self.max_header_bytes,
+            max_header_count: self.max_header_count,
+            upload_min_bytes_per_sec: self.upload_min_bytes_per_sec,
+            upload_rate_window: Duration::from_secs(self.upload_rate_window_secs.max(1)),
+        }
+    }
+
+    pub fn rate_limit_settings(&self) -> anyhow::Result<RateLimitSettings> {
+        let mut per_minute = HashMap::new();
+        let spec = self.rate_limits.trim();
+        if !spec.eq_ignore_ascii_case("off") {
+            for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                let (name, limit) = entry
+                    .split_once('=')
+                    .ok_or_else(|| anyhow::anyhow!("rate_limits: {entry:?} is not class=limit"))?;
+                let class = RateLimitClass::ALL
+                    .into_iter()
+                    .find(|c| c.name() == name.trim())
+                    .ok_or_else(|| anyhow::anyhow!("rate_limits: unknown class {name:?}"))?;
+                let limit: u32 = limit
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|l| *l > 0)
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("rate_limits: {entry:?} needs a positive limit")
+                    })?;
+                per_minute.insert(class, limit);
+            }
+        }
+        let trusted_proxies = self
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<Network>()
+                    .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let login_failures = (self.login_lockout_failures > 0).then(|| Quota {
+            limit: self.login_lockout_failures,
+            period: Duration::from_secs(self.login_lockout_secs.max(1)),
+        });
+        Ok(RateLimitSettings {
+            per_minute,
+            trusted_proxies,
+            login_failures,
+        })
+    }
+
+    pub fn connection_timeouts(&self) -> crate::connection::ConnectionTimeouts {
+        crate::connection::ConnectionTimeouts {
+            header_read: Duration::from_secs(self.header_read_timeout_secs.max(1)),
+            idle: Duration::from_secs(self.idle_timeout_secs.max(1)),
+        }
+    }
+
+    pub fn password_hashing(&self) -> PasswordHashing {
+        PasswordHashing {
+            concurrency: match self.password_hash_concurrency {
+                0 => cores(),
+                n => n,
+            },
+            wait: Duration::from_millis(self.password_hash_wait_ms),
+        }
+    }
+
     pub fn worker_concurrency(&self) -> usize {
         match self.worker_concurrency {
-            0 => std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
+            0 => cores(),
             n => n,
         }
     }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -10,7 +10,7 @@ use anyhow::Context;
 use darkroom_core::caching::{CachedImageRepository, CachedPostRepository};
 use darkroom_core::ports::{ImagePipeline, ImageRepository};
 use darkroom_core::services::access::Audience;
-use darkroom_core::services::auth::{AuthService, AuthSettings};
+use darkroom_core::services::auth::{AuthService, AuthSettings, LiveAccounts};
 use darkroom_core::services::images::{ImageService, ImageSettings};
 use darkroom_core::services::outbox::run_relay;
 use darkroom_core::services::processing::Processor;
@@ -25,7 +25,7 @@ use rand::RngCore;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
-use crate::api::{self, AppState};
+use crate::api::{self, AppState, RateLimits};
 use crate::backends::Backends;
 use crate::config::Config;
 use crate::listener::TunedAcceptor;
@@ -36,6 +36,9 @@ const IMAGE_METADATA_TTL: Duration = Duration::from_secs(300);
 /// How long a post stays in the cache. Likes and comments through this process drop it at once; this
 /// bounds how stale another replica's in-process copy of its counts may be.
 const POST_TTL: Duration = Duration::from_secs(60);
+
+/// How long an account is known to exist without asking the database again (see `LiveAccounts`).
+const LIVE_ACCOUNT_TTL: Duration = Duration::from_secs(60);
 
 pub struct Application {
     port: u16,
@@ -64,10 +67,12 @@ impl Application {
         let auth = AuthService::new(
             backends.db.users.clone(),
             backends.db.sessions.clone(),
+            backends.cache.clone(),
             &AuthSettings {
                 signing_key,
                 access_ttl: Duration::from_secs(config.access_token_ttl_secs),
                 refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
+                password_hashing: config.password_hashing(),
             },
         );
         // The API reads images through the cache; every write, the worker's too, drops the entry it made
@@ -173,15 +178,31 @@ impl Application {
         let acceptor = TcpListener::bind(config.listen)
             .into_acceptor()
             .await
-            .map(TunedAcceptor::new)
+            .map(|acceptor| {
+                TunedAcceptor::new(
+                    acceptor,
+                    config.max_connections,
+                    config.connection_timeouts(),
+                )
+            })
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = acceptor
             .local_addr()
             .first()
             .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
             .context("the listener has no address")?;
+        let rate_limits = RateLimits {
+            settings: Arc::new(config.rate_limit_settings()?),
+            limiter: backends.rate_limiter.clone(),
+        };
+        let live_accounts = LiveAccounts::new(
+            backends.db.users.clone(),
+            backends.cache.clone(),
+            LIVE_ACCOUNT_TTL,
+        );
         let state = AppState {
             auth,
+            live_accounts,
             images,
             people,
             posts,
@@ -189,6 +210,8 @@ impl Application {
             inbox,
             backends,
             role: config.role,
+            limits: config.request_limits(),
+            rate_limits,
         };
         tracing::info!(port, role = ?config.role, "darkroom listening");
         Ok(Self {

@@ -12,7 +12,9 @@ use darkroom_adapters::storage::HotBlobCache;
 use darkroom_adapters::{
     EmbeddedQueue, MokaCache, ObjectStoreBlobs, SqliteDatabase, SqliteUserSearch,
 };
-use darkroom_core::ports::{BlobStore, Cache, Queue, QueueSettings, Repositories, UserSearch};
+use darkroom_core::ports::{
+    BlobStore, Cache, Queue, QueueSettings, RateLimiter, Repositories, UserSearch,
+};
 use darkroom_tests::contract::database::TestDatabase;
 use darkroom_tests::contract::{queue, Fixture};
 use tempfile::TempDir;
@@ -108,6 +110,12 @@ async fn moka() -> Fixture<dyn Cache> {
     Fixture::new(cache)
 }
 
+async fn memory_rate_limiter() -> Fixture<dyn RateLimiter> {
+    let limiter: Arc<dyn RateLimiter> =
+        Arc::new(darkroom_adapters::rate_limit::MemoryRateLimiter::new());
+    Fixture::new(limiter)
+}
+
 mod storage_local {
     darkroom_tests::storage_contract_suite!(super::local_storage);
 }
@@ -164,4 +172,8 @@ mod search_sqlite_memory {
 
 mod cache_moka {
     darkroom_tests::cache_contract_suite!(super::moka);
+}
+
+mod rate_limit_memory {
+    darkroom_tests::rate_limit_contract_suite!(super::memory_rate_limiter);
 }

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod database;
 pub mod pipeline;
 pub mod queue;
+pub mod rate_limit;
 pub mod search;
 pub mod source;
 pub mod storage;
@@ -19,6 +20,7 @@ pub use database::{
 };
 pub use pipeline::ImagePipeline;
 pub use queue::{Delivery, Message, Queue, QueueError, QueueSettings};
+pub use rate_limit::{Decision, Quota, RateLimitError, RateLimiter};
 pub use search::{SearchError, UserDocument, UserSearch};
 pub use source::BoxError;
 pub use storage::{BlobKey, BlobMeta, BlobStore, BlobStoreExt, ByteStream, StorageError};

@@ -31,6 +31,9 @@ pub enum ServiceError {
     IdempotencyKeyReused,
     #[error("a backend is unavailable: {0}")]
     Unavailable(String),
+    /// Too much of a bounded resource (such as password hashing) is in use; try again shortly.
+    #[error("the server is busy; try again shortly")]
+    Busy,
     /// The database failed (`Unavailable` or `Other`); the source keeps the whole cause for the log.
     #[error("the database failed")]
     Database(#[source] DbError),
@@ -70,6 +73,7 @@ impl ServiceError {
             Self::UploadInterrupted(_) => "upload_interrupted",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Unavailable(_) => "service_unavailable",
+            Self::Busy => "busy",
             Self::Database(DbError::Unavailable(_)) => "service_unavailable",
             Self::Storage(StorageError::Unavailable { .. })
             | Self::Queue(QueueError::Unavailable { .. })

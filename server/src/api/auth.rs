@@ -1,12 +1,15 @@
 //! `register`, `login`, `refreshToken`, `logout`.
 
 use darkroom_core::services::auth::Registration;
+use darkroom_core::services::ServiceError;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
+use super::login_failures::LoginFailures;
 use super::models::{Registered, Tokens};
 use super::problem::ApiResult;
+use super::rate_limits::ClientIp;
 use super::strict_json::StrictJson;
 use super::{ApiTags, AppState};
 
@@ -88,10 +91,19 @@ impl AuthApi {
     async fn login(
         &self,
         state: Data<&AppState>,
+        client: Data<&ClientIp>,
         body: StrictJson<LoginRequest>,
     ) -> ApiResult<Json<Tokens>> {
-        let (_, tokens) = state.auth.login(&body.0.login, &body.0.password).await?;
-        Ok(Json(tokens.into()))
+        let failures = LoginFailures::new(&state.rate_limits, &body.0.login, client.0 .0);
+        failures.check().await?;
+        match state.auth.login(&body.0.login, &body.0.password).await {
+            Ok((_, tokens)) => Ok(Json(tokens.into())),
+            Err(err @ ServiceError::InvalidCredentials) => {
+                failures.record().await;
+                Err(err.into())
+            }
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// Rotate a refresh token. Presenting one that was already rotated revokes the whole session.

@@ -12,9 +12,11 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use super::models::{ImagePage, ImageView, VisibilityView};
 use super::pagination::page_request;
 use super::problem::{ApiResult, ProblemResponse};
+use super::request_limits::{read_capped, RequestLimits};
 use super::security::{BearerAuth, MaybeAuth};
 use super::strict_json::StrictJson;
 use super::upload_body::{field_stream, raw_stream, UploadBody};
+use super::upload_rate::with_rate_floor;
 use super::{ApiTags, AppState};
 
 #[derive(Debug, ApiResponse)]
@@ -73,6 +75,14 @@ impl ImagesApi {
             visibility.0.map(Into::into).unwrap_or(Visibility::Private);
         let images = &state.images;
         let limit = images.settings().limits.max_bytes;
+        let limits = state.limits;
+        let floor = |body| {
+            with_rate_floor(
+                body,
+                limits.upload_min_bytes_per_sec,
+                limits.upload_rate_window,
+            )
+        };
         let request = |body, visibility| UploadRequest {
             owner,
             visibility,
@@ -87,7 +97,7 @@ impl ImagesApi {
                     );
                 }
                 images
-                    .upload(request(raw_stream(raw.body), visibility))
+                    .upload(request(floor(raw_stream(raw.body)), visibility))
                     .await?
             }
             UploadBody::Multipart(mut form) => {
@@ -95,7 +105,7 @@ impl ImagesApi {
                 while let Some(field) = form.0.next_field().await.map_err(bad_form)? {
                     match field.name() {
                         Some("visibility") => {
-                            let text = field.text().await.map_err(bad_form)?;
+                            let text = small_field(field, state.limits).await?;
                             visibility = parse_visibility(&text)?;
                             if let Some(image) = &uploaded {
                                 // Sent after the file: apply it as a change to what was just stored.
@@ -113,13 +123,14 @@ impl ImagesApi {
                         Some("file") if uploaded.is_none() => {
                             uploaded = Some(
                                 images
-                                    .upload(request(field_stream(field), visibility))
+                                    .upload(request(floor(field_stream(field)), visibility))
                                     .await?,
                             );
                         }
                         _ => {
-                            // Unknown fields and extra files are read past, never stored.
-                            let _ = field.bytes().await;
+                            // Unknown fields and extra files are read past, never stored, and
+                            // capped like any small field so that they cannot tie the request up.
+                            small_field(field, state.limits).await?;
                         }
                     }
                 }
@@ -234,6 +245,22 @@ fn parse_visibility(text: &str) -> Result<Visibility, ProblemResponse> {
             "validation_failed",
             "visibility must be public, followers or private",
         )
+    })
+}
+
+/// A multipart field other than `file`, read whole but never past `max_form_field_bytes`.
+async fn small_field(
+    field: poem::web::Field,
+    limits: RequestLimits,
+) -> Result<String, ProblemResponse> {
+    let bytes = read_capped(
+        field_stream(field),
+        limits.max_form_field_bytes,
+        limits.body_read_timeout,
+    )
+    .await?;
+    String::from_utf8(bytes).map_err(|_| {
+        ProblemResponse::bad_request("invalid_multipart", "a form field is not UTF-8 text")
     })
 }
 

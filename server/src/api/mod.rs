@@ -3,26 +3,33 @@
 
 mod auth;
 mod blob_response;
+mod client_ip;
 mod conditional;
+mod dead_tokens;
 mod document;
 mod images;
 mod inbox;
 mod limits;
+mod login_failures;
 mod models;
 mod pagination;
 mod posts;
 mod problem;
+mod rate_limits;
+mod request_limits;
+mod safe_headers;
 mod security;
 mod serving;
 mod social_models;
 mod strict_json;
 mod system;
 mod upload_body;
+mod upload_rate;
 mod users;
 
 use std::time::Instant;
 
-use darkroom_core::services::auth::AuthService;
+use darkroom_core::services::auth::{AuthService, LiveAccounts};
 use darkroom_core::services::images::ImageService;
 use darkroom_core::services::social::{Inbox, People, Posts, Timelines};
 use poem::{get, Endpoint, EndpointExt, Route};
@@ -31,12 +38,16 @@ use poem_openapi::{OpenApiService, Tags};
 use crate::backends::Backends;
 use crate::config::Role;
 
+pub use client_ip::Network;
 pub use problem::Problem;
+pub use rate_limits::{Class as RateLimitClass, RateLimitSettings, RateLimits};
+pub use request_limits::RequestLimits;
 
 /// What handlers share. Cheap to clone: every field is a handle.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub auth: AuthService,
+    pub live_accounts: LiveAccounts,
     pub images: ImageService,
     pub people: People,
     pub posts: Posts,
@@ -44,6 +55,8 @@ pub struct AppState {
     pub inbox: Inbox,
     pub backends: Backends,
     pub role: Role,
+    pub limits: RequestLimits,
+    pub rate_limits: RateLimits,
 }
 
 #[derive(Debug, Tags)]
@@ -111,10 +124,28 @@ pub fn routes(state: AppState) -> impl Endpoint {
             .nest("/docs", docs)
             .nest("/", api);
     }
-    route
+    let limits = state.limits;
+    let auth = state.auth.clone();
+    let live = state.live_accounts.clone();
+    let rate_limits = state.rate_limits.clone();
+    let rate_auth = state.auth.clone();
+    // Boxed between layers: each `around` nests the whole type below it, which otherwise overflows the
+    // compiler's query depth.
+    let guarded = route
         .data(state)
         .catch_all_error(problem::framework_error)
+        .around(move |next, req| {
+            dead_tokens::refuse_dead_tokens(next, req, auth.clone(), live.clone())
+        })
+        .boxed()
+        .around(move |next, req| request_limits::limit_headers(next, req, limits))
+        .around(move |next, req| {
+            rate_limits::rate_limit(next, req, rate_limits.clone(), rate_auth.clone())
+        })
+        .boxed();
+    guarded
         .around(allow_on_405)
+        .around(safe_headers::safe_headers)
         .around(record_metrics)
         .around(crate::telemetry::access_log)
 }

@@ -60,6 +60,9 @@ pub enum ProblemResponse {
     /// Well-formed, but cannot be done (e.g. an idempotency key reused with another body).
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
+    /// Too many requests, or too many failed logins; `Retry-After` says in how many seconds to try again.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] Option<u64>),
     /// Something failed on our side; the detail says nothing about internals.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
@@ -78,6 +81,7 @@ impl ProblemResponse {
             413 => Self::PayloadTooLarge(problem),
             415 => Self::UnsupportedMediaType(problem),
             422 => Self::Unprocessable(problem),
+            429 => Self::TooManyRequests(problem, None),
             503 => Self::Unavailable(problem),
             s if s >= 500 => Self::Internal(problem),
             _ => Self::BadRequest(problem),
@@ -86,6 +90,11 @@ impl ProblemResponse {
 
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+    }
+
+    pub fn too_many_requests(detail: impl Into<String>, retry_after_secs: u64) -> Self {
+        let problem = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail);
+        Self::TooManyRequests(Json(problem), Some(retry_after_secs.max(1)))
     }
 
     pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
@@ -109,6 +118,10 @@ impl From<ServiceError> for ProblemResponse {
             ServiceError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ServiceError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            // A bounded resource is full: nothing failed, so nothing to log as an error.
+            ServiceError::Busy => {
+                return Self::new(StatusCode::SERVICE_UNAVAILABLE, err.code(), err.to_string())
+            }
             err if err.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
@@ -141,6 +154,8 @@ pub async fn framework_error(err: poem::Error) -> poem::Response {
         404 => "not_found",
         405 => "method_not_allowed",
         413 => "payload_too_large",
+        429 => "rate_limited",
+        431 => "headers_too_large",
         415 => "unsupported_media_type",
         s if s >= 500 => "internal_error",
         _ => "request_error",
@@ -151,11 +166,25 @@ pub async fn framework_error(err: poem::Error) -> poem::Response {
     } else {
         err.to_string()
     };
+    problem_response(status, code, detail)
+}
+
+/// A problem as a finished response, for middleware and extractors that answer before any operation runs.
+pub fn problem_response(
+    status: StatusCode,
+    code: &str,
+    detail: impl Into<String>,
+) -> poem::Response {
     let body = Problem::new(status, code, detail).to_json_string();
     poem::Response::builder()
         .status(status)
         .content_type(PROBLEM_JSON)
         .body(body)
+}
+
+/// A problem as an error that carries its response, so `framework_error` passes it through untouched.
+pub fn problem_error(status: StatusCode, code: &str, detail: impl Into<String>) -> poem::Error {
+    poem::Error::from_response(problem_response(status, code, detail))
 }
 
 pub type ApiResult<T> = Result<T, ProblemResponse>;

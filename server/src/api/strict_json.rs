@@ -3,12 +3,14 @@
 //! the document does not call nullable; a client generated from the document must never be surprised by
 //! what the server accepts.
 
-use poem::{FromRequest, Request, RequestBody};
+use poem::{Request, RequestBody};
 use poem_openapi::error::ParseRequestPayloadError;
 use poem_openapi::payload::{ParsePayload, Payload};
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseFromJSON, Type};
 use serde_json::Value;
+
+use super::request_limits::{read_capped, RequestLimits};
 
 #[derive(Debug)]
 pub struct StrictJson<T>(pub T);
@@ -40,7 +42,20 @@ impl<T: Type + ParseFromJSON> ParsePayload for StrictJson<T> {
     const IS_REQUIRED: bool = true;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let data = Vec::<u8>::from_request(request, body).await?;
+        // The body is read into memory, so it is capped before and while it is read.
+        let limits = request
+            .data::<super::AppState>()
+            .map(|state| state.limits)
+            .ok_or_else(|| {
+                poem::Error::from_status(poem::http::StatusCode::INTERNAL_SERVER_ERROR)
+            })?;
+        RequestLimits::check_declared(request, limits.max_json_bytes)?;
+        let data = read_capped(
+            body.take()?.into_bytes_stream(),
+            limits.max_json_bytes,
+            limits.body_read_timeout,
+        )
+        .await?;
         let reject = |reason: String| ParseRequestPayloadError { reason };
         let value: Value = serde_json::from_slice(&data).map_err(|e| reject(e.to_string()))?;
         let mut registry = Registry::new();

@@ -11,7 +11,9 @@ pub mod storage;
 
 use anyhow::{bail, Context};
 use darkroom_core::ports::source::chain;
-use darkroom_core::ports::{BlobStore, Cache, Queue, QueueSettings, Repositories, UserSearch};
+use darkroom_core::ports::{
+    BlobStore, Cache, Queue, QueueSettings, RateLimiter, Repositories, UserSearch,
+};
 
 use crate::config::Config;
 
@@ -25,6 +27,8 @@ pub struct Backends {
     pub storage: Arc<dyn BlobStore>,
     pub queue: Arc<dyn Queue>,
     pub cache: Arc<dyn Cache>,
+    /// Request counts for rate limits: in Redis when the cache is (shared by replicas), else in-process.
+    pub rate_limiter: Arc<dyn RateLimiter>,
     pub queue_settings: QueueSettings,
 }
 
@@ -61,7 +65,7 @@ impl Backends {
         let queue = queue::connect(config, queue_settings, migrate)
             .await
             .with_context(|| format!("queue {}", redact(&config.queue_url)))?;
-        let cache = cache::connect(config)
+        let (cache, rate_limiter) = cache::connect(config)
             .await
             .with_context(|| format!("cache {}", redact(&config.cache_url)))?;
         let backends = Self {
@@ -70,6 +74,7 @@ impl Backends {
             storage,
             queue,
             cache,
+            rate_limiter,
             queue_settings,
         };
         for check in backends.readiness().await {

@@ -20,6 +20,7 @@
 pub mod cache;
 pub mod database;
 pub mod queue;
+pub mod rate_limit;
 pub mod search;
 pub mod storage;
 

@@ -174,3 +174,56 @@ async fn bad_access_tokens_are_401() {
         .unwrap();
     assert_problem(response, 401, "unauthenticated").await;
 }
+
+#[tokio::test]
+async fn access_tokens_die_with_their_session_at_logout() {
+    let app = spawn_app().await;
+    let account = app.register("barbara").await;
+    let other = app.register("frances").await;
+    assert_eq!(app.get(Some(&account), "/v1/me", &[]).await.status(), 200);
+    let response = app
+        .client
+        .post(app.url("/v1/auth/logout"))
+        .json(&json!({"refresh_token": account.refresh_token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    // At once, not when the token expires.
+    assert_problem(
+        app.get(Some(&account), "/v1/me", &[]).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    // Another session (another account here) is untouched.
+    assert_eq!(app.get(Some(&other), "/v1/me", &[]).await.status(), 200);
+}
+
+#[tokio::test]
+async fn access_tokens_die_when_their_refresh_token_is_reused() {
+    let app = spawn_app().await;
+    let account = app.register("hedy").await;
+    let rotated: Value = refresh(&app, &account.refresh_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let access = rotated["access_token"].as_str().unwrap().to_owned();
+    let me = |token: String| app.client.get(app.url("/v1/me")).bearer_auth(token).send();
+    assert_eq!(me(access.clone()).await.unwrap().status(), 200);
+    // Someone replays the token that was already rotated: the whole session ends, access tokens included.
+    assert_problem(
+        refresh(&app, &account.refresh_token).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    assert_problem(me(access).await.unwrap(), 401, "unauthenticated").await;
+    assert_problem(
+        me(account.access_token.clone()).await.unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use darkroom_adapters::{RedisCache, TwoLevelCache};
-use darkroom_core::ports::{Cache, CacheError};
+use darkroom_core::ports::{Cache, CacheError, RateLimiter};
 use darkroom_tests::contract::Fixture;
 use darkroom_tests::services::{require, unique_name, REDIS_URL};
 
@@ -62,6 +62,18 @@ async fn two_level() -> Option<Fixture<dyn Cache>> {
         .unwrap();
     let port: Arc<dyn Cache> = Arc::new(cache);
     Some(Fixture::with_guard(port, ClearPrefix(redis)))
+}
+
+async fn redis_rate_limiter() -> Option<Fixture<dyn RateLimiter>> {
+    let cache = RedisCache::from_url(&fresh_url("rate_limit_redis")?)
+        .await
+        .unwrap();
+    let port: Arc<dyn RateLimiter> = Arc::new(cache.rate_limiter());
+    Some(Fixture::with_guard(port, ClearPrefix(cache)))
+}
+
+mod rate_limit_redis {
+    darkroom_tests::rate_limit_contract_suite!(super::redis_rate_limiter);
 }
 
 mod cache_redis {

@@ -89,6 +89,11 @@ impl RedisCache {
         Ok(())
     }
 
+    /// A rate limiter on this cache's connection and under its namespace.
+    pub fn rate_limiter(&self) -> crate::rate_limit::RedisRateLimiter {
+        crate::rate_limit::RedisRateLimiter::new(self.connection.clone(), &self.prefix)
+    }
+
     /// The namespace every key of this cache lives under.
     pub fn prefix(&self) -> &str {
         &self.prefix

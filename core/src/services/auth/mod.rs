@@ -1,5 +1,7 @@
 //! Accounts and sessions: register, login, refresh-token rotation, logout, and access-token checks.
 
+mod ended;
+mod live;
 mod passwords;
 mod tokens;
 
@@ -9,14 +11,16 @@ use std::time::Duration;
 use chrono::Utc;
 use uuid::Uuid;
 
-pub use passwords::PasswordHasher;
-pub use tokens::{TokenIssuer, TokenPair};
+pub use ended::EndedSessions;
+pub use live::LiveAccounts;
+pub use passwords::{PasswordHasher, PasswordHashing};
+pub use tokens::{Bearer, TokenIssuer, TokenPair};
 
 use super::ServiceError;
 use crate::domain::{
     DisplayName, Email, Event, NewUser, Password, RefreshToken, User, UserId, Username,
 };
-use crate::ports::{RefreshOutcome, SessionRepository, UserRepository};
+use crate::ports::{Cache, RefreshOutcome, SessionRepository, UserRepository};
 
 /// How long tokens live.
 #[derive(Debug, Clone)]
@@ -25,6 +29,7 @@ pub struct AuthSettings {
     pub signing_key: Vec<u8>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    pub password_hashing: PasswordHashing,
 }
 
 /// What `register` takes, as it arrived.
@@ -43,20 +48,24 @@ pub struct AuthService {
     tokens: TokenIssuer,
     hasher: PasswordHasher,
     refresh_ttl: Duration,
+    ended: EndedSessions,
 }
 
 impl AuthService {
+    /// `cache` remembers the sessions that ended before their access tokens expired (`EndedSessions`).
     pub fn new(
         users: Arc<dyn UserRepository>,
         sessions: Arc<dyn SessionRepository>,
+        cache: Arc<dyn Cache>,
         settings: &AuthSettings,
     ) -> Self {
         Self {
             users,
             sessions,
             tokens: TokenIssuer::new(&settings.signing_key, settings.access_ttl),
-            hasher: PasswordHasher,
+            hasher: PasswordHasher::new(settings.password_hashing),
             refresh_ttl: settings.refresh_ttl,
+            ended: EndedSessions::new(cache, settings.access_ttl),
         }
     }
 
@@ -111,7 +120,10 @@ impl AuthService {
     /// Rotates a refresh token. Presenting one that was already rotated revokes its whole family.
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, ServiceError> {
         let presented = tokens::hash_refresh_token(refresh_token);
-        let (raw, _) = tokens::new_refresh_token();
+        let session = tokens::session_of(refresh_token);
+        // A token from before sessions were named starts naming one from its first rotation.
+        let (raw, _) = tokens::new_refresh_token(session.unwrap_or_else(Uuid::now_v7));
+        let named = tokens::session_of(&raw);
         // The family is taken from the presented token inside the adapter's transaction; the replacement
         // carries a placeholder family that `rotate_refresh_token` overwrites.
         let replacement = RefreshToken {
@@ -128,10 +140,13 @@ impl AuthService {
             .await?
         {
             RefreshOutcome::Rotated { user_id } => {
-                Ok(self.tokens.pair(user_id, raw, self.refresh_ttl)?)
+                Ok(self.tokens.pair(user_id, named, raw, self.refresh_ttl)?)
             }
             RefreshOutcome::ReuseDetected => {
                 tracing::warn!("refresh token reuse detected; family revoked");
+                if let Some(session) = session {
+                    self.ended.end(session).await;
+                }
                 Err(ServiceError::Unauthenticated)
             }
             RefreshOutcome::Invalid => Err(ServiceError::Unauthenticated),
@@ -140,15 +155,31 @@ impl AuthService {
 
     /// Ends the session the refresh token belongs to. Unknown tokens are not an error (logout is idempotent).
     pub async fn logout(&self, refresh_token: &str) -> Result<(), ServiceError> {
-        self.sessions
+        let known = self
+            .sessions
             .revoke_refresh_family(&tokens::hash_refresh_token(refresh_token))
             .await?;
+        // Only a stored token proves which session it names.
+        if let Some(session) = tokens::session_of(refresh_token).filter(|_| known) {
+            self.ended.end(session).await;
+        }
         Ok(())
     }
 
-    /// The account an access token belongs to.
+    /// The account an access token belongs to, by its signature and expiry alone.
     pub fn authenticate(&self, access_token: &str) -> Result<UserId, ServiceError> {
         self.tokens.verify(access_token)
+    }
+
+    /// Like `authenticate`, and the token's session must not have ended (one cache read).
+    pub async fn authenticate_session(&self, access_token: &str) -> Result<UserId, ServiceError> {
+        let bearer = self.tokens.verify_bearer(access_token)?;
+        match bearer.session {
+            Some(session) if self.ended.has_ended(session).await => {
+                Err(ServiceError::Unauthenticated)
+            }
+            _ => Ok(bearer.user),
+        }
     }
 
     pub async fn me(&self, user: UserId) -> Result<User, ServiceError> {
@@ -159,17 +190,19 @@ impl AuthService {
     }
 
     async fn start_session(&self, user_id: UserId) -> Result<TokenPair, ServiceError> {
-        let (raw, hash) = tokens::new_refresh_token();
+        let session = Uuid::now_v7();
+        let (raw, hash) = tokens::new_refresh_token(session);
         self.sessions
             .insert_refresh_token(&RefreshToken {
                 token_hash: hash,
-                family_id: Uuid::now_v7(),
+                family_id: session,
                 user_id,
                 expires_at: Utc::now() + self.refresh_ttl,
                 used: false,
                 revoked: false,
             })
             .await?;
-        self.tokens.pair(user_id, raw, self.refresh_ttl)
+        self.tokens
+            .pair(user_id, Some(session), raw, self.refresh_ttl)
     }
 }

@@ -1,4 +1,10 @@
 //! Access tokens (short-lived HS256 JWTs) and refresh tokens (random, stored only as a SHA-256).
+//!
+//! Both name their session (the refresh-token family): the access token in its `sid` claim, the refresh
+//! token as its first part (`{sid}.{random}`), so that ending a session (logout, reuse of a rotated
+//! token) can end its access tokens at once, without a database read to find which session a token is.
+//! The part is not a secret and cannot be forged to any effect: a token is only ever looked up by the
+//! hash of all of it.
 
 use std::time::Duration;
 
@@ -31,6 +37,17 @@ struct Claims {
     exp: i64,
     /// Guards against a refresh token or some other JWT being used as an access token.
     typ: String,
+    /// The session (refresh-token family) the token was issued in; absent from tokens issued before
+    /// sessions were named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<Uuid>,
+}
+
+/// Who an access token speaks for, and in which session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bearer {
+    pub user: UserId,
+    pub session: Option<Uuid>,
 }
 
 const ACCESS: &str = "access";
@@ -59,9 +76,14 @@ impl TokenIssuer {
         }
     }
 
+    pub fn access_ttl(&self) -> Duration {
+        self.access_ttl
+    }
+
     pub fn pair(
         &self,
         user: UserId,
+        session: Option<Uuid>,
         refresh_token: String,
         refresh_ttl: Duration,
     ) -> Result<TokenPair, ServiceError> {
@@ -71,6 +93,7 @@ impl TokenIssuer {
             iat: now,
             exp: now + self.access_ttl.as_secs() as i64,
             typ: ACCESS.into(),
+            sid: session,
         };
         let access_token =
             jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
@@ -84,6 +107,10 @@ impl TokenIssuer {
     }
 
     pub fn verify(&self, token: &str) -> Result<UserId, ServiceError> {
+        self.verify_bearer(token).map(|bearer| bearer.user)
+    }
+
+    pub fn verify_bearer(&self, token: &str) -> Result<Bearer, ServiceError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
@@ -92,17 +119,26 @@ impl TokenIssuer {
         if data.claims.typ != ACCESS {
             return Err(ServiceError::Unauthenticated);
         }
-        Ok(UserId(data.claims.sub))
+        Ok(Bearer {
+            user: UserId(data.claims.sub),
+            session: data.claims.sid,
+        })
     }
 }
 
-/// A fresh refresh token and the hash that is stored for it.
-pub(super) fn new_refresh_token() -> (String, String) {
+/// A fresh refresh token of `session` and the hash that is stored for it.
+pub(super) fn new_refresh_token(session: Uuid) -> (String, String) {
     let mut raw = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut raw);
-    let token = URL_SAFE_NO_PAD.encode(raw);
+    let token = format!("{}.{}", session.simple(), URL_SAFE_NO_PAD.encode(raw));
     let hash = hash_refresh_token(&token);
     (token, hash)
+}
+
+/// The session a refresh token names (none for tokens made before sessions were named).
+pub(super) fn session_of(refresh_token: &str) -> Option<Uuid> {
+    let (session, _) = refresh_token.split_once('.')?;
+    Uuid::try_parse(session).ok()
 }
 
 pub(super) fn hash_refresh_token(token: &str) -> String {
@@ -124,10 +160,17 @@ mod tests {
     fn access_tokens_verify_with_the_same_key_only() {
         let user = UserId::new();
         let pair = issuer(900)
-            .pair(user, "r".into(), Duration::from_secs(60))
+            .pair(user, Some(Uuid::nil()), "r".into(), Duration::from_secs(60))
             .unwrap();
         assert_eq!(pair.expires_in, 900);
         assert_eq!(issuer(900).verify(&pair.access_token).unwrap(), user);
+        assert_eq!(
+            issuer(900).verify_bearer(&pair.access_token).unwrap(),
+            Bearer {
+                user,
+                session: Some(Uuid::nil())
+            }
+        );
         let other = TokenIssuer::new(
             b"another key, another key, another",
             Duration::from_secs(900),
@@ -145,6 +188,7 @@ mod tests {
             iat: now - 100,
             exp: now - 60,
             typ: ACCESS.into(),
+            sid: None,
         };
         let token = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -157,9 +201,12 @@ mod tests {
 
     #[test]
     fn refresh_tokens_are_random_and_only_their_hash_is_kept() {
-        let (a, hash_a) = new_refresh_token();
-        let (b, _) = new_refresh_token();
+        let session = Uuid::now_v7();
+        let (a, hash_a) = new_refresh_token(session);
+        let (b, _) = new_refresh_token(session);
         assert_ne!(a, b);
+        assert_eq!(session_of(&a), Some(session));
+        assert_eq!(session_of("no-session-here"), None);
         assert_eq!(hash_a, hash_refresh_token(&a));
         assert_eq!(hash_a.len(), 64);
         assert!(!hash_a.contains(&a));
