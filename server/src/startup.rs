@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use darkroom_core::caching::{CachedImageRepository, CachedPostRepository};
-use darkroom_core::ports::{ImagePipeline, ImageRepository};
+use darkroom_core::caching::{CachedImageRepository, CachedPostRepository, CachedUserRepository};
+use darkroom_core::ports::{ImagePipeline, ImageRepository, UserRepository};
 use darkroom_core::services::access::Audience;
 use darkroom_core::services::auth::{AuthService, AuthSettings, LiveAccounts};
 use darkroom_core::services::images::{ImageService, ImageSettings};
@@ -37,8 +37,11 @@ const IMAGE_METADATA_TTL: Duration = Duration::from_secs(300);
 /// bounds how stale another replica's in-process copy of its counts may be.
 const POST_TTL: Duration = Duration::from_secs(60);
 
-/// How long an account is known to exist without asking the database again (see `LiveAccounts`).
-const LIVE_ACCOUNT_TTL: Duration = Duration::from_secs(60);
+/// How long an account's access facts (it exists, it is private or not, its avatar) stay in the cache. Edits
+/// through this process drop the entry at once; this bounds what another replica's in-process cache may still
+/// hold, so a removed account's tokens, or an account turned private, take at most this long to be refused
+/// there (at once with a shared Redis cache).
+const ACCOUNT_FACTS_TTL: Duration = Duration::from_secs(60);
 
 pub struct Application {
     port: u16,
@@ -63,6 +66,13 @@ impl Application {
         // Install the metrics recorder before anything records.
         crate::telemetry::metrics();
         let backends = Backends::connect(&config).await?;
+        // Every image request asks who owns it and whether that account is private, and every authenticated
+        // request whether its account still exists: those few facts come through the cache.
+        let users: Arc<dyn UserRepository> = Arc::new(CachedUserRepository::new(
+            backends.db.users.clone(),
+            backends.cache.clone(),
+            ACCOUNT_FACTS_TTL,
+        ));
         let signing_key = signing_key(&config)?;
         let auth = AuthService::new(
             backends.db.users.clone(),
@@ -94,11 +104,11 @@ impl Application {
                 public_originals: config.public_originals,
             },
             outbox_written.clone(),
-            Audience::new(backends.db.users.clone(), backends.db.follows.clone()),
+            Audience::new(users.clone(), backends.db.follows.clone()),
         );
         let social = config.social();
         let people = People::new(
-            backends.db.users.clone(),
+            users.clone(),
             backends.db.follows.clone(),
             image_repository.clone(),
             backends.search.clone(),
@@ -107,6 +117,7 @@ impl Application {
         // Posts (with the likes and comments that change their counts) are read through the cache: every
         // timeline page reads its posts by id, and popular posts are on many pages.
         let mut api_db = backends.db.clone();
+        api_db.users = users.clone();
         let cached_posts = Arc::new(CachedPostRepository::new(
             backends.db.posts.clone(),
             backends.db.likes.clone(),
@@ -195,11 +206,7 @@ impl Application {
             settings: Arc::new(config.rate_limit_settings()?),
             limiter: backends.rate_limiter.clone(),
         };
-        let live_accounts = LiveAccounts::new(
-            backends.db.users.clone(),
-            backends.cache.clone(),
-            LIVE_ACCOUNT_TTL,
-        );
+        let live_accounts = LiveAccounts::new(users.clone());
         let state = AppState {
             auth,
             live_accounts,

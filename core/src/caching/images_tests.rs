@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use chrono::Utc;
 
 use super::*;
+use crate::caching::map_cache::MapCache;
 use crate::domain::{ImageFormat, ImageStatus, Visibility};
-use crate::ports::CacheError;
 
 /// Images in a map, counting how often one was read.
 #[derive(Debug, Default)]
@@ -136,47 +136,6 @@ impl ImageRepository for MemoryImages {
             crate::domain::merge_variant_files(&mut image.variants, files);
             true
         }))
-    }
-}
-
-/// A cache in a map (no expiry: the tests never wait), or one that fails every call.
-#[derive(Debug, Default)]
-struct MapCache {
-    entries: Mutex<HashMap<String, Bytes>>,
-    broken: bool,
-}
-
-#[async_trait]
-impl Cache for MapCache {
-    fn backend(&self) -> &'static str {
-        "map"
-    }
-
-    async fn get(&self, key: &str) -> Result<Option<Bytes>, CacheError> {
-        if self.broken {
-            return Err(CacheError::unavailable("broken"));
-        }
-        Ok(self.entries.lock().unwrap().get(key).cloned())
-    }
-
-    async fn set(&self, key: &str, value: Bytes, _ttl: Duration) -> Result<(), CacheError> {
-        if self.broken {
-            return Err(CacheError::unavailable("broken"));
-        }
-        self.entries.lock().unwrap().insert(key.to_owned(), value);
-        Ok(())
-    }
-
-    async fn delete(&self, key: &str) -> Result<(), CacheError> {
-        if self.broken {
-            return Err(CacheError::unavailable("broken"));
-        }
-        self.entries.lock().unwrap().remove(key);
-        Ok(())
-    }
-
-    async fn ping(&self) -> Result<(), CacheError> {
-        Ok(())
     }
 }
 

@@ -2,7 +2,11 @@
 //! composition root wraps a repository and hands the wrapper out in its place.
 
 mod images;
+#[cfg(test)]
+mod map_cache;
 mod posts;
+mod users;
 
 pub use images::CachedImageRepository;
 pub use posts::CachedPostRepository;
+pub use users::CachedUserRepository;

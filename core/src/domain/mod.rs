@@ -27,6 +27,6 @@ pub use social::{
     Comment, Follow, FollowState, Notification, NotificationKind, Post, TimelineEntry,
 };
 pub use user::{
-    DisplayName, Email, NewUser, Password, ProfilePatch, RefreshToken, User, Username,
+    AccessFacts, DisplayName, Email, NewUser, Password, ProfilePatch, RefreshToken, User, Username,
     ValidationError,
 };

@@ -130,6 +130,25 @@ impl DisplayName {
     }
 }
 
+/// What deciding who may see an account's images needs of it: a few bytes that change only with its
+/// profile, so they can be cached where the whole `User` (whose counts change all the time) cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccessFacts {
+    pub id: UserId,
+    pub is_private: bool,
+    pub avatar_image_id: Option<ImageId>,
+}
+
+impl AccessFacts {
+    pub fn of(user: &User) -> Self {
+        Self {
+            id: user.id,
+            is_private: user.is_private,
+            avatar_image_id: user.avatar_image_id,
+        }
+    }
+}
+
 /// An account as the rest of the product sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::domain::{FollowState, Image, User, UserId, Visibility};
+use crate::domain::{AccessFacts, FollowState, Image, User, UserId, Visibility};
 use crate::ports::{DbError, FollowRepository, UserRepository};
 
 /// How a viewer stands to the owner of what they look at.
@@ -95,7 +95,8 @@ impl Audience {
         viewer: Option<UserId>,
         image: &Image,
     ) -> Result<ImageAccess, DbError> {
-        let owner = self.users.user_by_id(image.owner_id).await?;
+        // Asked on every image request: the composition root hands out a cache-backed repository.
+        let owner = self.users.access_facts(image.owner_id).await?;
         if let Some(access) = decided_without_graph(viewer, image, owner.as_ref()) {
             return Ok(access);
         }
@@ -112,7 +113,13 @@ impl Audience {
         let mut owner_ids: Vec<UserId> = images.iter().map(|image| image.owner_id).collect();
         owner_ids.sort();
         owner_ids.dedup();
-        let owners = self.users.users_by_ids(&owner_ids).await?;
+        let owners: Vec<AccessFacts> = self
+            .users
+            .users_by_ids(&owner_ids)
+            .await?
+            .iter()
+            .map(AccessFacts::of)
+            .collect();
         let mut relations: HashMap<UserId, Relation> = HashMap::new();
         let mut decisions = Vec::with_capacity(images.len());
         for image in images {
@@ -140,7 +147,7 @@ impl Audience {
 fn decided_without_graph(
     viewer: Option<UserId>,
     image: &Image,
-    owner: Option<&User>,
+    owner: Option<&AccessFacts>,
 ) -> Option<ImageAccess> {
     // An image whose owner is gone is about to be purged.
     let Some(owner) = owner else {
@@ -166,7 +173,7 @@ fn decided_without_graph(
     None
 }
 
-fn decided_with(relation: Relation, image: &Image, owner: Option<&User>) -> ImageAccess {
+fn decided_with(relation: Relation, image: &Image, owner: Option<&AccessFacts>) -> ImageAccess {
     let owner_is_private = owner.is_none_or(|owner| owner.is_private);
     ImageAccess {
         visible: can_view(relation, owner_is_private, image.visibility),

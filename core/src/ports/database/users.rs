@@ -5,7 +5,7 @@ use std::fmt::Debug;
 use async_trait::async_trait;
 
 use super::DbError;
-use crate::domain::{NewUser, OutboxMessage, ProfilePatch, User, UserId};
+use crate::domain::{AccessFacts, NewUser, OutboxMessage, ProfilePatch, User, UserId};
 
 /// Accounts.
 ///
@@ -24,6 +24,12 @@ pub trait UserRepository: Send + Sync + Debug {
     async fn credentials(&self, login: &str) -> Result<Option<(User, String)>, DbError>;
     /// The users that exist among `ids`, in any order.
     async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<User>, DbError>;
+    /// What access decisions need of the account; `None` when there is no such account. Provided from
+    /// `user_by_id`, so no backend implements it: it exists so that `CachedUserRepository` can answer the
+    /// question every image request asks from memory.
+    async fn access_facts(&self, id: UserId) -> Result<Option<AccessFacts>, DbError> {
+        Ok(self.user_by_id(id).await?.as_ref().map(AccessFacts::of))
+    }
     /// Applies `patch` and writes `event` in one transaction, and answers the user as it now is; `None`
     /// (writing nothing) when there is no such user.
     async fn update_profile(
