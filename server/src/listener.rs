@@ -5,12 +5,19 @@
 //! about 40 ms for nothing. Every accepted socket turns Nagle off.
 
 use poem::http::uri::Scheme;
-use poem::listener::{Acceptor, LocalAddr, RemoteAddr, TcpAcceptor};
+use poem::listener::{Acceptor, TcpAcceptor};
+use poem::web::{LocalAddr, RemoteAddr};
 use tokio::net::TcpStream;
 
 /// Accepts TCP connections with `TCP_NODELAY` set.
 pub struct TunedAcceptor {
     inner: TcpAcceptor,
+}
+
+impl std::fmt::Debug for TunedAcceptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TunedAcceptor").finish_non_exhaustive()
+    }
 }
 
 impl TunedAcceptor {
