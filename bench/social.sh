@@ -13,7 +13,7 @@
 #   BENCH_REDIS_URL     redis://127.0.0.1:6379 (keys under a prefix of this run's)
 #   BENCH_THRESHOLD     1000: the server's timeline_celebrity_threshold in the timeline benchmark
 #   sizes               BENCH_* variables of tests/examples/social_bench/main.rs. A quick run:
-#                       BENCH_USERS=1000 BENCH_POSTS=50000 BENCH_READERS=200 BENCH_SECONDS=5 \
+#                       BENCH_USERS=1000 BENCH_POSTS=50000 BENCH_THRESHOLD=100 BENCH_READERS=200 BENCH_SECONDS=5 \
 #                       BENCH_CELEBRITY_FOLLOWERS=1000,10000 bench/social.sh
 # Lines starting RESULT are the figures, each with the machine's load average when it was taken.
 set -euo pipefail
