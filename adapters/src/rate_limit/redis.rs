@@ -11,14 +11,15 @@ use darkroom_core::ports::{Decision, Quota, RateLimitError, RateLimiter};
 
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// KEYS[1] the key; ARGV: period (ms), limit, count (1 or 0). Returns {allowed, remaining, reset ms,
-/// retry ms}.
+/// KEYS[1] the key; ARGV: period (µs), limit, count (1 or 0). Returns {allowed, remaining, reset µs,
+/// retry µs}. Microseconds since the epoch need 16 digits, exact in Lua's doubles but not in its default
+/// number-to-string conversion (14 significant digits), hence the `%d` when storing.
 const GCRA: &str = r"
 local period = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 local interval = math.max(math.floor(period / limit), 1)
 local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local tat = tonumber(redis.call('GET', KEYS[1])) or now
 if tat < now then tat = now end
 local next = tat + interval
@@ -27,7 +28,7 @@ if now < allow_at then
   return {0, 0, tat - now, allow_at - now}
 end
 if ARGV[3] == '1' then
-  redis.call('SET', KEYS[1], next, 'PX', next - now)
+  redis.call('SET', KEYS[1], string.format('%d', next), 'PX', math.max(1, math.ceil((next - now) / 1000)))
 end
 return {1, math.floor((period - (next - now)) / interval), next - now, 0}
 ";
@@ -70,7 +71,7 @@ impl RateLimiter for RedisRateLimiter {
         quota: Quota,
         count: bool,
     ) -> Result<Decision, RateLimitError> {
-        let period = u64::try_from(quota.period.as_millis())
+        let period = u64::try_from(quota.period.as_micros())
             .unwrap_or(u64::MAX)
             .max(1);
         let mut connection = self.connection.clone();
@@ -93,8 +94,8 @@ impl RateLimiter for RedisRateLimiter {
             allowed: allowed == 1,
             limit: quota.limit,
             remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
-            reset_after: Duration::from_millis(reset),
-            retry_after: Duration::from_millis(retry),
+            reset_after: Duration::from_micros(reset),
+            retry_after: Duration::from_micros(retry),
         })
     }
 }

@@ -85,11 +85,12 @@ pub trait RateLimiter: Send + Sync + Debug {
     ) -> Result<Decision, RateLimitError>;
 }
 
-/// GCRA over plain numbers (milliseconds), shared by adapters that keep the timestamp themselves:
+/// GCRA over plain numbers (microseconds: in milliseconds, a limit above 60 000 a minute would round its
+/// interval up to 1 ms and quietly become 1 000 a second), shared by adapters that keep the timestamp themselves:
 /// given the stored theoretical arrival time `tat` (if any) and `now`, the decision and the new `tat` to
 /// store (when there is one to store).
 pub fn gcra(tat: Option<u64>, now: u64, quota: Quota, count: bool) -> (Decision, Option<u64>) {
-    let period = u64::try_from(quota.period.as_millis())
+    let period = u64::try_from(quota.period.as_micros())
         .unwrap_or(u64::MAX)
         .max(1);
     let interval = (period / u64::from(quota.limit.max(1))).max(1);
@@ -101,8 +102,8 @@ pub fn gcra(tat: Option<u64>, now: u64, quota: Quota, count: bool) -> (Decision,
             allowed: false,
             limit: quota.limit,
             remaining: 0,
-            reset_after: Duration::from_millis(tat - now),
-            retry_after: Duration::from_millis(allow_at - now),
+            reset_after: Duration::from_micros(tat - now),
+            retry_after: Duration::from_micros(allow_at - now),
         };
         return (decision, None);
     }
@@ -112,7 +113,7 @@ pub fn gcra(tat: Option<u64>, now: u64, quota: Quota, count: bool) -> (Decision,
         allowed: true,
         limit: quota.limit,
         remaining,
-        reset_after: Duration::from_millis(used),
+        reset_after: Duration::from_micros(used),
         retry_after: Duration::ZERO,
     };
     (decision, count.then_some(next))
@@ -130,17 +131,39 @@ mod tests {
         };
         let mut tat = None;
         for left in [2, 1, 0] {
-            let (decision, next) = gcra(tat, 10_000, quota, true);
+            let (decision, next) = gcra(tat, 10_000_000, quota, true);
             assert!(decision.allowed);
             assert_eq!(decision.remaining, left);
             tat = next;
         }
-        let (refused, next) = gcra(tat, 10_000, quota, true);
+        let (refused, next) = gcra(tat, 10_000_000, quota, true);
         assert!(!refused.allowed);
         assert_eq!(refused.retry_after, Duration::from_secs(1));
         assert_eq!(next, None);
-        assert!(gcra(tat, 11_000, quota, true).0.allowed);
-        let (peek, stored) = gcra(tat, 11_000, quota, false);
+        assert!(gcra(tat, 11_000_000, quota, true).0.allowed);
+        let (peek, stored) = gcra(tat, 11_000_000, quota, false);
         assert!(peek.allowed && stored.is_none());
+    }
+
+    #[test]
+    fn a_limit_above_one_a_millisecond_holds_at_its_own_rate() {
+        // 120 000 a minute is one every 500 µs: requests exactly that far apart are never refused, for longer
+        // than the period (a millisecond clock made each cost 1 ms and refused them after a minute).
+        let quota = Quota {
+            limit: 120_000,
+            period: Duration::from_secs(60),
+        };
+        let mut tat = None;
+        for request in 0..300_000u64 {
+            let (decision, next) = gcra(tat, request * 500, quota, true);
+            assert!(decision.allowed, "request {request} refused");
+            tat = next;
+        }
+        // Twice as fast is refused once the minute's burst is spent.
+        let refused = (0..300_000u64).try_fold(tat, |tat, request| {
+            let (decision, next) = gcra(tat, 150_000_000 + request * 250, quota, true);
+            decision.allowed.then_some(next)
+        });
+        assert!(refused.is_none());
     }
 }
