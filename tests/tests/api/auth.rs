@@ -113,6 +113,15 @@ async fn refresh(app: &darkroom_tests::app::TestApp, token: &str) -> reqwest::Re
         .unwrap()
 }
 
+async fn logout(app: &darkroom_tests::app::TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/v1/auth/logout"))
+        .json(&json!({"refresh_token": token}))
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
     let app = spawn_app().await;
@@ -138,13 +147,7 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family() {
 async fn logout_ends_the_session() {
     let app = spawn_app().await;
     let account = app.register("edsger").await;
-    let response = app
-        .client
-        .post(app.url("/v1/auth/logout"))
-        .json(&json!({"refresh_token": account.refresh_token}))
-        .send()
-        .await
-        .unwrap();
+    let response = logout(&app, &account.refresh_token).await;
     assert_eq!(response.status(), 204);
     assert_problem(
         refresh(&app, &account.refresh_token).await,
@@ -181,13 +184,7 @@ async fn access_tokens_die_with_their_session_at_logout() {
     let account = app.register("barbara").await;
     let other = app.register("frances").await;
     assert_eq!(app.get(Some(&account), "/v1/me", &[]).await.status(), 200);
-    let response = app
-        .client
-        .post(app.url("/v1/auth/logout"))
-        .json(&json!({"refresh_token": account.refresh_token}))
-        .send()
-        .await
-        .unwrap();
+    let response = logout(&app, &account.refresh_token).await;
     assert_eq!(response.status(), 204);
     // At once, not when the token expires.
     assert_problem(
