@@ -208,7 +208,7 @@ impl World {
 /// The argon2 hash of `PASSWORD`, as registration makes it.
 pub async fn password_hash() -> anyhow::Result<String> {
     let password = Password::parse(PASSWORD).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    PasswordHasher
+    PasswordHasher::default()
         .hash(password)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
