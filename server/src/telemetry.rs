@@ -1,12 +1,14 @@
 //! Logs (tracing), the access log, and metrics (Prometheus text format).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use poem::web::RealIp;
-use poem::{Endpoint, FromRequest, Request, Response};
+use poem::{Endpoint, Request, Response};
 use tracing_subscriber::EnvFilter;
+
+use crate::api::client_ip::client_ip;
+use crate::api::rate_limits::RateLimitSettings;
 
 /// The target of the access log's lines, so a filter (`DARKROOM_LOG=darkroom::access=off`) or
 /// `access_log = false` can silence them alone.
@@ -41,18 +43,19 @@ pub fn init(format: &str, access_log: bool) {
 }
 
 /// One line per request: no span (a span's fields are formatted into a string when it opens, whether or
-/// not anything inside logs) and nothing formatted at all when the line is filtered out.
-pub async fn access_log<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+/// not anything inside logs) and nothing formatted at all when the line is filtered out. The client is the
+/// one the rate limits count: forwarding headers are believed only from `trusted_proxies`, so a client cannot
+/// write someone else's address into the log.
+pub async fn access_log<E: Endpoint>(
+    next: E,
+    req: Request,
+    settings: Arc<RateLimitSettings>,
+) -> poem::Result<Response> {
     let started = Instant::now();
     let enabled = tracing::enabled!(target: ACCESS_LOG, tracing::Level::INFO);
     // Kept only when a line will be written: the response consumes the request.
     let line = if enabled {
-        // The client behind a proxy (X-Forwarded-For, X-Real-IP) as poem's `Tracing` logged it, else the peer.
-        let real_ip = RealIp::from_request_without_body(&req)
-            .await
-            .ok()
-            .and_then(|ip| ip.0);
-        let remote = match real_ip {
+        let remote = match client_ip(&req, &settings.trusted_proxies) {
             Some(ip) => ip.to_string(),
             None => req.remote_addr().to_string(),
         };

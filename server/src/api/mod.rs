@@ -3,7 +3,7 @@
 
 mod auth;
 mod blob_response;
-mod client_ip;
+pub(crate) mod client_ip;
 mod conditional;
 mod dead_tokens;
 mod document;
@@ -15,7 +15,7 @@ mod models;
 mod pagination;
 mod posts;
 mod problem;
-mod rate_limits;
+pub(crate) mod rate_limits;
 mod request_limits;
 mod safe_headers;
 mod security;
@@ -129,6 +129,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
     let live = state.live_accounts.clone();
     let rate_limits = state.rate_limits.clone();
     let rate_auth = state.auth.clone();
+    let logged_proxies = state.rate_limits.settings.clone();
     // Boxed between layers: each `around` nests the whole type below it, which otherwise overflows the
     // compiler's query depth.
     let guarded = route
@@ -147,7 +148,7 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .around(allow_on_405)
         .around(safe_headers::safe_headers)
         .around(record_metrics)
-        .around(crate::telemetry::access_log)
+        .around(move |next, req| crate::telemetry::access_log(next, req, logged_proxies.clone()))
 }
 
 /// RFC 9110: a 405 says which methods the resource does answer.
