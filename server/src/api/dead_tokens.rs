@@ -3,33 +3,28 @@
 //! reaches a backend (where a missing account failed as a foreign-key 500).
 
 use darkroom_core::services::auth::{AuthService, LiveAccounts};
-use poem::http::header::AUTHORIZATION;
 use poem::http::StatusCode;
 use poem::{Endpoint, Request, Response};
 
 use super::problem::problem_error;
+use super::security::verified_bearer;
 
 pub async fn refuse_dead_tokens<E: Endpoint>(
     next: E,
-    req: Request,
+    mut req: Request,
     auth: AuthService,
     live: LiveAccounts,
 ) -> poem::Result<Response> {
-    let token = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
     // Invalid tokens are the operations' to refuse; a backend that cannot answer now is theirs to report.
-    if let Some(token) = token.filter(|t| auth.authenticate(t).is_ok()) {
-        let Ok(user) = auth.authenticate_session(token).await else {
+    if let Some(bearer) = verified_bearer(&mut req, &auth) {
+        if auth.session_ended(&bearer).await {
             return Err(problem_error(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
                 "the session this token belongs to has ended",
             ));
-        };
-        if let Ok(false) = live.is_live(user).await {
+        }
+        if let Ok(false) = live.is_live(bearer.user).await {
             return Err(problem_error(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",

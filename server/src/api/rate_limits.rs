@@ -11,12 +11,13 @@ use std::time::Duration;
 
 use darkroom_core::ports::{Decision, Quota, RateLimiter};
 use darkroom_core::services::auth::AuthService;
-use poem::http::header::{AUTHORIZATION, RETRY_AFTER};
+use poem::http::header::RETRY_AFTER;
 use poem::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use poem::{Endpoint, Request, Response};
 
 use super::client_ip::{client_ip, Network};
 use super::problem::problem_response;
+use super::security::verified_bearer;
 
 /// The classes operations are counted in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -147,12 +148,7 @@ pub async fn rate_limit<E: Endpoint>(
         return Ok(next.get_response(req).await);
     };
     let quota = Quota::per_minute(limit);
-    let account = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|token| auth.authenticate(token).ok());
+    let account = verified_bearer(&mut req, &auth).map(|bearer| bearer.user);
     let mut decision = None;
     if let Some(ip) = ip {
         decision = limits

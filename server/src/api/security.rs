@@ -2,7 +2,9 @@
 //! bad token is always a clean 401 problem.
 
 use darkroom_core::domain::UserId;
-use darkroom_core::services::auth::AuthService;
+use darkroom_core::services::auth::{self, AuthService};
+use poem::http::header::AUTHORIZATION;
+use poem::Request;
 use poem_openapi::auth::Bearer;
 use poem_openapi::SecurityScheme;
 
@@ -34,4 +36,24 @@ impl MaybeAuth {
             Self::Anonymous => Ok(None),
         }
     }
+}
+
+/// The request's access token, verified once for every middleware that asks (rate limits per account, ended
+/// sessions): `None` without a token or with one that is not validly signed, which the operations refuse.
+pub fn verified_bearer(req: &mut Request, auth: &AuthService) -> Option<auth::Bearer> {
+    /// The answer, kept in the request's extensions.
+    #[derive(Clone, Copy)]
+    struct Verified(Option<auth::Bearer>);
+
+    if let Some(Verified(bearer)) = req.extensions().get::<Verified>() {
+        return *bearer;
+    }
+    let bearer = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|token| auth.bearer(token).ok());
+    req.extensions_mut().insert(Verified(bearer));
+    bearer
 }

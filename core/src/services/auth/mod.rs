@@ -171,14 +171,16 @@ impl AuthService {
         self.tokens.verify(access_token)
     }
 
-    /// Like `authenticate`, and the token's session must not have ended (one cache read).
-    pub async fn authenticate_session(&self, access_token: &str) -> Result<UserId, ServiceError> {
-        let bearer = self.tokens.verify_bearer(access_token)?;
+    /// Who a validly signed access token speaks for, and in which session (not yet whether it has ended).
+    pub fn bearer(&self, access_token: &str) -> Result<Bearer, ServiceError> {
+        self.tokens.verify_bearer(access_token)
+    }
+
+    /// Whether the token's session has ended before the token expired (one cache read).
+    pub async fn session_ended(&self, bearer: &Bearer) -> bool {
         match bearer.session {
-            Some(session) if self.ended.has_ended(session).await => {
-                Err(ServiceError::Unauthenticated)
-            }
-            _ => Ok(bearer.user),
+            Some(session) => self.ended.has_ended(session).await,
+            None => false,
         }
     }
 
