@@ -129,6 +129,15 @@ pub struct Config {
     /// `login_lockout_secs / login_lockout_failures` (0 turns this off).
     pub login_lockout_failures: u32,
     pub login_lockout_secs: u64,
+    /// Origins (`https://app.example.org`, comma-separated) whose pages may call the API from a browser.
+    /// Empty: none.
+    pub cors_origins: String,
+    /// A second listener for the operator: `/metrics`, `/readyz` with each backend's state, `/healthz`.
+    /// Keep it off the public network (e.g. `0.0.0.0:9090` inside a pod, scraped by Prometheus).
+    pub metrics_listen: Option<SocketAddr>,
+    /// A bearer token that opens `/metrics` and the detailed `/readyz` on the API's own port. Without it
+    /// (and without `metrics_listen`) metrics are not served at all.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -178,6 +187,9 @@ impl Default for Config {
             trusted_proxies: String::new(),
             login_lockout_failures: 5,
             login_lockout_secs: 300,
+            cors_origins: String::new(),
+            metrics_listen: None,
+            metrics_token: None,
         }
     }
 }

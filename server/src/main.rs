@@ -51,6 +51,7 @@ enum Command {
 
 fn main() -> ExitCode {
     malloc_tuning::apply();
+    darkroom::backends::data_dir::restrict_new_files();
     let cli = Cli::parse();
     if let Command::Openapi = cli.command {
         println!("{}", darkroom::api::openapi_json());

@@ -2,6 +2,7 @@
 //! serves until told to stop, then drains: no new connections, in-flight requests and jobs finish.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +26,7 @@ use rand::RngCore;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
-use crate::api::{self, AppState, RateLimits};
+use crate::api::{self, AppState, CorsOrigins, OperatorAccess, RateLimits};
 use crate::backends::Backends;
 use crate::config::Config;
 use crate::listener::TunedAcceptor;
@@ -47,6 +48,8 @@ pub struct Application {
     port: u16,
     config: Config,
     acceptor: TunedAcceptor,
+    /// The operator's listener (`metrics_listen`), when configured.
+    operator_listener: Option<(u16, TunedAcceptor)>,
     state: AppState,
     stop_tx: watch::Sender<bool>,
     background: Vec<JoinHandle<()>>,
@@ -186,22 +189,11 @@ impl Application {
             )));
         }
 
-        let acceptor = TcpListener::bind(config.listen)
-            .into_acceptor()
-            .await
-            .map(|acceptor| {
-                TunedAcceptor::new(
-                    acceptor,
-                    config.max_connections,
-                    config.connection_timeouts(),
-                )
-            })
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let port = acceptor
-            .local_addr()
-            .first()
-            .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
-            .context("the listener has no address")?;
+        let (port, acceptor) = bind(config.listen, &config).await?;
+        let operator_listener = match config.metrics_listen {
+            Some(address) => Some(bind(address, &config).await?),
+            None => None,
+        };
         let rate_limits = RateLimits {
             settings: Arc::new(config.rate_limit_settings()?),
             limiter: backends.rate_limiter.clone(),
@@ -219,12 +211,18 @@ impl Application {
             role: config.role,
             limits: config.request_limits(),
             rate_limits,
+            operator: OperatorAccess::with_token(config.metrics_token.as_deref()),
+            cors: CorsOrigins::parse(&config.cors_origins).map_err(anyhow::Error::msg)?,
         };
         tracing::info!(port, role = ?config.role, "darkroom listening");
+        if let Some((metrics_port, _)) = &operator_listener {
+            tracing::info!(port = metrics_port, "metrics and readiness listening");
+        }
         Ok(Self {
             port,
             config,
             acceptor,
+            operator_listener,
             state,
             stop_tx,
             background,
@@ -233,6 +231,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the operator's listener (`metrics_listen`), when there is one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.operator_listener.as_ref().map(|(port, _)| *port)
     }
 
     /// Serves until `stop` resolves, then drains and returns.
@@ -247,11 +250,29 @@ impl Application {
             tracing::info!("stopping: no new requests; finishing what is in flight");
             let _ = stop_tx.send(true);
         };
+        // The operator's listener stops taking connections when the API does, and drains alongside it.
+        let operator = self.operator_listener.map(|(_, acceptor)| {
+            let mut stopped = self.stop_tx.subscribe();
+            let routes = api::operator_routes(self.state.clone());
+            tokio::spawn(async move {
+                let stop = async move {
+                    let _ = stopped.wait_for(|stopped| *stopped).await;
+                };
+                Server::new_with_acceptor(acceptor)
+                    .run_with_graceful_shutdown(routes, stop, Some(grace))
+                    .await
+            })
+        });
         let routes = api::routes(self.state.clone());
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(routes, stopping, Some(grace))
             .await;
         let _ = self.stop_tx.send(true);
+        if let Some(operator) = operator {
+            if let Ok(Err(err)) = operator.await {
+                tracing::warn!(error = %err, "the metrics listener failed");
+            }
+        }
         for task in self.background {
             if tokio::time::timeout(grace, task).await.is_err() {
                 tracing::warn!("a background task did not finish within the grace period");
@@ -265,6 +286,27 @@ impl Application {
     pub async fn run_until_signal(self) -> anyhow::Result<()> {
         self.run_until_stopped(shutdown_signal()).await
     }
+}
+
+/// Opens a tuned listener (`TCP_NODELAY`, connection limits and timeouts) and tells which port it got.
+async fn bind(address: SocketAddr, config: &Config) -> anyhow::Result<(u16, TunedAcceptor)> {
+    let acceptor = TcpListener::bind(address)
+        .into_acceptor()
+        .await
+        .map(|acceptor| {
+            TunedAcceptor::new(
+                acceptor,
+                config.max_connections,
+                config.connection_timeouts(),
+            )
+        })
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let port = acceptor
+        .local_addr()
+        .first()
+        .and_then(|addr| addr.as_socket_addr().map(|a| a.port()))
+        .context("the listener has no address")?;
+    Ok((port, acceptor))
 }
 
 async fn shutdown_signal() {

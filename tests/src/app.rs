@@ -31,6 +31,8 @@ pub fn read_testdata(relative: &str) -> Vec<u8> {
 #[derive(Debug)]
 pub struct TestApp {
     pub address: String,
+    /// The operator's listener (`metrics_listen`), when the config asked for one.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     pub config: Config,
     /// The server's storage, seen directly, to check what is (not) left behind.
@@ -88,6 +90,9 @@ async fn start(config: Config, data_dir: Option<TempDir>) -> TestApp {
         .await
         .expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app
+        .metrics_port()
+        .map(|port| format!("http://127.0.0.1:{port}"));
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(app.run_until_stopped(async move {
         let _ = stop_rx.await;
@@ -101,6 +106,7 @@ async fn start(config: Config, data_dir: Option<TempDir>) -> TestApp {
         .expect("storage");
     TestApp {
         address,
+        metrics_address,
         client,
         config,
         storage,

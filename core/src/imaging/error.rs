@@ -68,6 +68,29 @@ impl ImagingError {
         }
     }
 
+    /// What the image's owner (and, for a public image, anyone) reads about the failure: the limit the image
+    /// broke, or a fixed sentence. A decoder's or encoder's own words stay in the logs: they describe the
+    /// server's libraries, not the image.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::UnsupportedFormat(_)
+            | Self::TooManyBytes { .. }
+            | Self::DimensionsTooLarge { .. }
+            | Self::TooManyFrames { .. }
+            | Self::TimedOut { .. } => self.to_string(),
+            Self::UnrecognisedFormat => "the file is not an image in a format this server reads".into(),
+            Self::UnsupportedFeature(_) => {
+                "the image uses a feature this server cannot decode (for example a CMYK TIFF)".into()
+            }
+            Self::Corrupt(_) => "the image data is damaged or truncated".into(),
+            Self::DecodeLimitExceeded(_) => {
+                "decoding the image would need more memory than this server allows".into()
+            }
+            Self::InvalidPlan(_) => "the requested rendering cannot be made from this image".into(),
+            Self::EncodeFailed { format, .. } => format!("the {format} encoding of the image failed"),
+        }
+    }
+
     pub fn corrupt(reason: impl Into<String>) -> Self {
         Self::Corrupt(reason.into())
     }

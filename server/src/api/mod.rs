@@ -5,6 +5,7 @@ mod auth;
 mod blob_response;
 pub(crate) mod client_ip;
 mod conditional;
+mod cors;
 mod dead_tokens;
 mod document;
 mod images;
@@ -15,6 +16,7 @@ mod models;
 mod pagination;
 mod posts;
 mod problem;
+mod route_label;
 pub(crate) mod rate_limits;
 mod request_limits;
 mod safe_headers;
@@ -22,7 +24,7 @@ mod security;
 mod serving;
 mod social_models;
 mod strict_json;
-mod system;
+pub(crate) mod system;
 mod upload_body;
 mod upload_rate;
 mod users;
@@ -39,9 +41,11 @@ use crate::backends::Backends;
 use crate::config::Role;
 
 pub use client_ip::Network;
+pub use cors::CorsOrigins;
 pub use problem::Problem;
 pub use rate_limits::{Class as RateLimitClass, RateLimitSettings, RateLimits};
 pub use request_limits::RequestLimits;
+pub use system::OperatorAccess;
 
 /// What handlers share. Cheap to clone: every field is a handle.
 #[derive(Debug, Clone)]
@@ -57,6 +61,10 @@ pub struct AppState {
     pub role: Role,
     pub limits: RequestLimits,
     pub rate_limits: RateLimits,
+    /// Who sees `/metrics` and the detailed `/readyz` on the API's port.
+    pub operator: OperatorAccess,
+    /// The origins browsers may call the API from.
+    pub cors: CorsOrigins,
 }
 
 #[derive(Debug, Tags)]
@@ -114,6 +122,8 @@ fn generated_json() -> String {
 pub fn routes(state: AppState) -> impl Endpoint {
     let api = service();
     let docs = api.swagger_ui();
+    let operator = state.operator.clone();
+    let cors = state.cors.clone();
     let mut route = Route::new()
         .at("/healthz", get(system::healthz))
         .at("/readyz", get(system::readyz))
@@ -145,10 +155,24 @@ pub fn routes(state: AppState) -> impl Endpoint {
         })
         .boxed();
     guarded
+        .data(operator)
         .around(allow_on_405)
         .around(safe_headers::safe_headers)
+        .around(move |next, req| cors::cors(next, req, cors.clone()))
         .around(record_metrics)
         .around(move |next, req| crate::telemetry::access_log(next, req, logged_proxies.clone()))
+}
+
+/// What the metrics listener (`metrics_listen`) serves: the operator's view of `/metrics` and `/readyz`, and
+/// `/healthz`, with no API beside them.
+pub fn operator_routes(state: AppState) -> impl Endpoint {
+    Route::new()
+        .at("/healthz", get(system::healthz))
+        .at("/readyz", get(system::readyz_detailed))
+        .at("/metrics", get(system::metrics_open))
+        .data(state)
+        .catch_all_error(problem::framework_error)
+        .around(safe_headers::safe_headers)
 }
 
 /// RFC 9110: a 405 says which methods the resource does answer.
@@ -167,15 +191,16 @@ async fn allow_on_405<E: Endpoint>(next: E, req: poem::Request) -> poem::Result<
     Ok(response)
 }
 
-/// Counts requests and their latency by method and status.
+/// Counts requests and their latency by route template, method and status: labels a client cannot grow.
 async fn record_metrics<E: Endpoint>(next: E, req: poem::Request) -> poem::Result<poem::Response> {
-    let method = req.method().to_string();
+    let method = route_label::method_label(req.method());
+    let route = route_label::route_label(req.uri().path());
     let started = Instant::now();
     let response = next.get_response(req).await;
-    let status = response.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "method" => method.clone(), "status" => status)
+    let status = route_label::status_label(response.status());
+    metrics::counter!("http_requests_total", "route" => route, "method" => method, "status" => status)
         .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method)
+    metrics::histogram!("http_request_duration_seconds", "route" => route, "method" => method)
         .record(started.elapsed().as_secs_f64());
     Ok(response)
 }

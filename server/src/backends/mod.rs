@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod cache;
+pub mod data_dir;
 pub mod database;
 pub mod queue;
 pub mod storage;
@@ -43,8 +44,7 @@ pub struct Readiness {
 impl Backends {
     /// Connects every backend and, unless `auto_migrate` is off, creates what each needs (idempotent).
     pub async fn connect(config: &Config) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create the data dir {}", config.data_dir.display()))?;
+        data_dir::prepare(&config.data_dir)?;
         let queue_settings = QueueSettings {
             visibility_timeout: Duration::from_secs(config.queue_visibility_timeout_secs),
             max_attempts: config.queue_max_attempts,

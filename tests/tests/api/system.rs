@@ -3,17 +3,13 @@ use darkroom_imaging::decodable;
 use darkroom_tests::app::{assert_problem, spawn_app};
 use serde_json::Value;
 
-#[tokio::test]
-async fn health_readiness_and_metrics_answer() {
-    let app = spawn_app().await;
-    let health = app.get(None, "/healthz", &[]).await;
-    assert_eq!(health.status(), 200);
+const OPERATOR_TOKEN: &str = "operator-token-for-tests-0123456789";
 
-    let ready: Value = app.get(None, "/readyz", &[]).await.json().await.unwrap();
-    assert_eq!(ready["status"], "ready");
-    let backends: Vec<(String, String)> = ready["backends"]
+/// Each backend of `/readyz`'s detailed view, as (port, backend).
+fn backends_of(ready: &Value) -> Vec<(String, String)> {
+    ready["backends"]
         .as_array()
-        .unwrap()
+        .unwrap_or_else(|| panic!("no backends in {ready}"))
         .iter()
         .map(|b| {
             (
@@ -21,21 +17,129 @@ async fn health_readiness_and_metrics_answer() {
                 b["backend"].as_str().unwrap().to_owned(),
             )
         })
-        .collect();
-    let expected: Vec<(String, String)> = darkroom_tests::stacks::expected_backends()
+        .collect()
+}
+
+fn expected_backends() -> Vec<(String, String)> {
+    darkroom_tests::stacks::expected_backends()
         .iter()
         .map(|(port, backend)| (port.to_string(), backend.to_string()))
-        .collect();
+        .collect()
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer_anyone_without_details() {
+    let app = spawn_app().await;
+    let health = app.get(None, "/healthz", &[]).await;
+    assert_eq!(health.status(), 200);
+
+    let ready: Value = app.get(None, "/readyz", &[]).await.json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["role"], "all");
+    assert!(
+        ready.get("backends").is_none(),
+        "which backends serve, and their errors, are the operator's: {ready}"
+    );
+    // Without a token or a metrics listener, metrics are not served at all.
+    assert_problem(app.get(None, "/metrics", &[]).await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn the_operator_token_opens_metrics_and_detailed_readiness() {
+    let app = darkroom_tests::app::spawn_app_with(|c| {
+        c.metrics_token = Some(OPERATOR_TOKEN.into());
+    })
+    .await;
+    let operator = [("authorization", "Bearer operator-token-for-tests-0123456789")];
+    let ready: Value = app.get(None, "/readyz", &operator).await.json().await.unwrap();
     assert_eq!(
-        backends,
-        expected,
+        backends_of(&ready),
+        expected_backends(),
         "the stack {} is what serves",
         darkroom_tests::stacks::current()
     );
+    let wrong = [("authorization", "Bearer operator-token-for-tests-0123456788")];
+    assert_problem(app.get(None, "/metrics", &wrong).await, 404, "not_found").await;
+    let ready: Value = app.get(None, "/readyz", &wrong).await.json().await.unwrap();
+    assert!(ready.get("backends").is_none(), "{ready}");
 
     let _ = app.get(None, "/v1/limits", &[]).await;
-    let metrics = app.get(None, "/metrics", &[]).await.text().await.unwrap();
+    let metrics = app.get(None, "/metrics", &operator).await.text().await.unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
+}
+
+#[tokio::test]
+async fn metric_labels_are_route_templates_and_known_methods() {
+    let app = darkroom_tests::app::spawn_app_with(|c| {
+        c.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let metrics_address = app.metrics_address.clone().expect("a metrics listener");
+    // Paths and methods a client makes up must not become series of their own.
+    for n in 0..5 {
+        let _ = app
+            .get(None, &format!("/v1/images/{}", uuid_like(n)), &[])
+            .await;
+        let _ = app.get(None, &format!("/scan/{n}/wp-login.php"), &[]).await;
+        let _ = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(format!("PROBE{n}").as_bytes()).unwrap(),
+                app.url("/v1/limits"),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    // On the API's port, metrics stay hidden; the operator's listener serves them and the detailed readiness.
+    assert_problem(app.get(None, "/metrics", &[]).await, 404, "not_found").await;
+    let ready: Value = app
+        .client
+        .get(format!("{metrics_address}/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(backends_of(&ready), expected_backends());
+    let metrics = app
+        .client
+        .get(format!("{metrics_address}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let requests: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("http_requests_total{"))
+        .collect();
+    assert!(
+        requests
+            .iter()
+            .any(|l| l.contains(r#"route="/v1/images/{id}""#) && l.contains(r#"method="GET""#)),
+        "{metrics}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|l| l.contains(r#"route="other""#)),
+        "{metrics}"
+    );
+    assert!(
+        requests.iter().any(|l| l.contains(r#"method="other""#)),
+        "{metrics}"
+    );
+    for line in &requests {
+        assert!(!line.contains("PROBE") && !line.contains("wp-login") && !line.contains("0000-"), "{line}");
+    }
+    assert!(metrics.contains("# TYPE http_request_duration_seconds histogram"), "{metrics}");
+}
+
+fn uuid_like(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
 }
 
 #[tokio::test]

@@ -99,7 +99,7 @@ impl Processor {
                 tracing::info!(image = %id, code = err.code(), error = %err, "image refused");
                 let failure = Failure {
                     code: err.code().into(),
-                    message: err.to_string(),
+                    message: err.public_message(),
                 };
                 return self.fail(id, &failure).await;
             }

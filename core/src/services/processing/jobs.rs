@@ -121,7 +121,8 @@ async fn process(processor: &Processor, image_id: ImageId, attempt: Attempt) -> 
     tracing::error!(image = %image_id, error = %err, "processing gave up after its last attempt");
     let failure = Failure {
         code: "processing_failed".into(),
-        message: format!("processing did not complete: {err}"),
+        // The cause (a storage or database error, naming hosts and paths) is in the log line above.
+        message: "processing did not complete; upload the image again".into(),
     };
     match processor.fail(image_id, &failure).await {
         Ok(()) => JobOutcome::Done,
