@@ -60,6 +60,9 @@ pub struct Config {
     pub auto_migrate: bool,
     /// HS256 key for access tokens. When unset, one is generated once and kept in the data dir.
     pub jwt_secret: Option<String>,
+    /// Secrets that signed access tokens before `jwt_secret` was rotated, comma-separated: still accepted,
+    /// never used to sign. Keep one for an access-token lifetime after a rotation, then remove it.
+    pub jwt_previous_secrets: String,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
     pub max_upload_bytes: u64,
@@ -153,6 +156,7 @@ impl Default for Config {
             cache_url: "memory".into(),
             auto_migrate: true,
             jwt_secret: None,
+            jwt_previous_secrets: String::new(),
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 30 * 24 * 3600,
             max_upload_bytes: limits.max_bytes,
@@ -280,6 +284,21 @@ impl Config {
             upload_min_bytes_per_sec: self.upload_min_bytes_per_sec,
             upload_rate_window: Duration::from_secs(self.upload_rate_window_secs.max(1)),
         }
+    }
+
+    pub fn previous_jwt_secrets(&self) -> anyhow::Result<Vec<Vec<u8>>> {
+        self.jwt_previous_secrets
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|secret| {
+                anyhow::ensure!(
+                    secret.len() >= 32,
+                    "jwt_previous_secrets: every secret must be at least 32 bytes long"
+                );
+                Ok(secret.as_bytes().to_vec())
+            })
+            .collect()
     }
 
     pub fn rate_limit_settings(&self) -> anyhow::Result<RateLimitSettings> {

@@ -83,6 +83,7 @@ impl Application {
             backends.cache.clone(),
             &AuthSettings {
                 signing_key,
+                previous_signing_keys: config.previous_jwt_secrets()?,
                 access_ttl: Duration::from_secs(config.access_token_ttl_secs),
                 refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
                 password_hashing: config.password_hashing(),

@@ -126,13 +126,18 @@ impl TestApp {
     }
 
     /// Stops gracefully and starts again on the same data dir, with `role`.
-    pub async fn restart(mut self, role: Role) -> TestApp {
+    pub async fn restart(self, role: Role) -> TestApp {
+        self.restart_with(|config| config.role = role).await
+    }
+
+    /// Stops gracefully and starts again on the same data dir and backends, with the config adjusted.
+    pub async fn restart_with(mut self, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = self.data_dir.take();
         let mut config = self.config.clone();
         // The next app takes over the queue namespace: this one must not remove it when it is dropped.
         self.config.queue_url.clear();
         self.shutdown().await;
-        config.role = role;
+        adjust(&mut config);
         start(config, dir).await
     }
 

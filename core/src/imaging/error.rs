@@ -78,16 +78,21 @@ impl ImagingError {
             | Self::DimensionsTooLarge { .. }
             | Self::TooManyFrames { .. }
             | Self::TimedOut { .. } => self.to_string(),
-            Self::UnrecognisedFormat => "the file is not an image in a format this server reads".into(),
+            Self::UnrecognisedFormat => {
+                "the file is not an image in a format this server reads".into()
+            }
             Self::UnsupportedFeature(_) => {
-                "the image uses a feature this server cannot decode (for example a CMYK TIFF)".into()
+                "the image uses a feature this server cannot decode (for example a CMYK TIFF)"
+                    .into()
             }
             Self::Corrupt(_) => "the image data is damaged or truncated".into(),
             Self::DecodeLimitExceeded(_) => {
                 "decoding the image would need more memory than this server allows".into()
             }
             Self::InvalidPlan(_) => "the requested rendering cannot be made from this image".into(),
-            Self::EncodeFailed { format, .. } => format!("the {format} encoding of the image failed"),
+            Self::EncodeFailed { format, .. } => {
+                format!("the {format} encoding of the image failed")
+            }
         }
     }
 

@@ -130,12 +130,18 @@ mod tests {
 
     #[test]
     fn origins_parse_and_wildcards_do_not() {
-        let origins = CorsOrigins::parse(" https://app.example.org, http://localhost:5173/ ").unwrap();
+        let origins =
+            CorsOrigins::parse(" https://app.example.org, http://localhost:5173/ ").unwrap();
         assert!(origins.allowed(&HeaderValue::from_static("https://app.example.org")));
         assert!(origins.allowed(&HeaderValue::from_static("http://localhost:5173")));
         assert!(!origins.allowed(&HeaderValue::from_static("https://evil.example.org")));
         assert!(CorsOrigins::parse("").unwrap().is_empty());
-        for bad in ["*", "https://*.example.org", "app.example.org", "https://a.org/path"] {
+        for bad in [
+            "*",
+            "https://*.example.org",
+            "app.example.org",
+            "https://a.org/path",
+        ] {
             assert!(CorsOrigins::parse(bad).is_err(), "{bad}");
         }
     }

@@ -59,7 +59,11 @@ impl Templates {
     fn from_document(document: &str) -> Self {
         let mut paths: Vec<String> = serde_json::from_str::<serde_json::Value>(document)
             .ok()
-            .and_then(|doc| doc["paths"].as_object().map(|p| p.keys().cloned().collect()))
+            .and_then(|doc| {
+                doc["paths"]
+                    .as_object()
+                    .map(|p| p.keys().cloned().collect())
+            })
             .unwrap_or_default();
         paths.extend(
             ["/healthz", "/readyz", "/metrics", "/openapi.json"]
@@ -90,19 +94,25 @@ impl Templates {
     /// A literal segment beats a parameter (`/v1/me/images` is not `/v1/me/{x}`): the template with the most
     /// literals among those that match wins.
     fn matching(&self, path: &str) -> &'static str {
-        let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+        let path = path
+            .strip_suffix('/')
+            .filter(|p| !p.is_empty())
+            .unwrap_or(path);
         let mut best: Option<(usize, &'static str)> = None;
         for (segments, label) in &self.0 {
             let mut parts = path.split('/');
             let mut literals = 0;
-            let matched = segments.iter().all(|segment| match (segment, parts.next()) {
-                (Segment::Literal(l), Some(p)) if l == p => {
-                    literals += 1;
-                    true
-                }
-                (Segment::Parameter, Some(p)) => !p.is_empty(),
-                _ => false,
-            }) && parts.next().is_none();
+            let matched = segments
+                .iter()
+                .all(|segment| match (segment, parts.next()) {
+                    (Segment::Literal(l), Some(p)) if l == p => {
+                        literals += 1;
+                        true
+                    }
+                    (Segment::Parameter, Some(p)) => !p.is_empty(),
+                    _ => false,
+                })
+                && parts.next().is_none();
             if matched && best.is_none_or(|(most, _)| literals > most) {
                 best = Some((literals, label));
             }

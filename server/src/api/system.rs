@@ -54,7 +54,11 @@ impl OperatorAccess {
 /// Every configured backend answers: 200, or 503. Anyone sees the status and the role; which backend failed,
 /// and why, only the operator (see [`OperatorAccess`]), since error text names hosts and users.
 #[handler]
-pub async fn readyz(req: &Request, state: Data<&AppState>, operator: Data<&OperatorAccess>) -> Response {
+pub async fn readyz(
+    req: &Request,
+    state: Data<&AppState>,
+    operator: Data<&OperatorAccess>,
+) -> Response {
     readiness(&state, operator.admits(req)).await
 }
 

@@ -18,9 +18,8 @@ pub fn prepare(dir: &Path) -> anyhow::Result<()> {
             .permissions()
             .mode();
         if mode & 0o077 != 0 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).with_context(
-                || format!("cannot make the data dir {} private", dir.display()),
-            )?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("cannot make the data dir {} private", dir.display()))?;
             tracing::info!(dir = %dir.display(), was = format!("{:o}", mode & 0o777), "data dir made owner-only (0700)");
         }
     }
@@ -50,13 +49,19 @@ mod tests {
         let root = std::env::temp_dir().join(format!("darkroom-data-dir-{}", std::process::id()));
         let fresh = root.join("fresh/data");
         prepare(&fresh).unwrap();
-        assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
 
         let open = root.join("open");
         std::fs::create_dir(&open).unwrap();
         std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
         prepare(&open).unwrap();
-        assert_eq!(std::fs::metadata(&open).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            std::fs::metadata(&open).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -224,3 +224,41 @@ async fn access_tokens_die_when_their_refresh_token_is_reused() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_rotated_signing_key_keeps_sessions_until_it_is_dropped() {
+    const OLD: &str = "the-old-signing-secret-32-bytes-or-more";
+    const NEW: &str = "the-new-signing-secret-32-bytes-or-more";
+    let app = darkroom_tests::app::spawn_app_with(|c| c.jwt_secret = Some(OLD.into())).await;
+    let alice = app.register("alice").await;
+    let me = |app: &darkroom_tests::app::TestApp, token: String| {
+        let request = app.client.get(app.url("/v1/me")).bearer_auth(token);
+        async move { request.send().await.unwrap() }
+    };
+
+    let app = app
+        .restart_with(|c| {
+            c.jwt_secret = Some(NEW.into());
+            c.jwt_previous_secrets = OLD.into();
+        })
+        .await;
+    assert_eq!(me(&app, alice.access_token.clone()).await.status(), 200);
+
+    let app = app
+        .restart_with(|c| c.jwt_previous_secrets = String::new())
+        .await;
+    assert_problem(
+        me(&app, alice.access_token.clone()).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    // The refresh token is not a JWT: the session goes on under the new key.
+    let refreshed: Value = refresh(&app, &alice.refresh_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = refreshed["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(me(&app, token).await.status(), 200);
+}

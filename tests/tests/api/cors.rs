@@ -6,13 +6,17 @@ const APP_ORIGIN: &str = "https://app.example.org";
 
 #[tokio::test]
 async fn a_listed_origin_gets_its_preflight_and_readable_answers() {
-    let app = spawn_app_with(|c| c.cors_origins = format!("{APP_ORIGIN}, http://localhost:5173")).await;
+    let app =
+        spawn_app_with(|c| c.cors_origins = format!("{APP_ORIGIN}, http://localhost:5173")).await;
     let preflight = app
         .client
         .request(reqwest::Method::OPTIONS, app.url("/v1/images"))
         .header("origin", APP_ORIGIN)
         .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "authorization, idempotency-key")
+        .header(
+            "access-control-request-headers",
+            "authorization, idempotency-key",
+        )
         .send()
         .await
         .unwrap();
@@ -28,14 +32,20 @@ async fn a_listed_origin_gets_its_preflight_and_readable_answers() {
     assert_eq!(header("access-control-allow-origin"), APP_ORIGIN);
     assert!(header("access-control-allow-methods").contains("POST"));
     let allowed = header("access-control-allow-headers");
-    for needed in ["authorization", "idempotency-key", "upload-offset", "tus-resumable"] {
+    for needed in [
+        "authorization",
+        "idempotency-key",
+        "upload-offset",
+        "tus-resumable",
+    ] {
         assert!(allowed.contains(needed), "{needed} not in {allowed}");
     }
-    assert!(preflight.headers().get("access-control-allow-credentials").is_none());
+    assert!(preflight
+        .headers()
+        .get("access-control-allow-credentials")
+        .is_none());
 
-    let limits = app
-        .get(None, "/v1/limits", &[("origin", APP_ORIGIN)])
-        .await;
+    let limits = app.get(None, "/v1/limits", &[("origin", APP_ORIGIN)]).await;
     assert_eq!(limits.status(), 200);
     let allow = limits.headers().get("access-control-allow-origin").unwrap();
     assert_eq!(allow, APP_ORIGIN);
@@ -59,12 +69,19 @@ async fn a_listed_origin_gets_its_preflight_and_readable_answers() {
 async fn other_origins_get_no_cors_headers_but_are_still_answered() {
     let app = spawn_app_with(|c| c.cors_origins = APP_ORIGIN.into()).await;
     let foreign = app
-        .get(None, "/v1/limits", &[("origin", "https://evil.example.org")])
+        .get(
+            None,
+            "/v1/limits",
+            &[("origin", "https://evil.example.org")],
+        )
         .await;
     // Answered (a same-origin page or a script outside a browser may send `Origin` too); the browser keeps
     // the answer from a foreign page because no allow header names it.
     assert_eq!(foreign.status(), 200);
-    assert!(foreign.headers().get("access-control-allow-origin").is_none());
+    assert!(foreign
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
     let preflight = app
         .client
         .request(reqwest::Method::OPTIONS, app.url("/v1/images"))
@@ -73,8 +90,14 @@ async fn other_origins_get_no_cors_headers_but_are_still_answered() {
         .send()
         .await
         .unwrap();
-    assert!(preflight.headers().get("access-control-allow-origin").is_none());
-    assert!(preflight.headers().get("access-control-allow-methods").is_none());
+    assert!(preflight
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+    assert!(preflight
+        .headers()
+        .get("access-control-allow-methods")
+        .is_none());
 }
 
 #[tokio::test]
@@ -82,5 +105,8 @@ async fn no_origin_is_allowed_by_default() {
     let app = spawn_app_with(|_| {}).await;
     let response = app.get(None, "/v1/limits", &[("origin", APP_ORIGIN)]).await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers().get("access-control-allow-origin").is_none());
+    assert!(response
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
 }

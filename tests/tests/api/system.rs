@@ -50,21 +50,37 @@ async fn the_operator_token_opens_metrics_and_detailed_readiness() {
         c.metrics_token = Some(OPERATOR_TOKEN.into());
     })
     .await;
-    let operator = [("authorization", "Bearer operator-token-for-tests-0123456789")];
-    let ready: Value = app.get(None, "/readyz", &operator).await.json().await.unwrap();
+    let operator = [(
+        "authorization",
+        "Bearer operator-token-for-tests-0123456789",
+    )];
+    let ready: Value = app
+        .get(None, "/readyz", &operator)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
         backends_of(&ready),
         expected_backends(),
         "the stack {} is what serves",
         darkroom_tests::stacks::current()
     );
-    let wrong = [("authorization", "Bearer operator-token-for-tests-0123456788")];
+    let wrong = [(
+        "authorization",
+        "Bearer operator-token-for-tests-0123456788",
+    )];
     assert_problem(app.get(None, "/metrics", &wrong).await, 404, "not_found").await;
     let ready: Value = app.get(None, "/readyz", &wrong).await.json().await.unwrap();
     assert!(ready.get("backends").is_none(), "{ready}");
 
     let _ = app.get(None, "/v1/limits", &[]).await;
-    let metrics = app.get(None, "/metrics", &operator).await.text().await.unwrap();
+    let metrics = app
+        .get(None, "/metrics", &operator)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
 }
 
@@ -123,9 +139,7 @@ async fn metric_labels_are_route_templates_and_known_methods() {
         "{metrics}"
     );
     assert!(
-        requests
-            .iter()
-            .any(|l| l.contains(r#"route="other""#)),
+        requests.iter().any(|l| l.contains(r#"route="other""#)),
         "{metrics}"
     );
     assert!(
@@ -133,9 +147,15 @@ async fn metric_labels_are_route_templates_and_known_methods() {
         "{metrics}"
     );
     for line in &requests {
-        assert!(!line.contains("PROBE") && !line.contains("wp-login") && !line.contains("0000-"), "{line}");
+        assert!(
+            !line.contains("PROBE") && !line.contains("wp-login") && !line.contains("0000-"),
+            "{line}"
+        );
     }
-    assert!(metrics.contains("# TYPE http_request_duration_seconds histogram"), "{metrics}");
+    assert!(
+        metrics.contains("# TYPE http_request_duration_seconds histogram"),
+        "{metrics}"
+    );
 }
 
 fn uuid_like(n: u32) -> String {

@@ -27,6 +27,8 @@ use crate::ports::{Cache, RefreshOutcome, SessionRepository, UserRepository};
 pub struct AuthSettings {
     /// The HMAC key for access tokens (HS256). At least 32 bytes.
     pub signing_key: Vec<u8>,
+    /// Keys that signed tokens before a rotation, still accepted (never used to sign).
+    pub previous_signing_keys: Vec<Vec<u8>>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
     pub password_hashing: PasswordHashing,
@@ -62,7 +64,11 @@ impl AuthService {
         Self {
             users,
             sessions,
-            tokens: TokenIssuer::new(&settings.signing_key, settings.access_ttl),
+            tokens: TokenIssuer::rotating(
+                &settings.signing_key,
+                &settings.previous_signing_keys,
+                settings.access_ttl,
+            ),
             hasher: PasswordHasher::new(settings.password_hashing),
             refresh_ttl: settings.refresh_ttl,
             ended: EndedSessions::new(cache, settings.access_ttl),

@@ -35,10 +35,13 @@ struct Claims {
     sub: Uuid,
     iat: i64,
     exp: i64,
+    /// Who issued the token and for whom: a token another service signed with a shared key, or one of
+    /// ours meant for something else, is refused.
+    iss: String,
+    aud: String,
     /// Guards against a refresh token or some other JWT being used as an access token.
     typ: String,
-    /// The session (refresh-token family) the token was issued in; absent from tokens issued before
-    /// sessions were named.
+    /// The session (refresh-token family) the token was issued in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sid: Option<Uuid>,
 }
@@ -51,11 +54,41 @@ pub struct Bearer {
 }
 
 const ACCESS: &str = "access";
+/// The `iss` of every token Darkroom signs.
+pub const ISSUER: &str = "darkroom";
+/// The `aud` of access tokens: the API.
+pub const AUDIENCE: &str = "darkroom-api";
 
+/// One HMAC key and the id (`kid`) that names it in a token's header: the first 16 hex digits of the key's
+/// SHA-256, so the id says which key signed without saying anything about the key.
+#[derive(Clone)]
+struct Key {
+    id: String,
+    decoding: DecodingKey,
+}
+
+impl Key {
+    fn new(secret: &[u8]) -> Self {
+        Self {
+            id: key_id(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+}
+
+fn key_id(secret: &[u8]) -> String {
+    hex::encode(&Sha256::digest(secret)[..8])
+}
+
+/// Signs access tokens with the current key and accepts those of the current and the previous keys, so a
+/// key can be rotated without logging everyone out: sign with the new key, keep the old one as previous for
+/// one access-token lifetime, then drop it.
 #[derive(Clone)]
 pub struct TokenIssuer {
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    header: Header,
+    keys: Vec<Key>,
+    validation: Validation,
     access_ttl: Duration,
 }
 
@@ -63,15 +96,33 @@ impl std::fmt::Debug for TokenIssuer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenIssuer")
             .field("access_ttl", &self.access_ttl)
+            .field("keys", &self.keys.iter().map(|k| &k.id).collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
 
 impl TokenIssuer {
     pub fn new(secret: &[u8], access_ttl: Duration) -> Self {
+        Self::rotating(secret, &[], access_ttl)
+    }
+
+    /// Signs with `secret`; also accepts tokens signed with any of `previous`.
+    pub fn rotating(secret: &[u8], previous: &[Vec<u8>], access_ttl: Duration) -> Self {
+        let current = Key::new(secret);
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(current.id.clone());
+        let mut keys = vec![current];
+        keys.extend(previous.iter().map(|k| Key::new(k)));
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
         Self {
             encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            header,
+            keys,
+            validation,
             access_ttl,
         }
     }
@@ -92,12 +143,13 @@ impl TokenIssuer {
             sub: user.0,
             iat: now,
             exp: now + self.access_ttl.as_secs() as i64,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
             typ: ACCESS.into(),
             sid: session,
         };
-        let access_token =
-            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-                .map_err(|e| ServiceError::Internal(format!("signing a token failed: {e}")))?;
+        let access_token = jsonwebtoken::encode(&self.header, &claims, &self.encoding)
+            .map_err(|e| ServiceError::Internal(format!("signing a token failed: {e}")))?;
         Ok(TokenPair {
             access_token,
             refresh_token,
@@ -110,11 +162,17 @@ impl TokenIssuer {
         self.verify_bearer(token).map(|bearer| bearer.user)
     }
 
+    /// The key is the one the header's `kid` names, and nothing else: a token naming no key we hold, or
+    /// naming none, is refused without trying keys in turn.
     pub fn verify_bearer(&self, token: &str) -> Result<Bearer, ServiceError> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| ServiceError::Unauthenticated)?;
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.keys.iter().find(|k| k.id == kid))
+            .ok_or(ServiceError::Unauthenticated)?;
+        let data = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation)
             .map_err(|_| ServiceError::Unauthenticated)?;
         if data.claims.typ != ACCESS {
             return Err(ServiceError::Unauthenticated);
@@ -179,24 +237,80 @@ mod tests {
         assert!(issuer(900).verify("not.a.jwt").is_err());
     }
 
+    const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn signed(claims: &Claims, kid: Option<&str>, key: &[u8]) -> String {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = kid.map(str::to_owned);
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(key)).unwrap()
+    }
+
+    fn claims(user: UserId, exp_in: i64) -> Claims {
+        let now = Utc::now().timestamp();
+        Claims {
+            sub: user.0,
+            iat: now,
+            exp: now + exp_in,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            typ: ACCESS.into(),
+            sid: None,
+        }
+    }
+
     #[test]
     fn expired_access_tokens_are_refused() {
         let user = UserId::new();
-        let now = Utc::now().timestamp();
-        let claims = Claims {
-            sub: user.0,
-            iat: now - 100,
-            exp: now - 60,
-            typ: ACCESS.into(),
-            sid: None,
-        };
-        let token = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
-        )
-        .unwrap();
+        let token = signed(&claims(user, -60), Some(&key_id(KEY)), KEY);
         assert!(issuer(900).verify(&token).is_err());
+        let fresh = signed(&claims(user, 60), Some(&key_id(KEY)), KEY);
+        assert_eq!(issuer(900).verify(&fresh).unwrap(), user);
+    }
+
+    #[test]
+    fn tokens_name_issuer_audience_and_key() {
+        let pair = issuer(900)
+            .pair(UserId::new(), None, "r".into(), Duration::from_secs(60))
+            .unwrap();
+        let header = jsonwebtoken::decode_header(&pair.access_token).unwrap();
+        assert_eq!(header.kid.as_deref(), Some(key_id(KEY).as_str()));
+        let user = UserId::new();
+        for (iss, aud) in [("someone-else", AUDIENCE), (ISSUER, "another-service")] {
+            let mut foreign = claims(user, 60);
+            foreign.iss = iss.into();
+            foreign.aud = aud.into();
+            let token = signed(&foreign, Some(&key_id(KEY)), KEY);
+            assert!(issuer(900).verify(&token).is_err(), "{iss} {aud}");
+        }
+        // A token naming no key, or a key we do not hold, is refused even when the signature would verify.
+        assert!(issuer(900)
+            .verify(&signed(&claims(user, 60), None, KEY))
+            .is_err());
+        assert!(issuer(900)
+            .verify(&signed(&claims(user, 60), Some("0000000000000000"), KEY))
+            .is_err());
+    }
+
+    #[test]
+    fn a_rotated_key_still_verifies_until_dropped() {
+        let old = issuer(900);
+        let user = UserId::new();
+        let before = old
+            .pair(user, None, "r".into(), Duration::from_secs(60))
+            .unwrap();
+        let new_key = b"a brand new key, a brand new key!".to_vec();
+        let rotated = TokenIssuer::rotating(&new_key, &[KEY.to_vec()], Duration::from_secs(900));
+        assert_eq!(rotated.verify(&before.access_token).unwrap(), user);
+        let after = rotated
+            .pair(user, None, "r".into(), Duration::from_secs(60))
+            .unwrap();
+        assert_eq!(rotated.verify(&after.access_token).unwrap(), user);
+        assert!(
+            old.verify(&after.access_token).is_err(),
+            "the old issuer never held the new key"
+        );
+        let dropped = TokenIssuer::new(&new_key, Duration::from_secs(900));
+        assert!(dropped.verify(&before.access_token).is_err());
     }
 
     #[test]
