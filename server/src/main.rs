@@ -109,6 +109,12 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Migrate { .. } => {
                 darkroom::example_secrets::refuse_example_secrets(&config)?;
+                // `migrate` always migrates: `auto_migrate = false` is for `serve`, and deployments set
+                // it once for every service (compose's migrate service included).
+                let config = Config {
+                    auto_migrate: true,
+                    ..config
+                };
                 darkroom::backends::Backends::connect(&config)
                     .await
                     .map(|_| ())

@@ -170,3 +170,30 @@ fn migrate_refuses_the_example_postgres_password_before_connecting() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("database_url"), "{stderr}");
 }
+
+/// Deployments set `DARKROOM_AUTO_MIGRATE=false` once for every service, the one-shot migrate service
+/// included: `migrate` must create the schema all the same.
+#[test]
+fn migrate_migrates_even_with_auto_migrate_off() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let output = darkroom()
+        .arg("migrate")
+        .arg("--data-dir")
+        .arg(data_dir.path())
+        .env("DARKROOM_AUTO_MIGRATE", "false")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    // SQLite keeps each table's CREATE statement in the file (or its write-ahead log) as plain text.
+    let schema: Vec<u8> = std::fs::read_dir(data_dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with("darkroom.sqlite"))
+        })
+        .flat_map(|path| std::fs::read(path).unwrap())
+        .collect();
+    let text = String::from_utf8_lossy(&schema);
+    assert!(text.contains("CREATE TABLE"), "no table was created");
+}
