@@ -4,6 +4,7 @@ pub mod api;
 pub mod backends;
 pub mod config;
 pub mod connection;
+pub mod example_secrets;
 pub mod listener;
 pub mod startup;
 pub mod telemetry;

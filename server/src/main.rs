@@ -1,5 +1,5 @@
-//! `darkroom`: serve the API and/or the worker, print the OpenAPI document, run migrations, or make
-//! thumbnails of local files.
+//! `darkroom`: serve the API and/or the worker, print the OpenAPI document, run migrations, probe a running
+//! instance's readiness, or make thumbnails of local files.
 
 mod cli;
 mod malloc_tuning;
@@ -45,6 +45,8 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Ask a running instance's /readyz: exit 0 when it is ready, 1 otherwise (a container HEALTHCHECK).
+    Healthcheck(cli::healthcheck::HealthcheckArgs),
     /// Resize local image files with the upload pipeline (no server, no configuration).
     Thumbnail(cli::thumbnail::ThumbnailArgs),
 }
@@ -74,15 +76,28 @@ fn main() -> ExitCode {
             data_dir: data_dir.clone(),
             ..Overrides::default()
         },
-        Command::Openapi | Command::Thumbnail(_) => Overrides::default(),
+        Command::Openapi | Command::Thumbnail(_) | Command::Healthcheck(_) => Overrides::default(),
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
         Ok(config) => config,
         Err(err) => {
             eprintln!("darkroom: invalid configuration: {err}");
-            return ExitCode::from(2);
+            // A container runtime reads a probe's 1 as unhealthy; 2 is reserved there.
+            let status = if matches!(cli.command, Command::Healthcheck(_)) {
+                1
+            } else {
+                2
+            };
+            return ExitCode::from(status);
         }
     };
+    if let Command::Healthcheck(args) = &cli.command {
+        let url = args
+            .url
+            .clone()
+            .unwrap_or_else(|| cli::healthcheck::local_url(config.listen));
+        return cli::healthcheck::run(&url, std::time::Duration::from_secs(args.timeout_secs));
+    }
     darkroom::telemetry::init(&config.log_format, config.access_log);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -93,9 +108,18 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Migrate { .. } => darkroom::backends::Backends::connect(&config)
-                .await
-                .map(|_| ()),
+            Command::Migrate { .. } => {
+                darkroom::example_secrets::refuse_example_secrets(&config)?;
+                // `migrate` always migrates: `auto_migrate = false` is for `serve`, and deployments set
+                // it once for every service (compose's migrate service included).
+                let config = Config {
+                    auto_migrate: true,
+                    ..config
+                };
+                darkroom::backends::Backends::connect(&config)
+                    .await
+                    .map(|_| ())
+            }
             _ => Application::build(config).await?.run_until_signal().await,
         }
     });

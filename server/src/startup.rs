@@ -66,6 +66,8 @@ impl std::fmt::Debug for Application {
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // A secret copied from the public .env.example stops the server before it touches anything.
+        crate::example_secrets::refuse_example_secrets(&config)?;
         // Install the metrics recorder before anything records.
         crate::telemetry::metrics();
         let backends = Backends::connect(&config).await?;

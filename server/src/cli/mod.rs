@@ -1,3 +1,5 @@
-//! Subcommands that work on local files, without the server's configuration or backends.
+//! Subcommands that need no backends: thumbnails of local files, and the readiness probe of a running
+//! instance.
 
+pub mod healthcheck;
 pub mod thumbnail;
