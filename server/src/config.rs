@@ -65,6 +65,9 @@ pub struct Config {
     pub jwt_previous_secrets: String,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
+    /// The longest a session lives from its login, however often it is refreshed; then its owner logs in
+    /// again.
+    pub session_max_age_secs: u64,
     pub max_upload_bytes: u64,
     pub max_image_width: u32,
     pub max_image_height: u32,
@@ -159,6 +162,7 @@ impl Default for Config {
             jwt_previous_secrets: String::new(),
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 30 * 24 * 3600,
+            session_max_age_secs: 90 * 24 * 3600,
             max_upload_bytes: limits.max_bytes,
             max_image_width: limits.max_width,
             max_image_height: limits.max_height,

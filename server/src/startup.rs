@@ -88,6 +88,7 @@ impl Application {
                 previous_signing_keys: config.previous_jwt_secrets()?,
                 access_ttl: Duration::from_secs(config.access_token_ttl_secs),
                 refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
+                session_max_age: Duration::from_secs(config.session_max_age_secs),
                 password_hashing: config.password_hashing(),
             },
         );

@@ -262,3 +262,33 @@ async fn a_rotated_signing_key_keeps_sessions_until_it_is_dropped() {
     let token = refreshed["access_token"].as_str().unwrap().to_owned();
     assert_eq!(me(&app, token).await.status(), 200);
 }
+
+#[tokio::test]
+async fn a_session_ends_at_its_maximum_age_however_often_it_is_refreshed() {
+    let app = darkroom_tests::app::spawn_app_with(|c| c.session_max_age_secs = 2).await;
+    let alice = app.register("alice").await;
+    let refreshed: Value = refresh(&app, &alice.refresh_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Not the 30 days a refresh gives: the session's end is closer.
+    assert!(
+        refreshed["refresh_expires_in"].as_u64().unwrap() <= 2,
+        "{refreshed}"
+    );
+    let token = refreshed["refresh_token"].as_str().unwrap().to_owned();
+    let access = refreshed["access_token"].as_str().unwrap().to_owned();
+
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    assert_problem(refresh(&app, &token).await, 401, "unauthenticated").await;
+    // The session's access tokens end with it.
+    let me = app
+        .client
+        .get(app.url("/v1/me"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(me, 401, "unauthenticated").await;
+}

@@ -31,6 +31,8 @@ pub struct AuthSettings {
     pub previous_signing_keys: Vec<Vec<u8>>,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// The longest a session lives from its login, however often it is refreshed.
+    pub session_max_age: Duration,
     pub password_hashing: PasswordHashing,
 }
 
@@ -50,6 +52,7 @@ pub struct AuthService {
     tokens: TokenIssuer,
     hasher: PasswordHasher,
     refresh_ttl: Duration,
+    session_max_age: Duration,
     ended: EndedSessions,
 }
 
@@ -71,6 +74,7 @@ impl AuthService {
             ),
             hasher: PasswordHasher::new(settings.password_hashing),
             refresh_ttl: settings.refresh_ttl,
+            session_max_age: settings.session_max_age,
             ended: EndedSessions::new(cache, settings.access_ttl),
         }
     }
@@ -127,6 +131,21 @@ impl AuthService {
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, ServiceError> {
         let presented = tokens::hash_refresh_token(refresh_token);
         let session = tokens::session_of(refresh_token);
+        let now = Utc::now();
+        // Refreshing extends a session by `refresh_ttl`, but never past its absolute end. The session id
+        // is a UUIDv7 minted at login, so it carries its own start: no row to read. (The id comes from the
+        // presented token, but only a stored token rotates, and a stored token's id is the one we minted.)
+        let session_end = session
+            .and_then(tokens::session_started)
+            .map(|started| started + self.session_max_age);
+        if let Some(end) = session_end.filter(|end| *end <= now) {
+            tracing::info!(ended_at = %end, "refresh refused: the session reached its maximum age");
+            self.logout(refresh_token).await?;
+            return Err(ServiceError::Unauthenticated);
+        }
+        let expires_at = session_end.map_or(now + self.refresh_ttl, |end| {
+            end.min(now + self.refresh_ttl)
+        });
         // A token from before sessions were named starts naming one from its first rotation.
         let (raw, _) = tokens::new_refresh_token(session.unwrap_or_else(Uuid::now_v7));
         let named = tokens::session_of(&raw);
@@ -136,17 +155,18 @@ impl AuthService {
             token_hash: tokens::hash_refresh_token(&raw),
             family_id: Uuid::nil(),
             user_id: UserId(Uuid::nil()),
-            expires_at: Utc::now() + self.refresh_ttl,
+            expires_at,
             used: false,
             revoked: false,
         };
         match self
             .sessions
-            .rotate_refresh_token(&presented, &replacement, Utc::now())
+            .rotate_refresh_token(&presented, &replacement, now)
             .await?
         {
             RefreshOutcome::Rotated { user_id } => {
-                Ok(self.tokens.pair(user_id, named, raw, self.refresh_ttl)?)
+                let lifetime = (expires_at - now).to_std().unwrap_or_default();
+                Ok(self.tokens.pair(user_id, named, raw, lifetime)?)
             }
             RefreshOutcome::ReuseDetected => {
                 tracing::warn!("refresh token reuse detected; family revoked");

@@ -199,6 +199,15 @@ pub(super) fn session_of(refresh_token: &str) -> Option<Uuid> {
     Uuid::try_parse(session).ok()
 }
 
+/// When a session began: the timestamp of its UUIDv7 (none for ids of another version).
+pub(super) fn session_started(session: Uuid) -> Option<chrono::DateTime<Utc>> {
+    if session.get_version_num() != 7 {
+        return None;
+    }
+    let (secs, nanos) = session.get_timestamp()?.to_unix();
+    chrono::DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)
+}
+
 pub(super) fn hash_refresh_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -321,6 +330,9 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(session_of(&a), Some(session));
         assert_eq!(session_of("no-session-here"), None);
+        let started = session_started(session).unwrap();
+        assert!((Utc::now() - started).num_seconds().abs() < 5, "{started}");
+        assert_eq!(session_started(Uuid::nil()), None);
         assert_eq!(hash_a, hash_refresh_token(&a));
         assert_eq!(hash_a.len(), 64);
         assert!(!hash_a.contains(&a));
