@@ -23,6 +23,7 @@ mod serving;
 mod social_models;
 mod strict_json;
 mod system;
+mod transforms;
 mod upload_body;
 mod upload_rate;
 mod users;
@@ -32,6 +33,7 @@ use std::time::Instant;
 use darkroom_core::services::auth::{AuthService, LiveAccounts};
 use darkroom_core::services::images::ImageService;
 use darkroom_core::services::social::{Inbox, People, Posts, Timelines};
+use darkroom_core::services::transform::TransformService;
 use poem::{get, Endpoint, EndpointExt, Route};
 use poem_openapi::{OpenApiService, Tags};
 
@@ -49,6 +51,7 @@ pub struct AppState {
     pub auth: AuthService,
     pub live_accounts: LiveAccounts,
     pub images: ImageService,
+    pub transforms: TransformService,
     pub people: People,
     pub posts: Posts,
     pub timelines: Timelines,
@@ -78,6 +81,7 @@ type Apis = (
     users::UsersApi,
     images::ImagesApi,
     serving::ServingApi,
+    transforms::TransformsApi,
     posts::PostsApi,
     inbox::InboxApi,
     limits::LimitsApi,
@@ -89,6 +93,7 @@ fn service() -> OpenApiService<Apis, ()> {
         users::UsersApi,
         images::ImagesApi,
         serving::ServingApi,
+        transforms::TransformsApi,
         posts::PostsApi,
         inbox::InboxApi,
         limits::LimitsApi,
@@ -122,6 +127,11 @@ pub fn routes(state: AppState) -> impl Endpoint {
         route = route
             .at("/openapi.json", get(system::openapi))
             .nest("/docs", docs)
+            // Every transformation URL, whatever its number of segments (see `transforms`).
+            .at(
+                format!("{}*path", transforms::PREFIX),
+                get(transforms::transform_route),
+            )
             .nest("/", api);
     }
     let limits = state.limits;

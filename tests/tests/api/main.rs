@@ -15,4 +15,5 @@ mod safe_headers;
 mod serving;
 mod social;
 mod system;
+mod transform;
 mod upload;
