@@ -61,6 +61,10 @@ pub(crate) fn smart_position(pixels: &Pixels, width: u32, height: u32) -> (f64, 
             }
         }
     }
+    if best.0 <= 0 {
+        // No detail anywhere: nothing to prefer over the centre.
+        return (0.5, 0.5);
+    }
     let position = |at: u32, free: u32| {
         if free == 0 {
             0.5
