@@ -65,9 +65,10 @@ fn a_cover_crop_keeps_the_side_its_gravity_names() {
 fn smart_crop_finds_the_detail() {
     // Flat grey, with a fine checkerboard in the right third.
     let source = RgbImage::from_fn(600, 200, |x, y| {
-        if x >= 420 && x < 580 && (x / 3 + y / 3) % 2 == 0 {
+        let inside = (420..580).contains(&x);
+        if inside && (x / 3 + y / 3) % 2 == 0 {
             Rgb([255, 255, 255])
-        } else if x >= 420 && x < 580 {
+        } else if inside {
             Rgb([0, 0, 0])
         } else {
             Rgb([128, 128, 128])
