@@ -75,7 +75,7 @@ async fn results_are_rendered_once_then_served_from_storage() {
     let app = spawn_app().await;
     // DSCN0010 carries GPS coordinates.
     assert!(has_gps(&read_testdata("photos/DSCN0010.jpg")));
-    let (id, _) = ready_image(&app, "photos/DSCN0010.jpg", "public").await;
+    let (id, me) = ready_image(&app, "photos/DSCN0010.jpg", "public").await;
     let url = format!("/v1/t/_/rs:fit:200:0/q:80/{id}.jpg");
 
     let first = app.get(None, &url, &[]).await;
@@ -120,11 +120,18 @@ async fn results_are_rendered_once_then_served_from_storage() {
     assert_eq!(rendered, 1);
 
     // Stored with the image: deleting it removes them.
-    assert!(app
-        .stored_blobs()
+    let transforms = |keys: Vec<String>| keys.iter().filter(|k| k.contains("/transforms/")).count();
+    assert_eq!(transforms(app.stored_blobs().await), 2);
+    let deleted = app
+        .client
+        .delete(app.url(&format!("/v1/images/{id}")))
+        .bearer_auth(&me.access_token)
+        .send()
         .await
-        .iter()
-        .any(|key| key.contains("/transforms/")));
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(transforms(app.stored_blobs().await), 0);
+    assert_problem(app.get(None, &url, &[]).await, 404, "not_found").await;
 }
 
 #[tokio::test]
