@@ -24,6 +24,7 @@ pub mod imaging;
 pub mod ports;
 pub mod search;
 pub mod services;
+pub mod transform;
 pub mod worker;
 
 pub use domain::*;

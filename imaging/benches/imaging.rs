@@ -82,6 +82,7 @@ fn thumbnail_bench(c: &mut Criterion) {
                 height: None,
                 fit: Fit::Fit,
                 gravity: Default::default(),
+                enlarge: false,
             })],
             output: Output {
                 format,

@@ -283,6 +283,7 @@ fn a_thumbnail_of_an_avif() {
         height: None,
         fit: Fit::Fit,
         gravity: Default::default(),
+        enlarge: false,
     }));
     let settings = RenderSettings {
         shrink_on_load: ShrinkOnLoad::Quality,

@@ -29,6 +29,7 @@ mod decode_error;
 mod encode;
 mod encode_avif;
 mod exif;
+mod filters;
 mod header;
 #[cfg(feature = "native-codecs")]
 mod heif;
@@ -49,6 +50,7 @@ mod render;
 mod render_plan;
 mod resize;
 mod shrink;
+mod smart_crop;
 #[doc(hidden)]
 pub mod stages;
 mod strip;

@@ -54,6 +54,17 @@ impl Pixels {
         }
     }
 
+    /// The colour channels of one pixel (which must be inside), alpha ignored.
+    pub fn rgb_at(&self, x: u32, y: u32) -> [u8; 3] {
+        match self {
+            Self::Opaque(image) => image.get_pixel(x, y).0,
+            Self::Translucent(image) => {
+                let [r, g, b, _] = image.get_pixel(x, y).0;
+                [r, g, b]
+            }
+        }
+    }
+
     pub fn dimensions(&self) -> (u32, u32) {
         match self {
             Self::Opaque(image) => image.dimensions(),
@@ -71,13 +82,18 @@ impl Pixels {
 }
 
 pub(crate) fn flatten_onto_white(image: &RgbaImage) -> RgbImage {
+    flatten_onto(image, [u8::MAX; 3])
+}
+
+/// `image` composited onto a background of `colour`.
+pub(crate) fn flatten_onto(image: &RgbaImage, colour: [u8; 3]) -> RgbImage {
     RgbImage::from_fn(image.width(), image.height(), |x, y| {
         let [r, g, b, a] = image.get_pixel(x, y).0;
-        let over_white = |c: u8| {
-            let (c, a) = (u32::from(c), u32::from(a));
-            ((c * a + 255 * (255 - a) + 127) / 255) as u8
+        let over = |c: u8, under: u8| {
+            let (c, a, under) = (u32::from(c), u32::from(a), u32::from(under));
+            ((c * a + under * (255 - a) + 127) / 255) as u8
         };
-        image::Rgb([over_white(r), over_white(g), over_white(b)])
+        image::Rgb([over(r, colour[0]), over(g, colour[1]), over(b, colour[2])])
     })
 }
 

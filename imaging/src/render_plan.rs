@@ -13,12 +13,14 @@ use super::colour::ToSrgb;
 use super::deadline::Deadline;
 use super::decode::probe;
 use super::encode::encode_with;
+use super::filters::{blur, flatten, sharpen};
 use super::operations::{crop, flip, rotate};
 use super::pixels::Pixels;
-use super::plan_steps::{resolve, Step};
+use super::plan_steps::{resolve, Placement, Step};
 use super::render::render_upright;
 use super::resize::{resize_at, CENTRE};
 use super::shrink::ShrinkOnLoad;
+use super::smart_crop::smart_position;
 use super::variants::Target;
 use super::{ImagingError, Limits};
 
@@ -45,6 +47,16 @@ pub fn render(
     let probe = probe(bytes, limits)?;
     let (width, height) = probe.upright_dimensions();
     let steps = resolve(plan, width, height)?;
+    let (max_w, max_h, max_pixels) = steps.largest;
+    if max_w > limits.max_width || max_h > limits.max_height || max_pixels > limits.max_pixels {
+        return Err(ImagingError::DimensionsTooLarge {
+            width: max_w,
+            height: max_h,
+            max_width: limits.max_width,
+            max_height: limits.max_height,
+            max_pixels: limits.max_pixels,
+        });
+    }
     let threads = match settings.threads {
         0 => super::pipeline::cores(),
         n => n,
@@ -60,7 +72,7 @@ pub fn render(
                 crop,
             },
             rest,
-        )) if crop.is_none_or(|at| at == CENTRE) => {
+        )) if crop.is_none_or(|at| at == Placement::At(CENTRE.0, CENTRE.1)) => {
             let target = Target {
                 width,
                 height,
@@ -119,7 +131,11 @@ fn run(
                 height,
                 crop,
             } => {
-                let resized = resize_at(&pixels, width, height, crop)?;
+                let at = crop.map(|placement| match placement {
+                    Placement::At(x, y) => (x, y),
+                    Placement::Smart => smart_position(&pixels, width, height),
+                });
+                let resized = resize_at(&pixels, width, height, at)?;
                 factor = (1.0, 1.0);
                 match finish.take() {
                     Some(to_srgb) => finished(resized, to_srgb.as_ref()),
@@ -137,6 +153,19 @@ fn run(
                 let (y, height) = scaled_span(y, height, factor.1, h);
                 crop(&pixels, x, y, width, height)
             }
+            Step::SmartCrop { width, height } => {
+                let (w, h) = pixels.dimensions();
+                let width = ((f64::from(width) * factor.0).round() as u32).clamp(1, w);
+                let height = ((f64::from(height) * factor.1).round() as u32).clamp(1, h);
+                let (px, py) = smart_position(&pixels, width, height);
+                let x = (f64::from(w - width) * px).round() as u32;
+                let y = (f64::from(h - height) * py).round() as u32;
+                crop(&pixels, x, y, width, height)
+            }
+            // Sigmas are in pixels of the image at this step, so they shrink with the decode.
+            Step::Blur(sigma) => blur(pixels, sigma * factor.0 as f32),
+            Step::Sharpen(sigma) => sharpen(pixels, sigma * factor.0 as f32),
+            Step::Background(colour) => flatten(pixels, colour),
             Step::Rotate(turns) => {
                 if turns % 2 == 1 {
                     factor = (factor.1, factor.0);
@@ -174,3 +203,7 @@ fn scaled_span(start: u32, len: u32, factor: f64, side: u32) -> (u32, u32) {
 #[cfg(test)]
 #[path = "render_plan_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "render_steps_tests.rs"]
+mod step_tests;

@@ -19,6 +19,7 @@ fn resize(width: u32, height: Option<u32>, fit: Fit) -> Operation {
         height,
         fit,
         gravity: Gravity::Centre,
+        enlarge: false,
     })
 }
 
@@ -282,6 +283,7 @@ fn gravity_picks_the_region_fill_keeps() {
                 height: Some(100),
                 fit: Fit::Fill,
                 gravity,
+                enlarge: false,
             })],
         )
     };
@@ -316,6 +318,7 @@ fn gravity_picks_the_region_fill_keeps() {
             height: Some(50),
             fit: Fit::Fill,
             gravity: Gravity::North,
+            enlarge: false,
         })],
     );
     assert!(top
@@ -329,6 +332,7 @@ fn gravity_picks_the_region_fill_keeps() {
             height: Some(50),
             fit: Fit::Fill,
             gravity: Gravity::South,
+            enlarge: false,
         })],
     );
     assert!(bottom

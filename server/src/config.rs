@@ -144,6 +144,21 @@ pub struct Config {
     /// A bearer token that opens `/metrics` and the detailed `/readyz` on the API's own port. Without it
     /// (and without `metrics_listen`) metrics are not served at all.
     pub metrics_token: Option<String>,
+    /// `transformImage` signing keys and salts, hex, comma-separated for rotation (imgproxy's
+    /// `IMGPROXY_KEY`/`IMGPROXY_SALT`). Empty: any signature segment is accepted.
+    pub transform_key: String,
+    pub transform_salt: String,
+    /// Bytes a signature is truncated to (1-32); 0 for the whole 32.
+    pub transform_signature_size: usize,
+    /// Named option lists for `pr:NAME`, each options separated by `/` (`rs:fill:300:300/q:80`); one
+    /// named `default` applies to every transformation first.
+    pub transform_presets: HashMap<String, String>,
+    /// Only presets may be named in transformation URLs.
+    pub transform_only_presets: bool,
+    /// Transformations rendered at once; 0 means one per core. `transform_queue` more may wait, past
+    /// them requests get 503 with `Retry-After`.
+    pub transform_concurrency: usize,
+    pub transform_queue: usize,
 }
 
 impl Default for Config {
@@ -168,6 +183,13 @@ impl Default for Config {
             max_image_height: limits.max_height,
             max_image_pixels: limits.max_pixels,
             public_originals: true,
+            transform_key: String::new(),
+            transform_salt: String::new(),
+            transform_signature_size: 0,
+            transform_presets: HashMap::new(),
+            transform_only_presets: false,
+            transform_concurrency: 0,
+            transform_queue: 32,
             worker_concurrency: 0,
             variant_formats: "jpeg,webp,avif".into(),
             queue_visibility_timeout_secs: QueueSettings::default().visibility_timeout.as_secs(),
@@ -223,7 +245,8 @@ impl Config {
             .merge(Toml::file(file))
             .merge(Env::prefixed("DARKROOM_").filter(|key| !key.as_str().starts_with("test_")))
             .merge(Serialized::defaults(overrides))
-            .extract()
+            .extract::<Config>()
+            .map(Config::with_raw_transform_secrets)
             .map_err(Box::new)
     }
 
@@ -374,7 +397,7 @@ impl Config {
     }
 }
 
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

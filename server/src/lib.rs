@@ -3,6 +3,7 @@
 pub mod api;
 pub mod backends;
 pub mod config;
+mod config_transform;
 pub mod connection;
 pub mod example_secrets;
 pub mod listener;

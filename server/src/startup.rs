@@ -18,8 +18,9 @@ use darkroom_core::services::processing::Processor;
 use darkroom_core::services::social::{
     EventHandlers, Inbox, People, Posts, SearchIndexer, Timelines,
 };
+use darkroom_core::services::transform::TransformService;
 use darkroom_core::worker::{run_worker, WorkerSettings};
-use darkroom_imaging::NativePipeline;
+use darkroom_imaging::{NativePipeline, RenderSettings};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::Server;
 use rand::RngCore;
@@ -112,6 +113,20 @@ impl Application {
             },
             outbox_written.clone(),
             Audience::new(users.clone(), backends.db.follows.clone()),
+        );
+        // Transformations run one render per slot, each on one core: the slots are the parallelism.
+        let transform_pipeline: Arc<dyn ImagePipeline> =
+            Arc::new(NativePipeline::with_settings(RenderSettings {
+                threads: 1,
+                ..RenderSettings::default()
+            }));
+        let transforms = TransformService::new(
+            images.clone(),
+            backends.storage.clone(),
+            transform_pipeline,
+            config
+                .transform_settings()
+                .map_err(|e| anyhow::anyhow!("invalid transform settings: {e}"))?,
         );
         let social = config.social();
         let people = People::new(
@@ -207,6 +222,7 @@ impl Application {
             auth,
             live_accounts,
             images,
+            transforms,
             people,
             posts,
             timelines,

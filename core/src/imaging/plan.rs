@@ -7,7 +7,7 @@
 use crate::domain::OutputFormat;
 
 /// The operations, in order, then the encoding. Metadata is never carried into the output.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub operations: Vec<Operation>,
     pub output: Output,
@@ -30,8 +30,8 @@ impl Plan {
     }
 }
 
-/// One step of a plan. More will come (filters, a watermark): match with a wildcard arm.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One step of a plan. More will come (a watermark, colour filters): match with a wildcard arm.
+#[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub enum Operation {
     Resize(Resize),
@@ -48,18 +48,38 @@ pub enum Operation {
         quarter_turns: u8,
     },
     Flip(Flip),
+    /// Keeps a `width` x `height` region placed by `gravity` (imgproxy's `crop`); a zero side, or one
+    /// larger than the image's, keeps that whole side.
+    CropTo {
+        width: u32,
+        height: u32,
+        gravity: Gravity,
+    },
+    /// A Gaussian blur of standard deviation `sigma` pixels (positive).
+    Blur {
+        sigma: f32,
+    },
+    /// An unsharp mask of radius `sigma` pixels (positive).
+    Sharpen {
+        sigma: f32,
+    },
+    /// Flattens any transparency onto this sRGB colour, so the image comes out opaque.
+    Background([u8; 3]),
 }
 
-/// Scales into a `width` x `height` box. Never enlarges: a box larger than the image is first shrunk to
-/// it, keeping the box's shape. A missing side is unbounded for [`Fit::Fit`] and equal to the other side
+/// Scales into a `width` x `height` box. Unless `enlarge`, never enlarges: a box larger than the image is
+/// first shrunk to it, keeping the box's shape ([`Fit::Cover`] instead keeps what it can of each side). A
+/// missing side is unbounded for [`Fit::Fit`], [`Fit::Cover`] and [`Fit::Auto`] and equal to the other side
 /// for [`Fit::Fill`] and [`Fit::Force`]; at least one side is required, and no side may be zero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Resize {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub fit: Fit,
-    /// Which part of the image [`Fit::Fill`] keeps; the other fits ignore it.
+    /// Which part of the image [`Fit::Fill`] and [`Fit::Cover`] keep; the other fits ignore it.
     pub gravity: Gravity,
+    /// Whether an image smaller than the box is scaled up to it.
+    pub enlarge: bool,
 }
 
 impl Resize {
@@ -70,6 +90,7 @@ impl Resize {
             height: Some(height),
             fit,
             gravity: Gravity::Centre,
+            enlarge: false,
         }
     }
 }
@@ -84,10 +105,17 @@ pub enum Fit {
     Fill,
     /// The box exactly, stretched (sharp's `fill`).
     Force,
+    /// Covers the box, aspect ratio kept, cropping what overflows at the [`Gravity`] (imgproxy's `fill`):
+    /// unlike [`Fit::Fill`], an image smaller than the box is not enlarged and keeps what it has of each
+    /// side, so the output may be smaller than the box on one side and not of its shape.
+    Cover,
+    /// [`Fit::Cover`] when the image and the box are both landscape (or both portrait), else [`Fit::Fit`]
+    /// (imgproxy's `auto`).
+    Auto,
 }
 
 /// The part of the image a crop to a smaller aspect ratio keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Gravity {
     #[default]
     Centre,
@@ -99,12 +127,23 @@ pub enum Gravity {
     SouthWest,
     West,
     NorthWest,
+    /// Where the image has the most detail (edges), found on its pixels.
+    Smart,
+    /// Centred on this point as far as the image allows: `x` and `y` from 0 (left/top) to 1.
+    Focus {
+        x: f32,
+        y: f32,
+    },
 }
 
 impl Gravity {
     /// Where the kept region sits along each axis: 0 at the left/top, 0.5 centred, 1 at the right/bottom.
-    pub fn position(self) -> (f64, f64) {
-        match self {
+    /// `None` for [`Gravity::Smart`], decided on the pixels. A focus point is placed where the region is
+    /// centred on it, which depends on the sizes: see [`Gravity::place`].
+    pub fn position(self) -> Option<(f64, f64)> {
+        Some(match self {
+            Self::Smart => return None,
+            Self::Focus { x, y } => (f64::from(x), f64::from(y)),
             Self::Centre => (0.5, 0.5),
             Self::North => (0.5, 0.0),
             Self::NorthEast => (1.0, 0.0),
@@ -114,6 +153,18 @@ impl Gravity {
             Self::SouthWest => (0.0, 1.0),
             Self::West => (0.0, 0.5),
             Self::NorthWest => (0.0, 0.0),
+        })
+    }
+
+    /// Where a `kept` long span starts inside a `side` long one (`kept <= side`), as a position from 0
+    /// (at the start) to 1 (at the end) on one axis whose [`Self::position`] is `at`: a focus point
+    /// centres the span on itself, clamped inside; the compass points place it directly.
+    pub fn place(self, at: f64, kept: f64, side: f64) -> f64 {
+        let free = side - kept;
+        match self {
+            Self::Focus { .. } if free > 0.0 => ((at * side - kept / 2.0) / free).clamp(0.0, 1.0),
+            Self::Focus { .. } => 0.5,
+            _ => at,
         }
     }
 }

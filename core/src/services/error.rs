@@ -53,6 +53,12 @@ pub enum ServiceError {
     /// images that are not ready).
     #[error("{0}")]
     Rejected(String),
+    /// A transformation URL's signature is missing, altered or truncated while a key is configured.
+    #[error("the signature does not match the path")]
+    BadSignature,
+    /// A transformation's options are malformed or outside the policy; the detail says which.
+    #[error("{0}")]
+    InvalidTransform(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -74,6 +80,8 @@ impl ServiceError {
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::Unavailable(_) => "service_unavailable",
             Self::Busy => "busy",
+            Self::BadSignature => "invalid_signature",
+            Self::InvalidTransform(_) => "invalid_transform",
             Self::Database(DbError::Unavailable(_)) => "service_unavailable",
             Self::Storage(StorageError::Unavailable { .. })
             | Self::Queue(QueueError::Unavailable { .. })

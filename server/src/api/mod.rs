@@ -25,6 +25,7 @@ mod serving;
 mod social_models;
 mod strict_json;
 pub(crate) mod system;
+mod transforms;
 mod upload_body;
 mod upload_rate;
 mod users;
@@ -34,6 +35,7 @@ use std::time::Instant;
 use darkroom_core::services::auth::{AuthService, LiveAccounts};
 use darkroom_core::services::images::ImageService;
 use darkroom_core::services::social::{Inbox, People, Posts, Timelines};
+use darkroom_core::services::transform::TransformService;
 use poem::{get, Endpoint, EndpointExt, Route};
 use poem_openapi::{OpenApiService, Tags};
 
@@ -53,6 +55,7 @@ pub struct AppState {
     pub auth: AuthService,
     pub live_accounts: LiveAccounts,
     pub images: ImageService,
+    pub transforms: TransformService,
     pub people: People,
     pub posts: Posts,
     pub timelines: Timelines,
@@ -86,6 +89,7 @@ type Apis = (
     users::UsersApi,
     images::ImagesApi,
     serving::ServingApi,
+    transforms::TransformsApi,
     posts::PostsApi,
     inbox::InboxApi,
     limits::LimitsApi,
@@ -97,6 +101,7 @@ fn service() -> OpenApiService<Apis, ()> {
         users::UsersApi,
         images::ImagesApi,
         serving::ServingApi,
+        transforms::TransformsApi,
         posts::PostsApi,
         inbox::InboxApi,
         limits::LimitsApi,
@@ -132,6 +137,11 @@ pub fn routes(state: AppState) -> impl Endpoint {
         route = route
             .at("/openapi.json", get(system::openapi))
             .nest("/docs", docs)
+            // Every transformation URL, whatever its number of segments (see `transforms`).
+            .at(
+                format!("{}*path", transforms::PREFIX),
+                get(transforms::transform_route),
+            )
             .nest("/", api);
     }
     let limits = state.limits;

@@ -105,9 +105,12 @@ impl ProblemResponse {
 impl From<ServiceError> for ProblemResponse {
     fn from(err: ServiceError) -> Self {
         let status = match &err {
+            // A bad signature is a 403, which `transformImage` answers itself (this list has no 403).
             ServiceError::Validation(_)
             | ServiceError::EmptyBody
-            | ServiceError::UploadInterrupted(_) => StatusCode::BAD_REQUEST,
+            | ServiceError::UploadInterrupted(_)
+            | ServiceError::InvalidTransform(_)
+            | ServiceError::BadSignature => StatusCode::BAD_REQUEST,
             ServiceError::InvalidCredentials | ServiceError::Unauthenticated => {
                 StatusCode::UNAUTHORIZED
             }

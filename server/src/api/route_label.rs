@@ -39,8 +39,15 @@ pub fn status_label(status: poem::http::StatusCode) -> &'static str {
 
 /// The template a request path matched, e.g. `/v1/images/{id}/variants/{name}`.
 pub fn route_label(path: &str) -> &'static str {
+    // Transformations take any number of option segments: one route, whatever the options.
+    if path.starts_with(super::transforms::PREFIX) {
+        return TRANSFORM_ROUTE;
+    }
     templates().matching(path)
 }
+
+/// `transformImage`'s template as the document states it.
+const TRANSFORM_ROUTE: &str = "/v1/t/{signature}/{path}";
 
 /// Every template of the OpenAPI document and the system endpoints, split once into segments.
 struct Templates(Vec<(Vec<Segment>, &'static str)>);
@@ -134,6 +141,7 @@ mod tests {
         assert_eq!(route_label("/v1/me/images"), "/v1/me/images");
         assert_eq!(route_label("/v1/me"), "/v1/me");
         assert_eq!(route_label("/healthz"), "/healthz");
+        assert_eq!(route_label("/v1/t/_/rs:fill:300:300/g:sm/plain/abc.jpg"), TRANSFORM_ROUTE);
     }
 
     #[test]

@@ -28,6 +28,10 @@ enum Kind {
 }
 
 fn kind(method: &Method, path: &str) -> Kind {
+    // A transformation's path is options a client wrote: no file name from it.
+    if path.starts_with("/v1/t/") {
+        return Kind::Media(None);
+    }
     if let Some(rest) = path.strip_prefix("/v1/images/") {
         // Split without allocating: this runs on every image served.
         let mut segments = rest.trim_end_matches('/').split('/');
@@ -126,6 +130,7 @@ mod tests {
         );
         assert_eq!(named("/v1/images/abc/original").as_deref(), Some("abc"));
         assert_eq!(named("/v1/images/a%22b/original"), None);
+        assert_eq!(named("/v1/t/_/w:100/abc.jpg"), None);
         assert!(matches!(
             kind(&Method::POST, "/v1/auth/login"),
             Kind::Tokens

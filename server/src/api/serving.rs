@@ -128,7 +128,7 @@ impl ServingApi {
     }
 }
 
-async fn serve(
+pub(super) async fn serve(
     state: &AppState,
     blob: ServedBlob,
     range: Option<&str>,
@@ -173,12 +173,12 @@ async fn serve(
     })
 }
 
-fn header(request: &Request, name: HeaderName) -> Option<&str> {
+pub(super) fn header(request: &Request, name: HeaderName) -> Option<&str> {
     request.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
 /// The formats an `Accept` header allows, best first, always ending in JPEG (which every client takes).
-fn negotiate(accept: Option<&str>) -> Vec<OutputFormat> {
+pub(super) fn negotiate(accept: Option<&str>) -> Vec<OutputFormat> {
     let accepts = |mime: &str| {
         accept.is_some_and(|a| {
             a.split(',').any(|part| {

@@ -101,6 +101,7 @@ impl ThumbnailArgs {
                 FitArg::Fill => Fit::Force,
             },
             gravity: Gravity::Centre,
+            enlarge: false,
         }))
     }
 

@@ -16,4 +16,5 @@ mod safe_headers;
 mod serving;
 mod social;
 mod system;
+mod transform;
 mod upload;

@@ -46,6 +46,7 @@ fn every_operation_id_of_the_contract_is_present() {
         "deleteImage",
         "downloadOriginal",
         "getVariant",
+        "transformImage",
         "getLimits",
         "updateMe",
         "getUser",

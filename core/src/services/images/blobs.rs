@@ -30,6 +30,11 @@ pub mod keys {
         format!("images/{id}/variants/{name}.{}", format.extension())
     }
 
+    /// An on-the-fly transformation, named by a hash of its normalised options and format.
+    pub fn transform(id: ImageId, name: &str, format: OutputFormat) -> String {
+        format!("images/{id}/transforms/{name}.{}", format.extension())
+    }
+
     /// Whether the bytes under `key` never change once written, so a cache may hold them for good: an
     /// image's original, public original and variants are each written once (a redelivered job writes the
     /// same bytes again), and their keys go when the image does. Anything that would rewrite one of them
@@ -41,7 +46,10 @@ pub mod keys {
         else {
             return false;
         };
-        name == "original" || name.starts_with("public-original.") || name.starts_with("variants/")
+        name == "original"
+            || name.starts_with("public-original.")
+            || name.starts_with("variants/")
+            || name.starts_with("transforms/")
     }
 }
 
@@ -156,6 +164,11 @@ mod tests {
             id,
             VariantName::Thumb,
             OutputFormat::Webp
+        )));
+        assert!(keys::immutable(&keys::transform(
+            id,
+            "0123abcd",
+            OutputFormat::Avif
         )));
         assert!(!keys::immutable(&keys::prefix(id)));
         assert!(!keys::immutable("images/original"));

@@ -90,6 +90,11 @@ impl ImageService {
         }
     }
 
+    /// Whether the image is still there (whoever may see it).
+    pub async fn exists(&self, id: ImageId) -> Result<bool, ServiceError> {
+        Ok(self.images.image(id).await?.is_some())
+    }
+
     /// The images among `ids` that `viewer` may see, in the order of `ids` (a post's images).
     pub async fn visible_images(
         &self,

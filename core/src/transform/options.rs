@@ -1,0 +1,200 @@
+//! The processing options of a transformation, normalised: every imgproxy spelling of the same request
+//! comes to the same [`TransformOptions`], whose [`TransformOptions::canonical`] form names the stored
+//! result, and whose [`TransformOptions::plan`] is what the pipeline renders.
+
+use crate::domain::OutputFormat;
+use crate::imaging::{Fit, Gravity, Operation, Output, Plan, Resize};
+
+/// imgproxy's resizing types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ResizingType {
+    #[default]
+    Fit,
+    Fill,
+    FillDown,
+    Force,
+    Auto,
+}
+
+impl ResizingType {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "fit" => Self::Fit,
+            "fill" => Self::Fill,
+            "fill-down" => Self::FillDown,
+            "force" => Self::Force,
+            "auto" => Self::Auto,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Fit => "fit",
+            Self::Fill => "fill",
+            Self::FillDown => "fill-down",
+            Self::Force => "force",
+            Self::Auto => "auto",
+        }
+    }
+}
+
+/// A crop before the resize (imgproxy's `c`): a zero side keeps that whole side; `gravity` `None`
+/// follows the request's gravity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CropOption {
+    pub width: u32,
+    pub height: u32,
+    pub gravity: Option<Gravity>,
+}
+
+/// What a transformation URL asks for, checked against the policy and normalised.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TransformOptions {
+    pub resizing_type: ResizingType,
+    /// 0: not constrained on that side (imgproxy's convention).
+    pub width: u32,
+    pub height: u32,
+    pub enlarge: bool,
+    pub gravity: Gravity,
+    pub crop: Option<CropOption>,
+    /// 1-100; `None` for the format's default.
+    pub quality: Option<u8>,
+    /// `None` (or `f:auto`): negotiated from `Accept`.
+    pub format: Option<OutputFormat>,
+    /// 0 for none.
+    pub blur: f32,
+    /// 0 for none.
+    pub sharpen: f32,
+    /// Clockwise quarter turns, 0-3.
+    pub quarter_turns: u8,
+    pub background: Option<[u8; 3]>,
+}
+
+impl TransformOptions {
+    /// The plan that renders these options in `format`: turn, crop, resize, flatten, blur, sharpen. Sizes
+    /// and crops are in pixels of the upright image after the turn.
+    pub fn plan(&self, format: OutputFormat) -> Plan {
+        let mut plan = Plan::new(Output {
+            format,
+            quality: self.quality,
+            effort: None,
+        });
+        if self.quarter_turns != 0 {
+            plan = plan.then(Operation::Rotate {
+                quarter_turns: self.quarter_turns,
+            });
+        }
+        if let Some(crop) = self.crop {
+            plan = plan.then(Operation::CropTo {
+                width: crop.width,
+                height: crop.height,
+                gravity: crop.gravity.unwrap_or(self.gravity),
+            });
+        }
+        if self.width != 0 || self.height != 0 {
+            let side = |n: u32| (n != 0).then_some(n);
+            let fit = match self.resizing_type {
+                ResizingType::Fit => Fit::Fit,
+                ResizingType::Fill => Fit::Cover,
+                ResizingType::FillDown => Fit::Fill,
+                ResizingType::Auto => Fit::Auto,
+                // imgproxy stretches only with both sides given; with one, it scales proportionally.
+                ResizingType::Force if self.width == 0 || self.height == 0 => Fit::Fit,
+                ResizingType::Force => Fit::Force,
+            };
+            // Darkroom's fill-down with one side means a square; imgproxy's keeps the proportions.
+            let fit = if fit == Fit::Fill && (self.width == 0 || self.height == 0) {
+                Fit::Fit
+            } else {
+                fit
+            };
+            plan = plan.then(Operation::Resize(Resize {
+                width: side(self.width),
+                height: side(self.height),
+                fit,
+                gravity: self.gravity,
+                enlarge: self.enlarge,
+            }));
+        }
+        if let Some(colour) = self.background {
+            plan = plan.then(Operation::Background(colour));
+        }
+        if self.blur > 0.0 {
+            plan = plan.then(Operation::Blur { sigma: self.blur });
+        }
+        if self.sharpen > 0.0 {
+            plan = plan.then(Operation::Sharpen {
+                sigma: self.sharpen,
+            });
+        }
+        plan
+    }
+
+    /// One string per distinct rendering (format aside): what the stored result is named after and what
+    /// concurrent requests coalesce on. Options that do not change the pixels (expiry, presets by name,
+    /// the spelling) are not in it.
+    pub fn canonical(&self) -> String {
+        let mut out = format!(
+            "rs:{}:{}:{}:{}/g:{}",
+            self.resizing_type.as_str(),
+            self.width,
+            self.height,
+            u8::from(self.enlarge),
+            gravity_str(self.gravity)
+        );
+        if let Some(crop) = self.crop {
+            let gravity = gravity_str(crop.gravity.unwrap_or(self.gravity));
+            out.push_str(&format!("/c:{}:{}:{gravity}", crop.width, crop.height));
+        }
+        if let Some(q) = self.quality {
+            out.push_str(&format!("/q:{q}"));
+        }
+        if self.blur > 0.0 {
+            out.push_str(&format!("/bl:{}", self.blur));
+        }
+        if self.sharpen > 0.0 {
+            out.push_str(&format!("/sh:{}", self.sharpen));
+        }
+        if self.quarter_turns != 0 {
+            out.push_str(&format!("/rot:{}", u32::from(self.quarter_turns) * 90));
+        }
+        if let Some([r, g, b]) = self.background {
+            out.push_str(&format!("/bg:{r:02x}{g:02x}{b:02x}"));
+        }
+        out
+    }
+}
+
+fn gravity_str(gravity: Gravity) -> String {
+    match gravity {
+        Gravity::Centre => "ce".into(),
+        Gravity::North => "no".into(),
+        Gravity::NorthEast => "noea".into(),
+        Gravity::East => "ea".into(),
+        Gravity::SouthEast => "soea".into(),
+        Gravity::South => "so".into(),
+        Gravity::SouthWest => "sowe".into(),
+        Gravity::West => "we".into(),
+        Gravity::NorthWest => "nowe".into(),
+        Gravity::Smart => "sm".into(),
+        Gravity::Focus { x, y } => format!("fp:{x}:{y}"),
+    }
+}
+
+/// The compass gravities by imgproxy's names.
+pub(super) fn compass(name: &str) -> Option<Gravity> {
+    Some(match name {
+        "ce" => Gravity::Centre,
+        "no" => Gravity::North,
+        "noea" => Gravity::NorthEast,
+        "ea" => Gravity::East,
+        "soea" => Gravity::SouthEast,
+        "so" => Gravity::South,
+        "sowe" => Gravity::SouthWest,
+        "we" => Gravity::West,
+        "nowe" => Gravity::NorthWest,
+        "sm" => Gravity::Smart,
+        _ => return None,
+    })
+}
