@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use darkroom_core::caching::{CachedImageRepository, CachedPostRepository, CachedUserRepository};
+use darkroom_core::clock::Clock;
 use darkroom_core::ports::{ImagePipeline, ImageRepository, UserRepository};
 use darkroom_core::services::access::Audience;
 use darkroom_core::services::auth::{AuthService, AuthSettings, LiveAccounts};
@@ -17,6 +18,7 @@ use darkroom_core::services::processing::Processor;
 use darkroom_core::services::social::{
     EventHandlers, Inbox, People, Posts, SearchIndexer, Timelines,
 };
+use darkroom_core::services::uploads::UploadService;
 use darkroom_core::worker::{run_worker, WorkerSettings};
 use darkroom_imaging::NativePipeline;
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -50,6 +52,7 @@ pub struct Application {
     state: AppState,
     stop_tx: watch::Sender<bool>,
     background: Vec<JoinHandle<()>>,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for Application {
@@ -105,6 +108,14 @@ impl Application {
             },
             outbox_written.clone(),
             Audience::new(users.clone(), backends.db.follows.clone()),
+        );
+        let clock = Clock::system();
+        let uploads = UploadService::new(
+            backends.db.uploads.clone(),
+            backends.multipart.clone(),
+            images.clone(),
+            config.upload_settings()?,
+            clock.clone(),
         );
         let social = config.social();
         let people = People::new(
@@ -170,6 +181,11 @@ impl Application {
                 inbox: inbox.clone(),
                 indexer: SearchIndexer::new(backends.db.users.clone(), backends.search.clone()),
             };
+            // The expiry pass: every step is idempotent, so replicas passing at once do no harm.
+            background.push(tokio::spawn(uploads.clone().run_expiry(
+                Duration::from_secs(config.upload_expiry_pass_secs.max(1)),
+                stop_rx.clone(),
+            )));
             let mut handlers = processor.handlers();
             handlers.extend(events.handlers());
             let settings = WorkerSettings {
@@ -211,6 +227,7 @@ impl Application {
             auth,
             live_accounts,
             images,
+            uploads,
             people,
             posts,
             timelines,
@@ -228,11 +245,17 @@ impl Application {
             state,
             stop_tx,
             background,
+            clock,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The clock the scheduled passes read; tests move it forward.
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
     }
 
     /// Serves until `stop` resolves, then drains and returns.

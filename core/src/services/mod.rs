@@ -9,5 +9,6 @@ pub mod ingest;
 pub mod outbox;
 pub mod processing;
 pub mod social;
+pub mod uploads;
 
 pub use error::ServiceError;

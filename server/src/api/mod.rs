@@ -25,6 +25,7 @@ mod strict_json;
 mod system;
 mod upload_body;
 mod upload_rate;
+mod uploads;
 mod users;
 
 use std::time::Instant;
@@ -32,6 +33,7 @@ use std::time::Instant;
 use darkroom_core::services::auth::{AuthService, LiveAccounts};
 use darkroom_core::services::images::ImageService;
 use darkroom_core::services::social::{Inbox, People, Posts, Timelines};
+use darkroom_core::services::uploads::UploadService;
 use poem::{get, Endpoint, EndpointExt, Route};
 use poem_openapi::{OpenApiService, Tags};
 
@@ -49,6 +51,7 @@ pub struct AppState {
     pub auth: AuthService,
     pub live_accounts: LiveAccounts,
     pub images: ImageService,
+    pub uploads: UploadService,
     pub people: People,
     pub posts: Posts,
     pub timelines: Timelines,
@@ -77,6 +80,7 @@ type Apis = (
     auth::AuthApi,
     users::UsersApi,
     images::ImagesApi,
+    uploads::UploadsApi,
     serving::ServingApi,
     posts::PostsApi,
     inbox::InboxApi,
@@ -88,6 +92,7 @@ fn service() -> OpenApiService<Apis, ()> {
         auth::AuthApi,
         users::UsersApi,
         images::ImagesApi,
+        uploads::UploadsApi,
         serving::ServingApi,
         posts::PostsApi,
         inbox::InboxApi,

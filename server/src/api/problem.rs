@@ -107,7 +107,12 @@ impl From<ServiceError> for ProblemResponse {
         let status = match &err {
             ServiceError::Validation(_)
             | ServiceError::EmptyBody
-            | ServiceError::UploadInterrupted(_) => StatusCode::BAD_REQUEST,
+            | ServiceError::UploadInterrupted(_)
+            | ServiceError::ChecksumMismatch(_) => StatusCode::BAD_REQUEST,
+            ServiceError::UploadNotOpen(_) | ServiceError::UploadIncomplete(_) => {
+                StatusCode::CONFLICT
+            }
+            ServiceError::PartTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::InvalidCredentials | ServiceError::Unauthenticated => {
                 StatusCode::UNAUTHORIZED
             }

@@ -16,3 +16,4 @@ mod serving;
 mod social;
 mod system;
 mod upload;
+mod uploads;

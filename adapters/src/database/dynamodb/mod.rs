@@ -121,6 +121,7 @@ mod sessions;
 mod table;
 mod timeline_entries;
 mod timelines;
+mod uploads;
 mod url;
 mod users;
 mod writes;

@@ -20,6 +20,7 @@ pub mod rows;
 mod sessions;
 pub mod social_rows;
 mod timelines;
+pub mod uploads;
 mod users;
 
 use std::future::Future;

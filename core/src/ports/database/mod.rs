@@ -12,6 +12,7 @@ mod outbox;
 mod posts;
 mod sessions;
 mod timelines;
+mod uploads;
 mod users;
 
 use std::fmt;
@@ -26,6 +27,7 @@ pub use outbox::{lease_end, OutboxRepository};
 pub use posts::{CommentRepository, LikeRepository, PostRepository};
 pub use sessions::{RefreshOutcome, SessionRepository};
 pub use timelines::{StoredTimelinePage, TimelineRepository};
+pub use uploads::UploadRepository;
 pub use users::UserRepository;
 
 /// Every repository of one database, for the composition root (and the contract suites) to hand out.
@@ -41,6 +43,7 @@ pub struct Repositories {
     pub comments: Arc<dyn CommentRepository>,
     pub timelines: Arc<dyn TimelineRepository>,
     pub notifications: Arc<dyn NotificationRepository>,
+    pub uploads: Arc<dyn UploadRepository>,
     pub health: Arc<dyn DatabaseHealth>,
 }
 
@@ -58,6 +61,7 @@ impl Repositories {
             + CommentRepository
             + TimelineRepository
             + NotificationRepository
+            + UploadRepository
             + DatabaseHealth
             + 'static,
     {
@@ -72,6 +76,7 @@ impl Repositories {
             comments: db.clone(),
             timelines: db.clone(),
             notifications: db.clone(),
+            uploads: db.clone(),
             health: db,
         }
     }

@@ -1,0 +1,59 @@
+//! The expiry pass: uploads left unfinished past `expires_at` have their storage parts aborted and their
+//! rows removed. Completed uploads past it lose only their rows (their blob is the image's original now).
+//! Every step is idempotent, so a pass cut short, or two replicas passing at once, leave nothing wrong.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::UploadService;
+use crate::domain::UploadStatus;
+use crate::ports::BlobKey;
+use crate::services::ServiceError;
+
+/// Uploads handled per round of a pass.
+const BATCH: usize = 100;
+
+impl UploadService {
+    /// Removes every upload expired by the service's clock; returns how many.
+    pub async fn expire(&self) -> Result<usize, ServiceError> {
+        let mut removed = 0;
+        loop {
+            let expired = self
+                .uploads
+                .expired_uploads(self.clock.now(), BATCH)
+                .await?;
+            let round = expired.len();
+            for upload in expired {
+                if upload.status != UploadStatus::Completed {
+                    let key = BlobKey::parse(&upload.key)?;
+                    self.multipart
+                        .abort_multipart(&key, &upload.storage_upload_id)
+                        .await?;
+                }
+                self.uploads.delete_upload(upload.id).await?;
+                tracing::info!(upload = %upload.id, status = %upload.status, "expired upload removed");
+                removed += 1;
+            }
+            if round < BATCH {
+                return Ok(removed);
+            }
+        }
+    }
+
+    /// Runs `expire` every `every` until `stop` turns true.
+    pub async fn run_expiry(self, every: Duration, mut stop: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                return;
+            }
+            if let Err(err) = self.expire().await {
+                tracing::warn!(error = %crate::ports::source::chain(&err), "upload expiry pass failed");
+            }
+        }
+    }
+}
