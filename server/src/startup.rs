@@ -181,8 +181,9 @@ impl Application {
                 inbox: inbox.clone(),
                 indexer: SearchIndexer::new(backends.db.users.clone(), backends.search.clone()),
             };
-            // The expiry pass: every step is idempotent, so replicas passing at once do no harm.
+            // The expiry pass, on one worker replica at a time (a lease in the database).
             background.push(tokio::spawn(uploads.clone().run_expiry(
+                backends.db.leases.clone(),
                 Duration::from_secs(config.upload_expiry_pass_secs.max(1)),
                 stop_rx.clone(),
             )));

@@ -11,10 +11,13 @@ use darkroom_core::ports::{ByteStream, PartReceipt, StorageError};
 use futures::TryStreamExt;
 use uuid::Uuid;
 
-/// Parts by upload id, then by number, each with its tag.
+/// An upload's parts by number, each with its tag.
+type Parts = BTreeMap<u32, (String, Bytes)>;
+
+/// Parts by upload id.
 #[derive(Debug, Default)]
 pub(super) struct MemoryParts {
-    uploads: Mutex<HashMap<String, BTreeMap<u32, (String, Bytes)>>>,
+    uploads: Mutex<HashMap<String, Parts>>,
 }
 
 fn unknown(id: &str) -> StorageError {
@@ -22,10 +25,7 @@ fn unknown(id: &str) -> StorageError {
 }
 
 impl MemoryParts {
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut HashMap<String, BTreeMap<u32, (String, Bytes)>>) -> T,
-    ) -> Result<T, StorageError> {
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Parts>) -> T) -> Result<T, StorageError> {
         let mut uploads = self
             .uploads
             .lock()

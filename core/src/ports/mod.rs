@@ -15,9 +15,9 @@ pub mod storage;
 pub use cache::{Cache, CacheError};
 pub use database::{
     lease_end, CommentRepository, Conflict, CreateImageOutcome, DatabaseHealth, DbError,
-    FollowOutcome, FollowRepository, ImageRepository, LikeRepository, NotificationRepository,
-    OutboxRepository, PostRepository, RefreshOutcome, Repositories, SessionRepository,
-    StoredTimelinePage, TimelineRepository, UploadRepository, UserRepository,
+    FollowOutcome, FollowRepository, ImageRepository, LeaseRepository, LikeRepository,
+    NotificationRepository, OutboxRepository, PostRepository, RefreshOutcome, Repositories,
+    SessionRepository, StoredTimelinePage, TimelineRepository, UploadRepository, UserRepository,
 };
 pub use multipart::{MultipartStore, PartReceipt};
 pub use pipeline::ImagePipeline;

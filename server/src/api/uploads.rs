@@ -161,6 +161,8 @@ impl UploadsApi {
         method = "put",
         operation_id = "uploadPart"
     )]
+    // poem-openapi takes each parameter and header as an argument of its own.
+    #[allow(clippy::too_many_arguments)]
     async fn upload_part(
         &self,
         state: Data<&AppState>,

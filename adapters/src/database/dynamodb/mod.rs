@@ -110,6 +110,7 @@ mod follows;
 mod images;
 mod items;
 mod keys;
+mod leases;
 mod lifecycle;
 mod likes;
 mod notifications;

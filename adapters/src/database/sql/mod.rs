@@ -11,6 +11,7 @@ pub mod convert;
 mod follows;
 mod health;
 mod images;
+mod leases;
 mod likes;
 mod notifications;
 mod outbox;

@@ -7,6 +7,7 @@ mod error;
 mod follows;
 mod health;
 mod images;
+mod leases;
 mod notifications;
 mod outbox;
 mod posts;
@@ -22,6 +23,7 @@ pub use error::{Conflict, DbError};
 pub use follows::{FollowOutcome, FollowRepository};
 pub use health::DatabaseHealth;
 pub use images::{CreateImageOutcome, ImageRepository};
+pub use leases::LeaseRepository;
 pub use notifications::NotificationRepository;
 pub use outbox::{lease_end, OutboxRepository};
 pub use posts::{CommentRepository, LikeRepository, PostRepository};
@@ -44,6 +46,7 @@ pub struct Repositories {
     pub timelines: Arc<dyn TimelineRepository>,
     pub notifications: Arc<dyn NotificationRepository>,
     pub uploads: Arc<dyn UploadRepository>,
+    pub leases: Arc<dyn LeaseRepository>,
     pub health: Arc<dyn DatabaseHealth>,
 }
 
@@ -62,6 +65,7 @@ impl Repositories {
             + TimelineRepository
             + NotificationRepository
             + UploadRepository
+            + LeaseRepository
             + DatabaseHealth
             + 'static,
     {
@@ -77,6 +81,7 @@ impl Repositories {
             timelines: db.clone(),
             notifications: db.clone(),
             uploads: db.clone(),
+            leases: db.clone(),
             health: db,
         }
     }

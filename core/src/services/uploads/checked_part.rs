@@ -162,7 +162,9 @@ mod tests {
     use super::*;
 
     fn body(parts: &[&'static [u8]]) -> BoxStream<'static, Result<Bytes, String>> {
-        futures::stream::iter(parts.iter().map(|p| Ok(Bytes::from_static(p)))).boxed()
+        let chunks: Vec<Result<Bytes, String>> =
+            parts.iter().map(|p| Ok(Bytes::from_static(p))).collect();
+        futures::stream::iter(chunks).boxed()
     }
 
     fn b64(digest: &[u8]) -> String {

@@ -170,7 +170,7 @@ impl UploadService {
         if request.number == 0 || request.number > max_parts {
             return Err(ValidationError::new(
                 "number",
-                &format!("must be between 1 and {max_parts}"),
+                format!("must be between 1 and {max_parts}"),
             )
             .into());
         }

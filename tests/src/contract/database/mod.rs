@@ -17,6 +17,7 @@ mod follows;
 mod follows_concurrency;
 mod health;
 mod images;
+mod leases;
 mod lifecycle;
 mod likes;
 mod notifications;
@@ -37,6 +38,7 @@ pub use follows::*;
 pub use follows_concurrency::*;
 pub use health::*;
 pub use images::*;
+pub use leases::*;
 pub use lifecycle::*;
 pub use likes::*;
 pub use notifications::*;
@@ -211,6 +213,18 @@ macro_rules! upload_repository_contract_suite {
     };
 }
 
+/// `LeaseRepository`'s contract.
+#[macro_export]
+macro_rules! lease_repository_contract_suite {
+    ($factory:path) => {
+        $crate::database_cases!($factory;
+            a_lease_has_one_holder_until_it_runs_out,
+            releasing_frees_a_lease_only_for_its_holder,
+            of_racing_callers_one_gets_a_free_lease,
+        );
+    };
+}
+
 /// Every database suite.
 #[macro_export]
 macro_rules! database_contract_suite {
@@ -227,6 +241,7 @@ macro_rules! database_contract_suite {
         $crate::timeline_repository_contract_suite!($factory);
         $crate::notification_repository_contract_suite!($factory);
         $crate::upload_repository_contract_suite!($factory);
+        $crate::lease_repository_contract_suite!($factory);
     };
 }
 
