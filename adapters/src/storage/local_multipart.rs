@@ -20,6 +20,9 @@ use super::local_reads;
 /// Where uploads stage, relative to the root: a key prefix `list` hides.
 pub(super) const STAGING: &str = ".multipart";
 
+/// What a part's writes gather before they go to the file (and all they hold in memory).
+const WRITE_CHUNK: usize = 1024 * 1024;
+
 /// The directory of upload `id` under `root`; ids are 32 hex digits (ours), anything else is unknown.
 fn upload_dir(root: &Path, id: &str) -> Result<PathBuf, StorageError> {
     if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -67,13 +70,26 @@ pub(super) async fn put_part(
         .map_err(|e| io_error(e, "multipart part"))?;
     let mut size = 0u64;
     let written: Result<(), StorageError> = async {
+        // Request bodies arrive in chunks of a few KiB, and each write of a tokio file is a trip to the
+        // blocking pool: gather them into writes of `WRITE_CHUNK`.
+        let mut pending = Vec::with_capacity(WRITE_CHUNK);
         while let Some(chunk) = data.next().await {
             let chunk = chunk?;
             size += chunk.len() as u64;
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| io_error(e, "multipart part"))?;
+            pending.extend_from_slice(&chunk);
+            if pending.len() >= WRITE_CHUNK {
+                file.write_all(&pending)
+                    .await
+                    .map_err(|e| io_error(e, "multipart part"))?;
+                pending.clear();
+            }
         }
+        file.write_all(&pending)
+            .await
+            .map_err(|e| io_error(e, "multipart part"))?;
+        file.flush()
+            .await
+            .map_err(|e| io_error(e, "multipart part"))?;
         file.sync_data()
             .await
             .map_err(|e| io_error(e, "multipart part"))
