@@ -22,8 +22,9 @@ use super::{ApiTags, AppState};
 /// What `createUpload` takes; every field is optional.
 #[derive(Debug, Object)]
 pub struct NewUpload {
-    /// The total size in bytes, when known: completion then checks the parts add up to it.
-    #[oai(validator(minimum(value = "1")))]
+    /// The total size in bytes, when known: completion then checks the parts add up to it. More than
+    /// `max_upload_bytes` (see `getLimits`) is 413.
+    #[oai(validator(minimum(value = "1"), maximum(value = "1099511627776")))]
     pub size: Option<u64>,
     /// Who may see the image (default `private`).
     pub visibility: Option<VisibilityView>,
