@@ -19,6 +19,7 @@
 //!   `darkroom-imaging` crate.
 
 pub mod caching;
+pub mod clock;
 pub mod domain;
 pub mod imaging;
 pub mod ports;

@@ -69,6 +69,13 @@ pub struct Config {
     /// again.
     pub session_max_age_secs: u64,
     pub max_upload_bytes: u64,
+    /// Resumable uploads: the size of every part but the last (the largest part taken), at least 5 MiB
+    /// (S3's smallest) and under common proxy body limits by default (50 MiB).
+    pub upload_part_max_bytes: u64,
+    /// Resumable uploads left unfinished this long are aborted and removed by the worker's expiry pass.
+    pub upload_expiry_secs: u64,
+    /// How often the worker's expiry pass runs.
+    pub upload_expiry_pass_secs: u64,
     pub max_image_width: u32,
     pub max_image_height: u32,
     pub max_image_pixels: u64,
@@ -179,6 +186,9 @@ impl Default for Config {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             session_max_age_secs: 90 * 24 * 3600,
             max_upload_bytes: limits.max_bytes,
+            upload_part_max_bytes: 50 * 1024 * 1024,
+            upload_expiry_secs: 24 * 3600,
+            upload_expiry_pass_secs: 300,
             max_image_width: limits.max_width,
             max_image_height: limits.max_height,
             max_image_pixels: limits.max_pixels,
@@ -256,6 +266,17 @@ impl Config {
             // A cap below one page would make every read fall back to the follow graph.
             timeline_cap: self.timeline_cap.max(PageRequest::MAX_LIMIT),
         }
+    }
+
+    pub fn upload_settings(
+        &self,
+    ) -> anyhow::Result<darkroom_core::services::uploads::UploadSettings> {
+        let settings = darkroom_core::services::uploads::UploadSettings {
+            part_bytes: self.upload_part_max_bytes,
+            expiry: Duration::from_secs(self.upload_expiry_secs),
+        };
+        settings.check().map_err(anyhow::Error::msg)?;
+        Ok(settings)
     }
 
     pub fn limits(&self) -> Limits {

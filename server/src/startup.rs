@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use darkroom_core::caching::{CachedImageRepository, CachedPostRepository, CachedUserRepository};
+use darkroom_core::clock::Clock;
 use darkroom_core::ports::{ImagePipeline, ImageRepository, UserRepository};
 use darkroom_core::services::access::Audience;
 use darkroom_core::services::auth::{AuthService, AuthSettings, LiveAccounts};
@@ -19,6 +20,7 @@ use darkroom_core::services::social::{
     EventHandlers, Inbox, People, Posts, SearchIndexer, Timelines,
 };
 use darkroom_core::services::transform::TransformService;
+use darkroom_core::services::uploads::UploadService;
 use darkroom_core::worker::{run_worker, WorkerSettings};
 use darkroom_imaging::{NativePipeline, RenderSettings};
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -54,6 +56,7 @@ pub struct Application {
     state: AppState,
     stop_tx: watch::Sender<bool>,
     background: Vec<JoinHandle<()>>,
+    clock: Clock,
 }
 
 impl std::fmt::Debug for Application {
@@ -128,6 +131,14 @@ impl Application {
                 .transform_settings()
                 .map_err(|e| anyhow::anyhow!("invalid transform settings: {e}"))?,
         );
+        let clock = Clock::system();
+        let uploads = UploadService::new(
+            backends.db.uploads.clone(),
+            backends.multipart.clone(),
+            images.clone(),
+            config.upload_settings()?,
+            clock.clone(),
+        );
         let social = config.social();
         let people = People::new(
             users.clone(),
@@ -192,6 +203,12 @@ impl Application {
                 inbox: inbox.clone(),
                 indexer: SearchIndexer::new(backends.db.users.clone(), backends.search.clone()),
             };
+            // The expiry pass, on one worker replica at a time (a lease in the database).
+            background.push(tokio::spawn(uploads.clone().run_expiry(
+                backends.db.leases.clone(),
+                Duration::from_secs(config.upload_expiry_pass_secs.max(1)),
+                stop_rx.clone(),
+            )));
             let mut handlers = processor.handlers();
             handlers.extend(events.handlers());
             let settings = WorkerSettings {
@@ -223,6 +240,7 @@ impl Application {
             live_accounts,
             images,
             transforms,
+            uploads,
             people,
             posts,
             timelines,
@@ -246,6 +264,7 @@ impl Application {
             state,
             stop_tx,
             background,
+            clock,
         })
     }
 
@@ -256,6 +275,11 @@ impl Application {
     /// The port of the operator's listener (`metrics_listen`), when there is one.
     pub fn metrics_port(&self) -> Option<u16> {
         self.operator_listener.as_ref().map(|(port, _)| *port)
+    }
+
+    /// The clock the scheduled passes read; tests move it forward.
+    pub fn clock(&self) -> Clock {
+        self.clock.clone()
     }
 
     /// Serves until `stop` resolves, then drains and returns.

@@ -37,6 +37,8 @@ pub struct TestApp {
     pub config: Config,
     /// The server's storage, seen directly, to check what is (not) left behind.
     pub storage: Arc<dyn BlobStore>,
+    /// The clock of the server's scheduled passes: `advance` it to make time pass for them.
+    pub clock: darkroom_core::clock::Clock,
     data_dir: Option<TempDir>,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
@@ -93,6 +95,7 @@ async fn start(config: Config, data_dir: Option<TempDir>) -> TestApp {
     let metrics_address = app
         .metrics_port()
         .map(|port| format!("http://127.0.0.1:{port}"));
+    let clock = app.clock();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(app.run_until_stopped(async move {
         let _ = stop_rx.await;
@@ -110,6 +113,7 @@ async fn start(config: Config, data_dir: Option<TempDir>) -> TestApp {
         client,
         config,
         storage,
+        clock,
         data_dir,
         stop: Some(stop_tx),
         handle: Some(handle),
@@ -289,6 +293,28 @@ impl TestApp {
             request = request.header(*name, *value);
         }
         request.send().await.expect("GET")
+    }
+
+    /// The files a local store keeps for multipart uploads not yet completed (none on other stores).
+    pub fn staged_multipart_files(&self) -> Vec<PathBuf> {
+        fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else {
+                    found.push(path);
+                }
+            }
+        }
+        let mut found = Vec::new();
+        if let Some(root) = self.config.storage_url().strip_prefix("file://") {
+            walk(&Path::new(root).join(".multipart"), &mut found);
+        }
+        found
     }
 
     /// The key of every blob in the server's storage.

@@ -16,6 +16,7 @@ use darkroom_core::ports::{
     BlobStore, Cache, Queue, QueueSettings, RateLimiter, Repositories, UserSearch,
 };
 use darkroom_tests::contract::database::TestDatabase;
+use darkroom_tests::contract::multipart::MultipartFixture;
 use darkroom_tests::contract::{queue, Fixture};
 use tempfile::TempDir;
 
@@ -35,6 +36,26 @@ async fn hot_cached_local_storage() -> Fixture<dyn BlobStore> {
         Arc::new(ObjectStoreBlobs::local(&dir.path().join("blobs")).unwrap());
     let store: Arc<dyn BlobStore> = Arc::new(HotBlobCache::new(local, 64 * 1024 * 1024, |_| true));
     Fixture::with_guard(store, dir)
+}
+
+/// The local store's multipart uploads (staged files renamed into place).
+async fn local_multipart() -> Fixture<MultipartFixture> {
+    let dir = TempDir::new().unwrap();
+    let store = Arc::new(ObjectStoreBlobs::local(&dir.path().join("blobs")).unwrap());
+    let port = MultipartFixture {
+        blobs: store.clone(),
+        multipart: store,
+    };
+    Fixture::with_guard(Arc::new(port), dir)
+}
+
+async fn memory_multipart() -> Fixture<MultipartFixture> {
+    let store = Arc::new(ObjectStoreBlobs::in_memory());
+    let port = MultipartFixture {
+        blobs: store.clone(),
+        multipart: store,
+    };
+    Fixture::new(Arc::new(port))
 }
 
 async fn memory_storage() -> Fixture<dyn BlobStore> {
@@ -122,6 +143,14 @@ mod storage_local {
 
 mod storage_hot_cached_local {
     darkroom_tests::storage_contract_suite!(super::hot_cached_local_storage);
+}
+
+mod multipart_local {
+    darkroom_tests::multipart_contract_suite!(super::local_multipart);
+}
+
+mod multipart_memory {
+    darkroom_tests::multipart_contract_suite!(super::memory_multipart);
 }
 
 mod storage_memory {

@@ -16,7 +16,10 @@ use object_store::path::Path;
 use object_store::{GetOptions, GetRange, ObjectStore, PutPayload, WriteMultipart};
 
 use super::error::{invalid_key, map_error};
+use super::local_multipart::STAGING;
 use super::local_reads;
+use super::memory_multipart::MemoryParts;
+use super::multipart::NativeMultipart;
 
 /// Size of one multipart part. 5 MiB is the smallest part S3 accepts (except the last one).
 const PART_SIZE: usize = 5 * 1024 * 1024;
@@ -28,9 +31,13 @@ const MAX_PARTS_IN_FLIGHT: usize = 2;
 #[derive(Clone)]
 pub struct ObjectStoreBlobs {
     store: Arc<dyn ObjectStore>,
-    backend: &'static str,
+    pub(super) backend: &'static str,
     /// The local store's root, whose files `get_stream` reads itself (see `local_reads`).
-    local_root: Option<Arc<PathBuf>>,
+    pub(super) local_root: Option<Arc<PathBuf>>,
+    /// Multipart uploads where `object_store` has them (S3, memory); the local store stages its own.
+    pub(super) multipart: Option<NativeMultipart>,
+    /// The in-memory store's multipart uploads (see `memory_multipart` for why not `object_store`'s).
+    pub(super) memory_parts: Option<Arc<MemoryParts>>,
 }
 
 impl fmt::Debug for ObjectStoreBlobs {
@@ -49,6 +56,8 @@ impl ObjectStoreBlobs {
             store,
             backend,
             local_root: None,
+            multipart: None,
+            memory_parts: None,
         }
     }
 
@@ -78,7 +87,24 @@ impl ObjectStoreBlobs {
 
     /// Blobs in process memory: for tests and throwaway instances.
     pub fn in_memory() -> Self {
-        Self::new(Arc::new(InMemory::new()), "memory")
+        Self {
+            memory_parts: Some(Arc::default()),
+            ..Self::new(Arc::new(InMemory::new()), "memory")
+        }
+    }
+
+    /// Adds the store's multipart capability, under `prefix` when its keys live under one.
+    #[cfg_attr(not(feature = "s3"), allow(dead_code))]
+    pub(super) fn with_multipart(
+        mut self,
+        store: Arc<dyn object_store::multipart::MultipartStore>,
+        prefix: &str,
+    ) -> Self {
+        self.multipart = Some(NativeMultipart {
+            store,
+            prefix: prefix.to_owned(),
+        });
+        self
     }
 
     fn path(key: &BlobKey) -> Result<Path, StorageError> {
@@ -258,7 +284,8 @@ impl BlobStore for ObjectStoreBlobs {
             .map_err(|e| map_error(e, prefix))
             .try_filter_map(|meta| async move {
                 let key = meta.location.as_ref();
-                Ok(key.starts_with(prefix).then(|| BlobMeta {
+                let staged = key.starts_with(STAGING) && key[STAGING.len()..].starts_with('/');
+                Ok((key.starts_with(prefix) && !staged).then(|| BlobMeta {
                     key: key.to_owned(),
                     size: meta.size,
                 }))

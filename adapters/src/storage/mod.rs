@@ -5,7 +5,10 @@ mod blobs;
 mod error;
 #[cfg(feature = "memory-cache")]
 mod hot_cache;
+mod local_multipart;
 mod local_reads;
+mod memory_multipart;
+mod multipart;
 #[cfg(feature = "s3")]
 mod s3;
 

@@ -48,3 +48,4 @@ id_type!(ImageId, "The id of an uploaded image.");
 id_type!(PostId, "The id of a post.");
 id_type!(CommentId, "The id of a comment on a post.");
 id_type!(NotificationId, "The id of an entry of someone's inbox.");
+id_type!(UploadId, "The id of a resumable upload.");

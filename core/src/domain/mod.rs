@@ -7,11 +7,12 @@ mod image;
 mod jobs;
 mod page;
 mod social;
+mod upload;
 mod user;
 
 pub use caption::{checked_text, Caption, CommentText, Lines};
 pub use events::Event;
-pub use ids::{CommentId, ImageId, NotificationId, PostId, UserId};
+pub use ids::{CommentId, ImageId, NotificationId, PostId, UploadId, UserId};
 pub use image::{
     merge_variant_files, Failure, Image, ImageFormat, ImagePatch, ImageStatus, LateVariantFile,
     NewImage, OutputFormat, ProcessedImage, Variant, VariantFile, VariantName, Visibility,
@@ -26,6 +27,7 @@ pub use page::{Cursor, Page, PageRequest};
 pub use social::{
     Comment, Follow, FollowState, Notification, NotificationKind, Post, TimelineEntry,
 };
+pub use upload::{Upload, UploadPart, UploadStatus};
 pub use user::{
     AccessFacts, DisplayName, Email, NewUser, Password, ProfilePatch, RefreshToken, User, Username,
     ValidationError,

@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod database;
+pub mod multipart;
 pub mod pipeline;
 pub mod queue;
 pub mod rate_limit;
@@ -14,10 +15,11 @@ pub mod storage;
 pub use cache::{Cache, CacheError};
 pub use database::{
     lease_end, CommentRepository, Conflict, CreateImageOutcome, DatabaseHealth, DbError,
-    FollowOutcome, FollowRepository, ImageRepository, LikeRepository, NotificationRepository,
-    OutboxRepository, PostRepository, RefreshOutcome, Repositories, SessionRepository,
-    StoredTimelinePage, TimelineRepository, UserRepository,
+    FollowOutcome, FollowRepository, ImageRepository, LeaseRepository, LikeRepository,
+    NotificationRepository, OutboxRepository, PostRepository, RefreshOutcome, Repositories,
+    SessionRepository, StoredTimelinePage, TimelineRepository, UploadRepository, UserRepository,
 };
+pub use multipart::{MultipartStore, PartReceipt};
 pub use pipeline::ImagePipeline;
 pub use queue::{Delivery, Message, Queue, QueueError, QueueSettings};
 pub use rate_limit::{Decision, Quota, RateLimitError, RateLimiter};

@@ -59,6 +59,17 @@ pub enum ServiceError {
     /// A transformation's options are malformed or outside the policy; the detail says which.
     #[error("{0}")]
     InvalidTransform(String),
+    /// A part's bytes do not match the checksum its request carried; nothing was recorded.
+    #[error("{0}")]
+    ChecksumMismatch(String),
+    #[error("a part may be at most {limit} bytes")]
+    PartTooLarge { limit: u64 },
+    /// The upload is being completed, or was: it takes no more parts.
+    #[error("the upload is {0} and takes no more parts")]
+    UploadNotOpen(String),
+    /// The parts received do not make a whole upload (a gap, a short part, a size unlike the declared one).
+    #[error("{0}")]
+    UploadIncomplete(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -93,6 +104,10 @@ impl ServiceError {
             | Self::Cache(_)
             | Self::Search(_) => "internal_error",
             Self::Rejected(_) => "rejected",
+            Self::ChecksumMismatch(_) => "checksum_mismatch",
+            Self::PartTooLarge { .. } => "part_too_large",
+            Self::UploadNotOpen(_) => "upload_not_open",
+            Self::UploadIncomplete(_) => "upload_incomplete",
             Self::Internal(_) => "internal_error",
         }
     }

@@ -10,5 +10,6 @@ pub mod outbox;
 pub mod processing;
 pub mod social;
 pub mod transform;
+pub mod uploads;
 
 pub use error::ServiceError;

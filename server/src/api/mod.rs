@@ -28,6 +28,7 @@ pub(crate) mod system;
 mod transforms;
 mod upload_body;
 mod upload_rate;
+mod uploads;
 mod users;
 
 use std::time::Instant;
@@ -36,6 +37,7 @@ use darkroom_core::services::auth::{AuthService, LiveAccounts};
 use darkroom_core::services::images::ImageService;
 use darkroom_core::services::social::{Inbox, People, Posts, Timelines};
 use darkroom_core::services::transform::TransformService;
+use darkroom_core::services::uploads::UploadService;
 use poem::{get, Endpoint, EndpointExt, Route};
 use poem_openapi::{OpenApiService, Tags};
 
@@ -56,6 +58,7 @@ pub struct AppState {
     pub live_accounts: LiveAccounts,
     pub images: ImageService,
     pub transforms: TransformService,
+    pub uploads: UploadService,
     pub people: People,
     pub posts: Posts,
     pub timelines: Timelines,
@@ -88,6 +91,7 @@ type Apis = (
     auth::AuthApi,
     users::UsersApi,
     images::ImagesApi,
+    uploads::UploadsApi,
     serving::ServingApi,
     transforms::TransformsApi,
     posts::PostsApi,
@@ -100,6 +104,7 @@ fn service() -> OpenApiService<Apis, ()> {
         auth::AuthApi,
         users::UsersApi,
         images::ImagesApi,
+        uploads::UploadsApi,
         serving::ServingApi,
         transforms::TransformsApi,
         posts::PostsApi,

@@ -110,7 +110,12 @@ impl From<ServiceError> for ProblemResponse {
             | ServiceError::EmptyBody
             | ServiceError::UploadInterrupted(_)
             | ServiceError::InvalidTransform(_)
-            | ServiceError::BadSignature => StatusCode::BAD_REQUEST,
+            | ServiceError::BadSignature
+            | ServiceError::ChecksumMismatch(_) => StatusCode::BAD_REQUEST,
+            ServiceError::UploadNotOpen(_) | ServiceError::UploadIncomplete(_) => {
+                StatusCode::CONFLICT
+            }
+            ServiceError::PartTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::InvalidCredentials | ServiceError::Unauthenticated => {
                 StatusCode::UNAUTHORIZED
             }

@@ -61,6 +61,8 @@ impl Class {
             (&Method::POST, "/v1/auth/register") => Class::Register,
             (&Method::POST, "/v1/auth/refresh" | "/v1/auth/logout") => Class::Refresh,
             (&Method::POST, "/v1/images") => Class::Uploads,
+            // Resumable uploads: every call that moves bytes or makes an image counts as an upload.
+            (&Method::POST | &Method::PUT, p) if p.starts_with("/v1/uploads") => Class::Uploads,
             (&Method::GET | &Method::HEAD | &Method::OPTIONS, _) => Class::Reads,
             _ => Class::Writes,
         })

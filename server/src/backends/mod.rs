@@ -13,7 +13,7 @@ pub mod storage;
 use anyhow::{bail, Context};
 use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{
-    BlobStore, Cache, Queue, QueueSettings, RateLimiter, Repositories, UserSearch,
+    BlobStore, Cache, MultipartStore, Queue, QueueSettings, RateLimiter, Repositories, UserSearch,
 };
 
 use crate::config::Config;
@@ -26,6 +26,9 @@ pub struct Backends {
     /// The user search index, kept by the database's backend (see `database`).
     pub search: Arc<dyn UserSearch>,
     pub storage: Arc<dyn BlobStore>,
+    /// The same store's multipart uploads (resumable uploads), not behind the hot-blob cache: parts are
+    /// never read back.
+    pub multipart: Arc<dyn MultipartStore>,
     pub queue: Arc<dyn Queue>,
     pub cache: Arc<dyn Cache>,
     /// Request counts for rate limits: in Redis when the cache is (shared by replicas), else in-process.
@@ -58,7 +61,7 @@ impl Backends {
             .await
             .with_context(|| format!("database {}", redact(&db_url)))?;
         let storage_url = config.storage_url();
-        let storage = storage::connect(&storage_url, migrate)
+        let (storage, multipart) = storage::connect_with_multipart(&storage_url, migrate)
             .await
             .with_context(|| format!("storage {}", redact(&storage_url)))?;
         let storage = storage::with_hot_cache(storage, config.serving_cache_bytes);
@@ -72,6 +75,7 @@ impl Backends {
             db,
             search,
             storage,
+            multipart,
             queue,
             cache,
             rate_limiter,

@@ -19,6 +19,7 @@
 
 pub mod cache;
 pub mod database;
+pub mod multipart;
 pub mod queue;
 pub mod rate_limit;
 pub mod search;

@@ -18,3 +18,4 @@ mod social;
 mod system;
 mod transform;
 mod upload;
+mod uploads;

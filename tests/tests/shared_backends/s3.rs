@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use darkroom_adapters::ObjectStoreBlobs;
 use darkroom_core::ports::{BlobKey, BlobStore, BlobStoreExt, StorageError};
+use darkroom_tests::contract::multipart::MultipartFixture;
 use darkroom_tests::contract::Fixture;
 use darkroom_tests::services::{require, unique_name, AWS_ENDPOINT};
 use tokio::sync::OnceCell;
@@ -57,6 +58,24 @@ async fn s3_store() -> Option<Fixture<dyn BlobStore>> {
 
 mod contract {
     darkroom_tests::storage_contract_suite!(super::s3_store);
+}
+
+/// S3's multipart uploads through the same store (its prefix applied by the adapter itself).
+async fn s3_multipart() -> Option<Fixture<MultipartFixture>> {
+    let fixture = s3_store().await?;
+    let endpoint = require(AWS_ENDPOINT, "s3")?;
+    let url = format!("{}&prefix={}", bucket_url(&endpoint), unique_name("mp"));
+    let store = ObjectStoreBlobs::s3_from_url(&url).await.unwrap();
+    drop(fixture);
+    let port = MultipartFixture {
+        blobs: Arc::new(store.clone()),
+        multipart: Arc::new(store.clone()),
+    };
+    Some(Fixture::with_guard(Arc::new(port), DeletePrefix(store)))
+}
+
+mod multipart {
+    darkroom_tests::multipart_contract_suite!(super::s3_multipart);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

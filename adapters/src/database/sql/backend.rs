@@ -86,6 +86,7 @@ macro_rules! for_every_sql_backend {
             for<'q> i64: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
             for<'q> bool: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
             for<'q> Option<bool>: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
+            for<'q> Option<i64>: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
             for<'q> Option<B::Id>: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
             for<'q> Vec<u8>: sqlx::Encode<'q, B::Db> + sqlx::Type<B::Db>,
             for<'r> $crate::database::sql::rows::UserRow<B::Id, B::At>:
@@ -107,6 +108,10 @@ macro_rules! for_every_sql_backend {
             for<'r> $crate::database::sql::social_rows::NotificationRow<B::Id, B::At>:
                 sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> $crate::database::sql::social_rows::TimelineRow<B::Id, B::At>:
+                sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
+            for<'r> $crate::database::sql::uploads::UploadRow<B::Id, B::At>:
+                sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
+            for<'r> $crate::database::sql::uploads::UploadPartRow:
                 sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (B::Id,): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (B::Id, B::Id): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,

@@ -11,6 +11,7 @@ pub mod convert;
 mod follows;
 mod health;
 mod images;
+mod leases;
 mod likes;
 mod notifications;
 mod outbox;
@@ -20,6 +21,7 @@ pub mod rows;
 mod sessions;
 pub mod social_rows;
 mod timelines;
+pub mod uploads;
 mod users;
 
 use std::future::Future;

@@ -35,12 +35,14 @@ impl ObjectStoreBlobs {
         let s3 = s3_builder(&parsed)
             .build()
             .map_err(|e| StorageError::other_from("s3 configuration", e))?;
+        let s3 = Arc::new(s3);
         let store: Arc<dyn ObjectStore> = if parsed.prefix.is_empty() {
-            Arc::new(s3)
+            s3.clone()
         } else {
-            Arc::new(PrefixStore::new(s3, parsed.prefix.as_str()))
+            let inner: Arc<dyn ObjectStore> = s3.clone();
+            Arc::new(PrefixStore::new(inner, parsed.prefix.as_str()))
         };
-        Ok(Self::new(store, "s3"))
+        Ok(Self::new(store, "s3").with_multipart(s3, &parsed.prefix))
     }
 
     /// Creates the bucket of `url` when it does not exist, and adds a lifecycle rule aborting multipart

@@ -7,11 +7,13 @@ mod error;
 mod follows;
 mod health;
 mod images;
+mod leases;
 mod notifications;
 mod outbox;
 mod posts;
 mod sessions;
 mod timelines;
+mod uploads;
 mod users;
 
 use std::fmt;
@@ -21,11 +23,13 @@ pub use error::{Conflict, DbError};
 pub use follows::{FollowOutcome, FollowRepository};
 pub use health::DatabaseHealth;
 pub use images::{CreateImageOutcome, ImageRepository};
+pub use leases::LeaseRepository;
 pub use notifications::NotificationRepository;
 pub use outbox::{lease_end, OutboxRepository};
 pub use posts::{CommentRepository, LikeRepository, PostRepository};
 pub use sessions::{RefreshOutcome, SessionRepository};
 pub use timelines::{StoredTimelinePage, TimelineRepository};
+pub use uploads::UploadRepository;
 pub use users::UserRepository;
 
 /// Every repository of one database, for the composition root (and the contract suites) to hand out.
@@ -41,6 +45,8 @@ pub struct Repositories {
     pub comments: Arc<dyn CommentRepository>,
     pub timelines: Arc<dyn TimelineRepository>,
     pub notifications: Arc<dyn NotificationRepository>,
+    pub uploads: Arc<dyn UploadRepository>,
+    pub leases: Arc<dyn LeaseRepository>,
     pub health: Arc<dyn DatabaseHealth>,
 }
 
@@ -58,6 +64,8 @@ impl Repositories {
             + CommentRepository
             + TimelineRepository
             + NotificationRepository
+            + UploadRepository
+            + LeaseRepository
             + DatabaseHealth
             + 'static,
     {
@@ -72,6 +80,8 @@ impl Repositories {
             comments: db.clone(),
             timelines: db.clone(),
             notifications: db.clone(),
+            uploads: db.clone(),
+            leases: db.clone(),
             health: db,
         }
     }

@@ -17,6 +17,7 @@ mod follows;
 mod follows_concurrency;
 mod health;
 mod images;
+mod leases;
 mod lifecycle;
 mod likes;
 mod notifications;
@@ -27,6 +28,7 @@ mod profiles;
 mod sessions;
 mod social;
 mod timelines;
+mod uploads;
 mod users;
 mod variant_files;
 
@@ -36,6 +38,7 @@ pub use follows::*;
 pub use follows_concurrency::*;
 pub use health::*;
 pub use images::*;
+pub use leases::*;
 pub use lifecycle::*;
 pub use likes::*;
 pub use notifications::*;
@@ -45,6 +48,7 @@ pub use posts::*;
 pub use profiles::*;
 pub use sessions::*;
 pub use timelines::*;
+pub use uploads::*;
 pub use users::*;
 pub use variant_files::*;
 
@@ -194,6 +198,33 @@ macro_rules! database_health_contract_suite {
     };
 }
 
+/// `UploadRepository`'s contract.
+#[macro_export]
+macro_rules! upload_repository_contract_suite {
+    ($factory:path) => {
+        $crate::database_cases!($factory;
+            uploads_round_trip_with_their_parts,
+            parts_come_in_number_order_and_a_resent_part_replaces_its_number,
+            parts_are_refused_unless_the_upload_is_open,
+            a_status_moves_only_from_the_expected_one,
+            deleting_an_upload_removes_its_parts,
+            expired_uploads_are_found_soonest_first,
+        );
+    };
+}
+
+/// `LeaseRepository`'s contract.
+#[macro_export]
+macro_rules! lease_repository_contract_suite {
+    ($factory:path) => {
+        $crate::database_cases!($factory;
+            a_lease_has_one_holder_until_it_runs_out,
+            releasing_frees_a_lease_only_for_its_holder,
+            of_racing_callers_one_gets_a_free_lease,
+        );
+    };
+}
+
 /// Every database suite.
 #[macro_export]
 macro_rules! database_contract_suite {
@@ -209,6 +240,8 @@ macro_rules! database_contract_suite {
         $crate::comment_repository_contract_suite!($factory);
         $crate::timeline_repository_contract_suite!($factory);
         $crate::notification_repository_contract_suite!($factory);
+        $crate::upload_repository_contract_suite!($factory);
+        $crate::lease_repository_contract_suite!($factory);
     };
 }
 
