@@ -125,6 +125,23 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// The Prometheus text of the operator's listener; the app must have been spawned with
+    /// `metrics_listen` (e.g. `127.0.0.1:0`).
+    pub async fn metrics(&self) -> String {
+        let address = self
+            .metrics_address
+            .as_ref()
+            .expect("spawn the app with metrics_listen to read its metrics");
+        self.client
+            .get(format!("{address}/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.config.data_dir
     }

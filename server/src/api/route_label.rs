@@ -141,7 +141,10 @@ mod tests {
         assert_eq!(route_label("/v1/me/images"), "/v1/me/images");
         assert_eq!(route_label("/v1/me"), "/v1/me");
         assert_eq!(route_label("/healthz"), "/healthz");
-        assert_eq!(route_label("/v1/t/_/rs:fill:300:300/g:sm/plain/abc.jpg"), TRANSFORM_ROUTE);
+        assert_eq!(
+            route_label("/v1/t/_/rs:fill:300:300/g:sm/plain/abc.jpg"),
+            TRANSFORM_ROUTE
+        );
     }
 
     #[test]
