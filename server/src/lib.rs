@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod backends;
+pub mod backup;
 pub mod config;
 pub mod connection;
 pub mod example_secrets;
