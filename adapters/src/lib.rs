@@ -48,6 +48,8 @@ pub mod rate_limit;
 pub mod search;
 #[cfg(any(feature = "sqlite", feature = "embedded-queue"))]
 mod sqlite;
+#[cfg(any(feature = "sqlite", feature = "embedded-queue"))]
+pub mod sqlite_snapshot;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "embedded-queue"))]
 mod sqlx_errors;
 #[cfg(any(feature = "local-storage", feature = "s3"))]

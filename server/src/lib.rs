@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod backends;
+pub mod backup;
 pub mod config;
 mod config_transform;
 pub mod connection;

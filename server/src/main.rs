@@ -47,6 +47,25 @@ enum Command {
     },
     /// Ask a running instance's /readyz: exit 0 when it is ready, 1 otherwise (a container HEALTHCHECK).
     Healthcheck(cli::healthcheck::HealthcheckArgs),
+    /// Snapshot the embedded defaults (database, search index, queue, signing key, blobs) into a new or
+    /// empty directory, while the server runs. Shared backends: see docs/backup.md.
+    Backup {
+        /// The directory to write (created owner-only; refused when it holds anything).
+        #[arg(long)]
+        to: PathBuf,
+        /// The data dir to back up (default: the configured one).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Bring a backup back into a new or empty data dir (never over live data).
+    Restore {
+        /// A directory `darkroom backup` wrote.
+        #[arg(long)]
+        from: PathBuf,
+        /// The data dir to create; start the server on it with `--data-dir`.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
     /// Resize local image files with the upload pipeline (no server, no configuration).
     Thumbnail(cli::thumbnail::ThumbnailArgs),
 }
@@ -62,6 +81,22 @@ fn main() -> ExitCode {
     if let Command::Thumbnail(args) = &cli.command {
         return cli::thumbnail::run(args);
     }
+    if let Command::Restore { from, data_dir } = &cli.command {
+        return match darkroom::backup::restore(from, data_dir) {
+            Ok(manifest) => {
+                println!(
+                    "restored {} files into {}",
+                    manifest.files.len(),
+                    data_dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("darkroom: restore: {err:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let overrides = match &cli.command {
         Command::Serve {
             role,
@@ -72,11 +107,14 @@ fn main() -> ExitCode {
             data_dir: data_dir.clone(),
             role: *role,
         },
-        Command::Migrate { data_dir } => Overrides {
+        Command::Migrate { data_dir } | Command::Backup { data_dir, .. } => Overrides {
             data_dir: data_dir.clone(),
             ..Overrides::default()
         },
-        Command::Openapi | Command::Thumbnail(_) | Command::Healthcheck(_) => Overrides::default(),
+        Command::Openapi
+        | Command::Thumbnail(_)
+        | Command::Healthcheck(_)
+        | Command::Restore { .. } => Overrides::default(),
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
         Ok(config) => config,
@@ -119,6 +157,15 @@ fn main() -> ExitCode {
                 darkroom::backends::Backends::connect(&config)
                     .await
                     .map(|_| ())
+            }
+            Command::Backup { to, .. } => {
+                let manifest = darkroom::backup::backup(&config, &to).await?;
+                println!(
+                    "backed up {} files into {}",
+                    manifest.files.len(),
+                    to.display()
+                );
+                Ok(())
             }
             _ => Application::build(config).await?.run_until_signal().await,
         }

@@ -94,6 +94,33 @@ def test_probes_point_at_real_routes_on_the_listening_port(preset):
         assert {e["path"] for e in monitor["spec"]["endpoints"]} <= served
 
 
+def test_metrics_are_scraped_from_the_operators_listener_only(preset):
+    """The server serves /metrics on DARKROOM_METRICS_LISTEN only (its API port answers 404): every pod has a
+    `metrics` port on that listener, every Service carries it, the ServiceMonitor scrapes it and never `http`,
+    and the Ingress never routes to it."""
+    name, _, objects = preset
+    (config,) = by_kind(objects, "ConfigMap").values()
+    metrics_port = int(config["data"]["DARKROOM_METRICS_LISTEN"].rsplit(":", 1)[1])
+    api_port = int(config["data"]["DARKROOM_LISTEN"].rsplit(":", 1)[1])
+    assert metrics_port != api_port
+    for role, deployment in deployments(objects).items():
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        assert ports["metrics"] == metrics_port, (name, role)
+    services = by_kind(objects, "Service")
+    for service in services.values():
+        targets = {p["name"]: p["targetPort"] for p in service["spec"]["ports"]}
+        assert targets.get("metrics") == "metrics", service["metadata"]["name"]
+    worker_service = next(s for s in services.values() if s["metadata"]["labels"]["app.kubernetes.io/component"] == "worker")
+    assert [p["name"] for p in worker_service["spec"]["ports"]] == ["metrics"], "the worker takes no traffic"
+    for ingress in by_kind(objects, "Ingress").values():
+        for rule in ingress["spec"]["rules"]:
+            for path in rule["http"]["paths"]:
+                assert path["backend"]["service"]["port"] == {"name": "http"}, name
+    (monitor,) = by_kind(objects, "ServiceMonitor").values()
+    assert [(e["port"], e["path"]) for e in monitor["spec"]["endpoints"]] == [("metrics", "/metrics")]
+
+
 def test_pods_run_locked_down(preset):
     name, _, objects = preset
     for deployment in deployments(objects).values():
@@ -224,9 +251,22 @@ def test_the_onprem_preset_uses_its_backends_and_restricts_traffic():
     assert config["data"]["DARKROOM_CACHE_URL"].startswith("redis")
     policies = by_kind(objects, "NetworkPolicy")
     assert set(policies) == {"demo-darkroom-api", "demo-darkroom-worker"}
-    for policy in policies.values():
-        (rule,) = policy["spec"]["ingress"]
-        assert rule["from"], "the preset names who may connect"
+    values = load_values("onprem")["networkPolicy"]
+    for role, policy in policies.items():
+        rules = {rule["ports"][0]["port"]: rule for rule in policy["spec"]["ingress"]}
+        assert rules["metrics"]["from"] == values["metricsFrom"], "the metrics port only from metricsFrom"
+        if role.endswith("-api"):
+            assert set(rules) == {"http", "metrics"}
+            assert rules["http"]["from"] == values["apiFrom"]
+        else:
+            assert set(rules) == {"metrics"}, "the worker's http port is for the kubelet's probes only"
+
+
+def test_without_metrics_from_the_metrics_port_stays_in_the_namespace():
+    objects = render({"networkPolicy": {"enabled": True}})
+    for policy in by_kind(objects, "NetworkPolicy").values():
+        rules = {rule["ports"][0]["port"]: rule for rule in policy["spec"]["ingress"]}
+        assert rules["metrics"]["from"] == [{"podSelector": {}}]
 
 
 def default_max_upload_bytes() -> int:

@@ -80,6 +80,19 @@ def test_the_api_scales_without_a_host_port_clash():
     assert "ports" not in load(COMPOSE)["services"]["darkroom-worker"]
 
 
+def test_metrics_listen_on_a_port_that_is_never_published():
+    """The server serves /metrics on DARKROOM_METRICS_LISTEN only; that port stays inside the network."""
+    for path in (COMPOSE, EMBEDDED):
+        for name, service in load(path)["services"].items():
+            if name not in DARKROOM_SERVICES and path == COMPOSE:
+                continue
+            listen = service["environment"]["DARKROOM_METRICS_LISTEN"]
+            host, port = listen.rsplit(":", 1)
+            assert host == "0.0.0.0" and port != "8080", f"{path.name}: {name}"
+            for published in service.get("ports", []):
+                assert published.rsplit(":", 1)[1] != port, f"{path.name}: {name} publishes its metrics port"
+
+
 def test_darkroom_containers_are_read_only_and_keep_state_in_named_volumes():
     compose = load(COMPOSE)
     for name in DARKROOM_SERVICES:

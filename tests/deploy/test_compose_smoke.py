@@ -154,12 +154,15 @@ class Machine:
         return url
 
 
-def service_env(service: dict, dotenv: dict, machine: Machine, data_dir: Path, port: int) -> dict[str, str]:
+def service_env(service: dict, dotenv: dict, machine: Machine, data_dir: Path, port: int, metrics_port: int | None = None) -> dict[str, str]:
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
     env.update(image_env())
     for key, value in service["environment"].items():
         env[key] = machine.map_url(key, interpolate(str(value), dotenv))
     env["DARKROOM_LISTEN"] = f"127.0.0.1:{port}"
+    if metrics_port is not None:
+        assert env["DARKROOM_METRICS_LISTEN"].startswith("0.0.0.0:"), env["DARKROOM_METRICS_LISTEN"]
+        env["DARKROOM_METRICS_LISTEN"] = f"127.0.0.1:{metrics_port}"
     env["DARKROOM_DATA_DIR"] = str(data_dir)
     return env
 
@@ -212,7 +215,7 @@ def test_compose_services_run_the_upload_story_end_to_end(tmp_path):
         for name in ("darkroom-worker", "darkroom-api"):
             data_dir = tmp_path / name
             data_dir.mkdir()
-            envs[name] = service_env(services[name], dotenv, machine, data_dir, free_port())
+            envs[name] = service_env(services[name], dotenv, machine, data_dir, free_port(), free_port())
             logs[name] = tmp_path / f"{name}.log"
             with open(logs[name], "wb") as log:
                 running[name] = subprocess.Popen(command(services[name]), env=envs[name], stdout=log, stderr=subprocess.STDOUT)
@@ -254,9 +257,19 @@ def test_compose_services_run_the_upload_story_end_to_end(tmp_path):
         assert {k.lower(): v for k, v in headers.items()}["content-type"] == "image/webp"
         assert body[:4] == b"RIFF" and body[8:12] == b"WEBP"
 
-        worker_metrics = "http://" + envs["darkroom-worker"]["DARKROOM_LISTEN"] + "/metrics"
-        _, _, metrics = request("GET", worker_metrics)
+        # Metrics are the operator's: on each service's metrics listener, and not on its published port.
+        worker_metrics = "http://" + envs["darkroom-worker"]["DARKROOM_METRICS_LISTEN"] + "/metrics"
+        status, _, metrics = request("GET", worker_metrics)
+        assert status == 200, metrics[:500]
         assert re.search(rb'worker_jobs_finished_total\{[^}]*topic="image.process"', metrics), "the worker did the job"
+        status, _, metrics = request("GET", "http://" + envs["darkroom-api"]["DARKROOM_METRICS_LISTEN"] + "/metrics")
+        assert status == 200 and b'http_requests_total{' in metrics, metrics[:500]
+        status, _, _ = request("GET", f"{api}/metrics")
+        assert status == 404, "the API's port does not serve metrics"
+        status, _, body = request("GET", "http://" + envs["darkroom-api"]["DARKROOM_METRICS_LISTEN"] + "/readyz")
+        assert status == 200 and all(b["ok"] for b in json.loads(body)["backends"]), body
+        status, _, body = request("GET", f"{api}/readyz")
+        assert status == 200 and "backends" not in json.loads(body), body
 
         # A stop drains and exits cleanly, within compose's stop_grace_period.
         grace = int(services["darkroom-api"]["stop_grace_period"].rstrip("s"))

@@ -7,6 +7,7 @@ use std::time::Duration;
 pub mod cache;
 pub mod data_dir;
 pub mod database;
+pub mod metered_storage;
 pub mod queue;
 pub mod storage;
 
@@ -64,6 +65,9 @@ impl Backends {
         let (storage, multipart) = storage::connect_with_multipart(&storage_url, migrate)
             .await
             .with_context(|| format!("storage {}", redact(&storage_url)))?;
+        // Metered beneath the hot cache: the histogram times the backend's calls, not the cache's hits.
+        let storage: Arc<dyn darkroom_core::ports::BlobStore> =
+            Arc::new(metered_storage::MeteredBlobStore::new(storage));
         let storage = storage::with_hot_cache(storage, config.serving_cache_bytes);
         let queue = queue::connect(config, queue_settings, migrate)
             .await

@@ -3,6 +3,7 @@
 
 mod access;
 mod auth;
+mod backup;
 mod cors;
 mod heif;
 mod late_variants;

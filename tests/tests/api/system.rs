@@ -210,3 +210,49 @@ async fn unknown_routes_and_bad_requests_are_problems() {
     assert_problem(response, 400, "bad_request").await;
     assert_problem(app.get(None, "/v1/me", &[]).await, 401, "unauthenticated").await;
 }
+
+/// Storage calls are timed by operation and outcome (the MeteredBlobStore port wrapper), on the metrics
+/// listener, after an upload stored its original and the worker its variants.
+#[tokio::test]
+async fn storage_call_latency_is_measured_by_operation_and_outcome() {
+    let app = darkroom_tests::app::spawn_app_with(|c| {
+        c.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let metrics_address = app.metrics_address.clone().expect("a metrics listener");
+    let me = app.register("metered").await;
+    let image = app
+        .upload_testdata(&me, "photos/Canon_40D.jpg", "private")
+        .await;
+    let id = image["id"].as_str().unwrap();
+    assert_eq!(app.wait_processed(&me, id).await["status"], "ready");
+    let text = app
+        .client
+        .get(format!("{metrics_address}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("# TYPE storage_operation_duration_seconds histogram"),
+        "{text}"
+    );
+    for operation in ["put_stream", "get"] {
+        let series = format!(
+            "storage_operation_duration_seconds_count{{operation=\"{operation}\",outcome=\"ok\"}}"
+        );
+        let count: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix(series.as_str()))
+            .unwrap_or_else(|| panic!("no {series} in {text}"))
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(count >= 1.0, "{series} {count}");
+    }
+    assert!(text.contains(
+        "storage_operation_duration_seconds_bucket{operation=\"put_stream\",outcome=\"ok\",le=\""
+    ));
+}

@@ -36,6 +36,7 @@ async fn read_models(app: &TestApp, accounts: &[&Account], post: &str) -> Value 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_event_delivered_twice_changes_nothing_twice() {
+    // The job counts are read from the operator's listener: the API's port answers /metrics with 404.
     let app = spawn_app_with(|c| c.metrics_listen = Some("127.0.0.1:0".parse().unwrap())).await;
     let ada = app.register("ada").await;
     let bob = app.register("bob").await;
