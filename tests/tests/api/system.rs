@@ -119,15 +119,7 @@ async fn metric_labels_are_route_templates_and_known_methods() {
         .await
         .unwrap();
     assert_eq!(backends_of(&ready), expected_backends());
-    let metrics = app
-        .client
-        .get(format!("{metrics_address}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     let requests: Vec<&str> = metrics
         .lines()
         .filter(|l| l.starts_with("http_requests_total{"))
@@ -219,22 +211,13 @@ async fn storage_call_latency_is_measured_by_operation_and_outcome() {
         c.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
     })
     .await;
-    let metrics_address = app.metrics_address.clone().expect("a metrics listener");
     let me = app.register("metered").await;
     let image = app
         .upload_testdata(&me, "photos/Canon_40D.jpg", "private")
         .await;
     let id = image["id"].as_str().unwrap();
     assert_eq!(app.wait_processed(&me, id).await["status"], "ready");
-    let text = app
-        .client
-        .get(format!("{metrics_address}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains("# TYPE storage_operation_duration_seconds histogram"),
         "{text}"
