@@ -5,6 +5,8 @@ use std::error::Error;
 
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use darkroom_core::ports::DbError;
 
@@ -66,23 +68,42 @@ where
     DisplayErrorContext(&err).to_string()
 }
 
-/// A conditional UpdateItem's answer: its output, or `None` when the condition did not hold (an outcome the
-/// caller reads, not an error).
-pub(super) fn unless_condition_failed<T>(
-    result: Result<T, SdkError<UpdateItemError, HttpResponse>>,
+/// The error of a write that can carry a condition (UpdateItem, PutItem, DeleteItem), which says whether the
+/// condition is what failed.
+pub(super) trait ConditionalWriteError:
+    ProvideErrorMetadata + Error + Send + Sync + 'static
+{
+    fn is_condition_failed(&self) -> bool;
+}
+
+impl ConditionalWriteError for UpdateItemError {
+    fn is_condition_failed(&self) -> bool {
+        matches!(self, Self::ConditionalCheckFailedException(_))
+    }
+}
+
+impl ConditionalWriteError for PutItemError {
+    fn is_condition_failed(&self) -> bool {
+        matches!(self, Self::ConditionalCheckFailedException(_))
+    }
+}
+
+impl ConditionalWriteError for DeleteItemError {
+    fn is_condition_failed(&self) -> bool {
+        matches!(self, Self::ConditionalCheckFailedException(_))
+    }
+}
+
+/// A conditional write's answer: its output, or `None` when the condition did not hold (an outcome the caller
+/// reads, not an error).
+pub(super) fn unless_condition_failed<T, E: ConditionalWriteError>(
+    result: Result<T, SdkError<E, HttpResponse>>,
     table: &str,
     doing: &str,
 ) -> Result<Option<T>, DbError> {
     match result {
         Ok(output) => Ok(Some(output)),
-        Err(e)
-            if matches!(
-                e.as_service_error(),
-                Some(UpdateItemError::ConditionalCheckFailedException(_))
-            ) =>
-        {
-            Ok(None)
-        }
+        Err(e) if e.as_service_error().is_some_and(E::is_condition_failed) => Ok(None),
         Err(e) => Err(db_error(e, table, doing)),
     }
 }

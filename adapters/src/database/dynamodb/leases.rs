@@ -4,14 +4,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use chrono::{DateTime, Utc};
 use darkroom_core::ports::{lease_end, DbError, LeaseRepository};
 
 use super::attrs::{micros, s};
 use super::calls::retry_conflicts;
-use super::errors::db_error;
+use super::errors::unless_condition_failed;
 use super::keys::{Item, PK, SK};
 use super::writes::{names, vals, values};
 use super::DynamoDatabase;
@@ -50,18 +48,7 @@ impl LeaseRepository for DynamoDatabase {
                 .send()
         })
         .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(db_error(e, &self.table, "acquiring a lease")),
-        }
+        Ok(unless_condition_failed(put, &self.table, "acquiring a lease")?.is_some())
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), DbError> {
@@ -77,17 +64,8 @@ impl LeaseRepository for DynamoDatabase {
                 .send()
         })
         .await;
-        match deleted {
-            Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(db_error(e, &self.table, "releasing a lease")),
-        }
+        // A lease someone else holds now (ours ran out) is not ours to release: nothing to do either way.
+        unless_condition_failed(deleted, &self.table, "releasing a lease")?;
+        Ok(())
     }
 }
