@@ -122,7 +122,7 @@ fn levels(pixels: &Pixels) -> Option<(u8, u8)> {
             seen += count;
             seen > clip
         })?;
-    (high > low).then(|| (low as u8, high as u8))
+    (high > low).then_some((low as u8, high as u8))
 }
 
 #[cfg(test)]
