@@ -61,6 +61,7 @@ mod strip_heif;
 mod strip_jpeg;
 mod strip_png;
 mod strip_webp;
+mod text;
 mod variants;
 mod watermark;
 

@@ -331,7 +331,9 @@ fn adjustments_and_watermarks_are_checked() {
         "invalid_plan",
         "no overlay to lay"
     );
-    marked.overlays.push(Default::default());
+    marked
+        .overlays
+        .push(darkroom_core::imaging::Overlay::Text("mark".into()));
     assert_eq!(
         resolve(&marked, 10, 10).unwrap().steps,
         [Step::Watermark {

@@ -8,7 +8,6 @@
 //! the decoded pixels are turned upright first.
 
 use darkroom_core::imaging::{Plan, Rendered};
-use image::RgbaImage;
 
 use super::adjust::adjust;
 use super::colour::ToSrgb;
@@ -25,7 +24,7 @@ use super::rotate_any::rotate_by;
 use super::shrink::ShrinkOnLoad;
 use super::smart_crop::smart_position;
 use super::variants::Target;
-use super::watermark::{decode_mark, lay};
+use super::watermark::{lay, prepare, Mark};
 use super::{ImagingError, Limits};
 
 /// How a render uses the machine. Not part of the plan: every setting gives the same size, and images
@@ -55,7 +54,7 @@ pub fn render(
     let marks = plan
         .overlays
         .iter()
-        .map(|bytes| decode_mark(bytes, limits))
+        .map(|overlay| prepare(overlay, limits))
         .collect::<Result<Vec<_>, _>>()?;
     let threads = match settings.threads {
         0 => super::pipeline::cores(),
@@ -154,7 +153,7 @@ fn checked_steps(
 fn run(
     mut pixels: Pixels,
     steps: &[Step],
-    marks: &[RgbaImage],
+    marks: &[Mark],
     mut factor: (f64, f64),
     mut finish: Option<Option<ToSrgb>>,
 ) -> Result<Pixels, ImagingError> {

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::{Fit, Flip, Gravity, Operation, Output, Plan, Resize};
+use super::{Fit, Flip, Gravity, Operation, Output, Overlay, Plan, Resize};
 use crate::domain::{
     parse_hex_colour, EditFit, EditOperation, FlipDirection, ImageFormat, ImageId, OutputFormat,
     WatermarkPosition,
@@ -46,13 +46,12 @@ pub fn watermark_images(operations: &[EditOperation]) -> Vec<ImageId> {
         .collect()
 }
 
-/// The plan of `operations`, with `overlays` the encoded bytes of [`watermark_images`], in order. Each
-/// operation becomes exactly one plan step, so a plan of the first `n` operations checks those alone.
-/// Text watermarks have no step (the API refuses them): they are left out.
-pub fn edit_plan(operations: &[EditOperation], output: Output, overlays: Vec<Bytes>) -> Plan {
+/// The plan of `operations`, with `images` the encoded bytes of [`watermark_images`], in order. Each
+/// operation becomes exactly one plan step, so a plan of the first `n` operations checks those alone (a
+/// watermark without its image or text, which the API refuses, is left out).
+pub fn edit_plan(operations: &[EditOperation], output: Output, images: Vec<Bytes>) -> Plan {
     let mut plan = Plan::new(output);
-    plan.overlays = overlays;
-    let mut overlay = 0;
+    let mut images = images.into_iter();
     for op in operations {
         let step = match op {
             EditOperation::Crop {
@@ -100,19 +99,26 @@ pub fn edit_plan(operations: &[EditOperation], output: Output, overlays: Vec<Byt
             EditOperation::Gamma { amount } => Operation::Gamma { amount: *amount },
             EditOperation::Enhance => Operation::Enhance,
             EditOperation::Watermark {
-                image_id: Some(_),
+                text,
+                image_id,
                 position,
                 opacity,
-                ..
             } => {
-                overlay += 1;
+                let overlay = match (image_id, text) {
+                    (Some(_), _) => match images.next() {
+                        Some(bytes) => Overlay::Image(bytes),
+                        None => continue,
+                    },
+                    (None, Some(text)) => Overlay::Text(text.clone()),
+                    (None, None) => continue,
+                };
+                plan.overlays.push(overlay);
                 Operation::Watermark {
-                    overlay: overlay - 1,
+                    overlay: plan.overlays.len() - 1,
                     position: gravity(*position),
                     opacity: *opacity,
                 }
             }
-            EditOperation::Watermark { image_id: None, .. } => continue,
         };
         plan = plan.then(step);
     }
@@ -152,11 +158,25 @@ mod tests {
                 degrees: 30.0,
                 background: Some("#102030".into()),
             },
+            EditOperation::Watermark {
+                text: Some("hello".into()),
+                image_id: None,
+                position: WatermarkPosition::SouthEast,
+                opacity: 0.4,
+            },
             mark(b),
         ];
         assert_eq!(watermark_images(&ops), [a, b]);
         let (_, output) = edit_output(ImageFormat::Heic);
-        let plan = edit_plan(&ops, output, vec![Bytes::new(), Bytes::new()]);
+        let plan = edit_plan(&ops, output, vec![Bytes::from("a"), Bytes::from("b")]);
+        assert_eq!(
+            plan.overlays,
+            [
+                Overlay::Image(Bytes::from("a")),
+                Overlay::Text("hello".into()),
+                Overlay::Image(Bytes::from("b"))
+            ]
+        );
         assert_eq!(
             plan.operations,
             [
@@ -171,6 +191,11 @@ mod tests {
                 },
                 Operation::Watermark {
                     overlay: 1,
+                    position: Gravity::SouthEast,
+                    opacity: 0.4
+                },
+                Operation::Watermark {
+                    overlay: 2,
                     position: Gravity::SouthEast,
                     opacity: 0.4
                 },

@@ -13,9 +13,18 @@ use crate::domain::OutputFormat;
 pub struct Plan {
     pub operations: Vec<Operation>,
     pub output: Output,
-    /// The encoded images [`Operation::Watermark`] lays over the image, by index: decoded (upright, once
-    /// each) only when the plan is rendered.
-    pub overlays: Vec<Bytes>,
+    /// What [`Operation::Watermark`] lays over the image, by index: decoded or set in type (once each)
+    /// only when the plan is rendered.
+    pub overlays: Vec<Overlay>,
+}
+
+/// A watermark's content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    /// An encoded image (any format the pipeline decodes), turned upright as any source is.
+    Image(Bytes),
+    /// One line of text, white with a dark shadow so it reads on any image.
+    Text(String),
 }
 
 impl Plan {
@@ -97,8 +106,9 @@ pub enum Operation {
     /// stretched to 0 and 255, the same mapping on every channel so the hues stay.
     Enhance,
     /// Lays `overlays[overlay]` over the image at `position` (its compass points and centre; other
-    /// gravities count as the centre), shrunk to at most a quarter of the image on each side (never
-    /// enlarged), at `opacity` (0-1) times its own alpha.
+    /// gravities count as the centre), at `opacity` (0-1) times its own alpha. An image is shrunk to at
+    /// most a quarter of the image on each side (never enlarged); text is set a tenth of the image's
+    /// shorter side high, shrunk to fit within nine tenths of its width.
     Watermark {
         overlay: usize,
         position: Gravity,

@@ -49,7 +49,8 @@ pub struct EditOperationView {
     /// lightens the mid-tones).
     #[oai(skip_serializing_if_is_none)]
     pub amount: Option<f64>,
-    /// `watermark`: text to lay (not supported yet: use `image_id`).
+    /// `watermark`: one line of text (1 to 100 characters) to lay, white with a dark shadow, a tenth of the
+    /// image's shorter side high; or `image_id`.
     #[oai(skip_serializing_if_is_none)]
     pub text: Option<String>,
     /// `watermark`: another of your ready images, shrunk to at most a quarter of the image on each side.

@@ -142,6 +142,7 @@ async fn every_operation_shows_in_the_pixels() {
         json!([{"op": "sharpen", "sigma": 2}]),
         json!([{"op": "resize", "width": 50, "fit": "fit"}]),
         json!([{"op": "watermark", "image_id": mark, "position": "south_east", "opacity": 1}]),
+        json!([{"op": "watermark", "text": "DARKROOM", "position": "north_west", "opacity": 1}]),
         json!([
             {"op": "crop", "x": 0, "y": 0, "width": 100, "height": 100},
             {"op": "rotate", "degrees": 180},
@@ -150,7 +151,7 @@ async fn every_operation_shows_in_the_pixels() {
         ]),
     ];
     let results = join_all(ops.iter().map(|ops| edited(&app, &me, &id, ops.clone()))).await;
-    let [crop, quarter, tilted, mirrored, upside_down, grey, sepia, bright, contrast, gamma, enhanced, blurred, sharpened, resized, marked, chain] =
+    let [crop, quarter, tilted, mirrored, upside_down, grey, sepia, bright, contrast, gamma, enhanced, blurred, sharpened, resized, marked, lettered, chain] =
         &results[..]
     else {
         panic!("one result per edit")
@@ -221,6 +222,18 @@ async fn every_operation_shows_in_the_pixels() {
     assert!(near(rgb(marked, 170, 90), BLUE), "left of the mark");
     assert!(near(rgb(marked, 190, 70), BLUE), "above the mark");
     assert!(near(rgb(marked, 5, 5), GREEN) && near(rgb(marked, 50, 90), RED));
+
+    // Text is set white (with a dark shadow) in the top-left corner, a tenth of the image high; the
+    // source has no white anywhere, and the rest of the image is as it was.
+    let white = |x0: u32, y0: u32, x1: u32, y1: u32| {
+        (x0..x1)
+            .flat_map(|x| (y0..y1).map(move |y| (x, y)))
+            .filter(|&(x, y)| rgb(lettered, x, y).iter().all(|&c| c > 240))
+            .count()
+    };
+    assert!(white(0, 0, 100, 12) > 20, "the text is there");
+    assert_eq!(white(0, 14, 200, 100), 0, "and nowhere below it");
+    assert!(near(rgb(lettered, 150, 50), BLUE) && near(rgb(lettered, 50, 60), RED));
 
     // A chain runs in order: the left half, turned over (green now bottom-right), squashed, grey.
     assert_eq!(chain.dimensions(), (50, 50));

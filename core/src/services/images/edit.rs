@@ -202,13 +202,27 @@ fn check_arguments(op: &EditOperation, limits: &Limits) -> Result<(), String> {
                 (Some(_), Some(_)) | (None, None) => {
                     Err("a watermark takes either text or image_id".into())
                 }
-                (Some(_), None) => {
-                    Err("text watermarks are not supported yet; watermark with image_id".into())
-                }
+                (Some(text), None) => check_text(text),
                 (None, Some(_)) => Ok(()),
             }
         }
         _ => Ok(()),
+    }
+}
+
+/// The longest watermark text, in characters.
+pub const MAX_WATERMARK_TEXT: usize = 100;
+
+fn check_text(text: &str) -> Result<(), String> {
+    let count = text.chars().count();
+    if count == 0 || count > MAX_WATERMARK_TEXT || text.trim().is_empty() {
+        Err(format!(
+            "watermark text must be 1 to {MAX_WATERMARK_TEXT} characters, not blank"
+        ))
+    } else if text.chars().any(char::is_control) {
+        Err("watermark text must be one line without control characters".into())
+    } else {
+        Ok(())
     }
 }
 
@@ -252,6 +266,18 @@ mod tests {
                 position: WatermarkPosition::Center,
                 opacity: 1.5,
             },
+            EditOperation::Watermark {
+                text: Some("two\nlines".into()),
+                image_id: None,
+                position: WatermarkPosition::Center,
+                opacity: 1.0,
+            },
+            EditOperation::Watermark {
+                text: Some("x".repeat(101)),
+                image_id: None,
+                position: WatermarkPosition::Center,
+                opacity: 1.0,
+            },
         ];
         for op in bad {
             assert!(check_arguments(&op, &limits).is_err(), "{op:?}");
@@ -264,6 +290,12 @@ mod tests {
             },
             EditOperation::Brightness { amount: 0.0 },
             EditOperation::Grayscale,
+            EditOperation::Watermark {
+                text: Some("© Ada".into()),
+                image_id: None,
+                position: WatermarkPosition::South,
+                opacity: 0.7,
+            },
         ];
         for op in good {
             assert_eq!(check_arguments(&op, &limits), Ok(()), "{op:?}");
