@@ -8,8 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use darkroom_core::caching::{CachedImageRepository, CachedPostRepository, CachedUserRepository};
+use darkroom_core::caching::{
+    CachedImageRepository, CachedPostRepository, CachedUserRepository, LocalCopies,
+};
 use darkroom_core::clock::Clock;
+use darkroom_core::domain::{Image, ImageId};
 use darkroom_core::ports::{ImagePipeline, ImageRepository, UserRepository};
 use darkroom_core::services::access::Audience;
 use darkroom_core::services::auth::{AuthService, AuthSettings, LiveAccounts};
@@ -37,6 +40,8 @@ use crate::listener::TunedAcceptor;
 /// How long image metadata stays in the cache. Every write through the cached repository drops its entry,
 /// so this only bounds what another replica's in-process cache may still hold.
 const IMAGE_METADATA_TTL: Duration = Duration::from_secs(300);
+/// Decoded images kept beside an in-process cache: a few kilobytes each, so at most some tens of MiB.
+const LOCAL_IMAGE_COPIES: usize = 10_000;
 /// How long a post stays in the cache. Likes and comments through this process drop it at once; this
 /// bounds how stale another replica's in-process copy of its counts may be.
 const POST_TTL: Duration = Duration::from_secs(60);
@@ -98,10 +103,14 @@ impl Application {
         );
         // The API reads images through the cache; every write, the worker's too, drops the entry it made
         // stale (see `CachedImageRepository` for why the worker reads the repository itself).
-        let image_repository: Arc<dyn ImageRepository> = Arc::new(CachedImageRepository::new(
-            backends.db.images.clone(),
-            backends.cache.clone(),
-            IMAGE_METADATA_TTL,
+        let local_images = local_image_copies(&backends);
+        let image_repository: Arc<dyn ImageRepository> = Arc::new(with_local_copies(
+            CachedImageRepository::new(
+                backends.db.images.clone(),
+                backends.cache.clone(),
+                IMAGE_METADATA_TTL,
+            ),
+            &local_images,
         ));
         let outbox_written = Arc::new(Notify::new());
         // The image pipeline is an adapter like the others: this build's codecs (`native-codecs`).
@@ -182,9 +191,12 @@ impl Application {
         }
         if config.role.runs_worker() {
             let processor = Processor::new(
-                Arc::new(CachedImageRepository::invalidating_only(
-                    backends.db.images.clone(),
-                    backends.cache.clone(),
+                Arc::new(with_local_copies(
+                    CachedImageRepository::invalidating_only(
+                        backends.db.images.clone(),
+                        backends.cache.clone(),
+                    ),
+                    &local_images,
                 )),
                 backends.storage.clone(),
                 backends.queue.clone(),
@@ -410,4 +422,21 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)?.write_all(contents.as_bytes())
+}
+
+/// Decoded image metadata kept beside an in-process cache (see `LocalCopies`); none with a shared cache,
+/// whose entries other replicas' writes drop without this process hearing of it.
+fn local_image_copies(backends: &Backends) -> Option<LocalCopies<ImageId, Image>> {
+    (backends.cache.backend() == "memory")
+        .then(|| LocalCopies::new(LOCAL_IMAGE_COPIES, IMAGE_METADATA_TTL))
+}
+
+fn with_local_copies(
+    repository: CachedImageRepository,
+    copies: &Option<LocalCopies<ImageId, Image>>,
+) -> CachedImageRepository {
+    match copies {
+        Some(copies) => repository.with_local_copies(copies.clone()),
+        None => repository,
+    }
 }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+use super::LocalCopies;
 use crate::domain::{
     Failure, Image, ImageId, ImagePatch, LateVariantFile, NewImage, OutboxMessage, Page,
     PageRequest, ProcessedImage, UserId,
@@ -28,6 +29,8 @@ pub struct CachedImageRepository {
     ttl: Duration,
     /// Whether single-image reads are served from (and fill) the cache; writes invalidate either way.
     cached_reads: bool,
+    /// Decoded copies kept in this process, when the cache is this process's too (see `LocalCopies`).
+    local: Option<LocalCopies<ImageId, Image>>,
 }
 
 impl std::fmt::Debug for CachedImageRepository {
@@ -47,6 +50,7 @@ impl CachedImageRepository {
             cache,
             ttl,
             cached_reads: true,
+            local: None,
         }
     }
 
@@ -57,12 +61,29 @@ impl CachedImageRepository {
             cache,
             ttl: Duration::ZERO,
             cached_reads: false,
+            local: None,
         }
     }
 
+    /// Keeps decoded images in `copies` as well, which every wrapper of this process that writes images must
+    /// share. Only for a cache that lives in this process: another process's writes never reach `copies`.
+    pub fn with_local_copies(mut self, copies: LocalCopies<ImageId, Image>) -> Self {
+        self.local = Some(copies);
+        self
+    }
+
     async fn cached(&self, id: ImageId) -> Option<Image> {
+        if let Some(image) = self.local.as_ref().and_then(|local| local.get(&id)) {
+            return Some(image);
+        }
         match self.cache.get(&cache_key(id)).await {
-            Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok(),
+            Ok(Some(bytes)) => {
+                let image: Image = serde_json::from_slice(&bytes).ok()?;
+                if let Some(local) = &self.local {
+                    local.put(id, image.clone());
+                }
+                Some(image)
+            }
             Ok(None) => None,
             Err(err) => {
                 tracing::debug!(image = %id, error = %err, "image cache read failed; reading the database");
@@ -72,6 +93,9 @@ impl CachedImageRepository {
     }
 
     async fn remember(&self, image: &Image) {
+        if let Some(local) = &self.local {
+            local.put(image.id, image.clone());
+        }
         let Ok(json) = serde_json::to_vec(image) else {
             return;
         };
@@ -86,6 +110,9 @@ impl CachedImageRepository {
 
     /// Drops an image's entry after a write. A failure only delays the change by one TTL.
     async fn forget(&self, id: ImageId) {
+        if let Some(local) = &self.local {
+            local.forget(&id);
+        }
         if let Err(err) = self.cache.delete(&cache_key(id)).await {
             tracing::warn!(image = %id, error = %err, "cache invalidation failed");
         }

@@ -2,11 +2,13 @@
 //! composition root wraps a repository and hands the wrapper out in its place.
 
 mod images;
+mod local_copies;
 #[cfg(test)]
 mod map_cache;
 mod posts;
 mod users;
 
 pub use images::CachedImageRepository;
+pub use local_copies::LocalCopies;
 pub use posts::CachedPostRepository;
 pub use users::CachedUserRepository;
