@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::caching::LocalCopies;
 use crate::domain::UserId;
 use crate::services::ServiceError;
 
@@ -90,7 +91,15 @@ pub struct TokenIssuer {
     keys: Vec<Key>,
     validation: Validation,
     access_ttl: Duration,
+    /// Tokens this process has verified, with their expiry: every authenticated request is checked twice
+    /// (by the middleware, then by its operation), and a signature check and claims parse cost more than
+    /// the rest of serving a cached thumb. Only tokens that passed every check get in; the keys never change
+    /// while the process runs, so a copy stays true until the token's `exp`, which is checked on each hit.
+    verified: LocalCopies<String, (Bearer, i64)>,
 }
+
+/// Verified tokens remembered per process: a few hundred bytes each.
+const VERIFIED_TOKENS: usize = 20_000;
 
 impl std::fmt::Debug for TokenIssuer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -124,6 +133,7 @@ impl TokenIssuer {
             keys,
             validation,
             access_ttl,
+            verified: LocalCopies::new(VERIFIED_TOKENS, access_ttl),
         }
     }
 
@@ -165,6 +175,11 @@ impl TokenIssuer {
     /// The key is the one the header's `kid` names, and nothing else: a token naming no key we hold, or
     /// naming none, is refused without trying keys in turn.
     pub fn verify_bearer(&self, token: &str) -> Result<Bearer, ServiceError> {
+        if let Some((bearer, exp)) = self.verified.get(token) {
+            if Utc::now().timestamp() < exp {
+                return Ok(bearer);
+            }
+        }
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| ServiceError::Unauthenticated)?;
         let key = header
@@ -177,10 +192,13 @@ impl TokenIssuer {
         if data.claims.typ != ACCESS {
             return Err(ServiceError::Unauthenticated);
         }
-        Ok(Bearer {
+        let bearer = Bearer {
             user: UserId(data.claims.sub),
             session: data.claims.sid,
-        })
+        };
+        self.verified
+            .put(token.to_owned(), (bearer, data.claims.exp));
+        Ok(bearer)
     }
 }
 
@@ -221,6 +239,31 @@ mod tests {
             b"0123456789abcdef0123456789abcdef",
             Duration::from_secs(ttl_secs),
         )
+    }
+
+    #[test]
+    fn a_remembered_token_vouches_for_itself_and_for_nothing_else() {
+        let issuer = issuer(900);
+        let user = UserId::new();
+        let pair = issuer
+            .pair(user, None, "r".into(), Duration::from_secs(60))
+            .unwrap();
+        let token = pair.access_token;
+        assert_eq!(issuer.verify(&token).unwrap(), user);
+        // Served from what the first check remembered, and the same answer.
+        assert_eq!(issuer.verify(&token).unwrap(), user);
+        // Every other byte string is checked in full: a changed payload or signature is refused.
+        let (rest, signature) = token.rsplit_once('.').unwrap();
+        let mut forged = signature.to_owned();
+        forged.replace_range(..1, if signature.starts_with('A') { "B" } else { "A" });
+        assert!(issuer.verify(&format!("{rest}.{forged}")).is_err());
+        assert!(issuer.verify(&format!("{token}x")).is_err());
+        // A token another key signed is not vouched for by a clone's memory either.
+        let other = TokenIssuer::new(
+            b"another key, another key, another",
+            Duration::from_secs(900),
+        );
+        assert!(other.verify(&token).is_err());
     }
 
     #[test]
