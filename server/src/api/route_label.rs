@@ -49,8 +49,9 @@ pub fn route_label(path: &str) -> &'static str {
 /// `transformImage`'s template as the document states it.
 const TRANSFORM_ROUTE: &str = "/v1/t/{signature}/{path}";
 
-/// Every template of the OpenAPI document and the system endpoints, split once into segments.
-struct Templates(Vec<(Vec<Segment>, &'static str)>);
+/// Every template of the OpenAPI document and the system endpoints, split once into segments and filed by
+/// their number of segments: a path is compared only with the few templates of its own length, not all.
+struct Templates(Vec<Vec<(Vec<Segment>, &'static str)>>);
 
 enum Segment {
     Literal(String),
@@ -94,8 +95,16 @@ impl Templates {
                 // registry takes without allocating per request.
                 (segments, &*Box::leak(template.into_boxed_str()))
             })
-            .collect();
-        Self(parsed)
+            .collect::<Vec<(Vec<Segment>, &'static str)>>();
+        let mut by_length: Vec<Vec<(Vec<Segment>, &'static str)>> = Vec::new();
+        for (segments, label) in parsed {
+            let length = segments.len();
+            if by_length.len() <= length {
+                by_length.resize_with(length + 1, Vec::new);
+            }
+            by_length[length].push((segments, label));
+        }
+        Self(by_length)
     }
 
     /// A literal segment beats a parameter (`/v1/me/images` is not `/v1/me/{x}`): the template with the most
@@ -105,8 +114,12 @@ impl Templates {
             .strip_suffix('/')
             .filter(|p| !p.is_empty())
             .unwrap_or(path);
+        let length = path.split('/').count();
+        let Some(templates) = self.0.get(length) else {
+            return OTHER_ROUTE;
+        };
         let mut best: Option<(usize, &'static str)> = None;
-        for (segments, label) in &self.0 {
+        for (segments, label) in templates {
             let mut parts = path.split('/');
             let mut literals = 0;
             let matched = segments
