@@ -314,3 +314,31 @@ async fn the_invalidating_only_wrapper_reads_the_repository_and_drops_the_shared
         "the worker's write dropped the API's stale entry"
     );
 }
+
+#[tokio::test]
+async fn local_copies_are_dropped_by_a_write_through_any_wrapper_that_shares_them() {
+    let inner = Arc::new(MemoryImages::default());
+    let cache: Arc<dyn Cache> = Arc::new(MapCache::default());
+    let copies = LocalCopies::new(100, Duration::from_secs(60));
+    // As the composition root wires one process: the API reads through the cache, the worker only writes.
+    let api = CachedImageRepository::new(inner.clone(), cache.clone(), Duration::from_secs(60))
+        .with_local_copies(copies.clone());
+    let worker = CachedImageRepository::invalidating_only(inner.clone(), cache)
+        .with_local_copies(copies.clone());
+    let id = created(&api).await;
+
+    api.image(id).await.unwrap();
+    assert!(copies.get(&id).is_some(), "the read left a decoded copy");
+    let reads = inner.reads();
+    assert!(api.image(id).await.unwrap().is_some());
+    assert_eq!(inner.reads(), reads, "served from the copy");
+
+    let failure = Failure {
+        code: "c".into(),
+        message: "m".into(),
+    };
+    worker.fail_processing(id, &failure).await.unwrap();
+    assert!(copies.get(&id).is_none(), "the worker's write dropped it");
+    let image = api.image(id).await.unwrap().unwrap();
+    assert_eq!(image.status, ImageStatus::Failed);
+}
