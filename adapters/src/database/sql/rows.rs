@@ -87,6 +87,7 @@ pub struct ImageRow<Id, At> {
     public_original_key: Option<String>,
     created_at: At,
     updated_at: At,
+    deleted_at: Option<At>,
 }
 
 impl<Id: StoredId, At: StoredTime> TryFrom<ImageRow<Id, At>> for Image {
@@ -119,6 +120,7 @@ impl<Id: StoredId, At: StoredTime> TryFrom<ImageRow<Id, At>> for Image {
             public_original_key: row.public_original_key,
             created_at: row.created_at.into_time()?,
             updated_at: row.updated_at.into_time()?,
+            deleted_at: row.deleted_at.map(StoredTime::into_time).transpose()?,
         })
     }
 }
