@@ -72,7 +72,7 @@ async fn signatures_are_imgproxys_with_rotation() {
 
 #[tokio::test]
 async fn results_are_rendered_once_then_served_from_storage() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.retention_pass_secs = 1).await;
     // DSCN0010 carries GPS coordinates.
     assert!(has_gps(&read_testdata("photos/DSCN0010.jpg")));
     let (id, me) = ready_image(&app, "photos/DSCN0010.jpg", "public").await;
@@ -130,8 +130,11 @@ async fn results_are_rendered_once_then_served_from_storage() {
         .await
         .unwrap();
     assert_eq!(deleted.status(), 204);
-    assert_eq!(transforms(app.stored_blobs().await), 0);
     assert_problem(app.get(None, &url, &[]).await, 404, "not_found").await;
+    // Kept, hidden, for the retention window; purged with the image after it.
+    assert_eq!(transforms(app.stored_blobs().await), 2);
+    app.purge_after_retention(&id).await;
+    assert_eq!(transforms(app.stored_blobs().await), 0);
 }
 
 #[tokio::test]
