@@ -353,7 +353,7 @@ impl TestApp {
         );
         self.clock
             .advance(self.config.retention() + Duration::from_secs(86_400));
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
             let left = self.blobs_of(image_id).await;
             if left.is_empty() {
@@ -361,7 +361,7 @@ impl TestApp {
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "blobs of {image_id} still there 30 s after the window closed: {left:?}"
+                "blobs of {image_id} still there 60 s after the window closed: {left:?}"
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

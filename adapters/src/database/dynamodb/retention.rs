@@ -75,14 +75,14 @@ impl DynamoDatabase {
                     image.deleted_at = Some(at);
                     return Ok(Some(image));
                 }
-                outcome if outcome.failed(1) => {
+                // Changed since we read it (a concurrent delete, say): look again.
+                outcome if outcome.failed(0) => {}
+                _ => {
                     return Err(DbError::other(format!(
                         "image {} already has a deleted entry at its deletion time",
                         id.0
                     )))
                 }
-                // Changed since we read it: look again.
-                _ => {}
             }
         }
         Err(unsettled("deleting", id))
@@ -116,13 +116,15 @@ impl DynamoDatabase {
                     image.deleted_at = None;
                     return Ok(Some(image));
                 }
-                outcome if outcome.failed(2) => {
+                // Changed since we read it (a concurrent restore put the listing entry back, say): look
+                // again.
+                outcome if outcome.failed(0) => {}
+                _ => {
                     return Err(DbError::other(format!(
                         "deleted image {} still has its listing entry",
                         id.0
                     )))
                 }
-                _ => {}
             }
         }
         Err(unsettled("restoring", id))
