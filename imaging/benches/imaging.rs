@@ -89,6 +89,7 @@ fn thumbnail_bench(c: &mut Criterion) {
                 quality: Some(80),
                 effort: None,
             },
+            overlays: Vec::new(),
         };
         let settings = RenderSettings {
             shrink_on_load: rule,

@@ -20,6 +20,7 @@
 //! libjpeg-turbo with the `native-codecs` feature and through pure-Rust codecs without it (see
 //! docs/pipeline.md). Everything here is CPU-bound: callers run it on a blocking thread.
 
+mod adjust;
 mod budget;
 mod colour;
 mod containers;
@@ -49,6 +50,7 @@ mod plan_steps;
 mod render;
 mod render_plan;
 mod resize;
+mod rotate_any;
 mod shrink;
 mod smart_crop;
 #[doc(hidden)]
@@ -59,7 +61,9 @@ mod strip_heif;
 mod strip_jpeg;
 mod strip_png;
 mod strip_webp;
+mod text;
 mod variants;
+mod watermark;
 
 #[cfg(test)]
 mod avif_boxes;
@@ -74,7 +78,7 @@ pub use encode::encodable;
 pub use header::read_header;
 pub use native::NativePipeline;
 pub use pipeline::{process_upload, render_upload_variants};
-pub use render_plan::{render, RenderSettings};
+pub use render_plan::{check_plan, render, RenderSettings};
 pub use shrink::ShrinkOnLoad;
 pub use strip::strip_metadata;
 

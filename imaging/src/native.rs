@@ -67,6 +67,16 @@ impl ImagePipeline for NativePipeline {
         super::render(source, plan, limits, self.settings)
     }
 
+    fn check_plan(
+        &self,
+        plan: &Plan,
+        width: u32,
+        height: u32,
+        limits: &Limits,
+    ) -> Result<(u32, u32), ImagingError> {
+        super::check_plan(plan, width, height, limits)
+    }
+
     fn strip_metadata(&self, bytes: &[u8], format: ImageFormat) -> Result<Vec<u8>, ImagingError> {
         super::strip_metadata(bytes, format)
     }

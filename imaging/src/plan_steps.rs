@@ -4,6 +4,9 @@
 
 use darkroom_core::imaging::{Fit, Flip, ImagingError, Operation, Plan, Resize};
 
+use super::adjust::Adjustment;
+use super::rotate_any::rotated_size;
+
 /// Where a crop of a given size sits.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Placement {
@@ -40,6 +43,19 @@ pub(crate) enum Step {
     Blur(f32),
     Sharpen(f32),
     Background([u8; 3]),
+    /// Clockwise by an angle that is not a multiple of 90 (0-360), into the turned image's bounding box.
+    RotateBy {
+        degrees: f32,
+        background: [u8; 3],
+    },
+    /// A colour adjustment, pixel by pixel.
+    Adjust(Adjustment),
+    /// The plan's `overlay`-th image laid at `position` (0 left/top to 1 right/bottom) with `opacity`.
+    Watermark {
+        overlay: usize,
+        position: (f64, f64),
+        opacity: f32,
+    },
 }
 
 /// A plan's steps for an upright `width` x `height` image.
@@ -51,6 +67,8 @@ pub(crate) struct Steps {
     /// The largest size any step makes, (width, height, pixels), to check against the limits before
     /// decoding.
     pub largest: (u32, u32, u64),
+    /// The size of the output.
+    pub output: (u32, u32),
 }
 
 /// Resolves `plan` for an upright `width` x `height` image; refuses a plan that cannot run on it.
@@ -82,7 +100,7 @@ pub(crate) fn resolve(plan: &Plan, width: u32, height: u32) -> Result<Steps, Ima
                 };
                 if !inside(x, width, w) || !inside(y, height, h) {
                     return Err(ImagingError::InvalidPlan(format!(
-                        "crop {width}x{height} at ({x}, {y}) is not inside the {w}x{h} image"
+                        "crop {width}x{height} at ({x}, {y}) is outside the {w}x{h} image"
                     )));
                 }
                 (w, h) = (width, height);
@@ -134,6 +152,69 @@ pub(crate) fn resolve(plan: &Plan, width: u32, height: u32) -> Result<Steps, Ima
             Operation::Blur { sigma } => Step::Blur(positive("blur", sigma)?),
             Operation::Sharpen { sigma } => Step::Sharpen(positive("sharpen", sigma)?),
             Operation::Background(colour) => Step::Background(colour),
+            Operation::RotateBy {
+                degrees,
+                background,
+            } => {
+                if !degrees.is_finite() {
+                    return Err(ImagingError::InvalidPlan(format!(
+                        "a rotation must be a finite angle, not {degrees}"
+                    )));
+                }
+                let degrees = degrees.rem_euclid(360.0);
+                if degrees % 90.0 == 0.0 {
+                    // A right angle: exact quarter turns, no resampling and no background.
+                    match (degrees / 90.0) as u8 {
+                        0 => continue,
+                        turns => {
+                            if turns % 2 == 1 {
+                                (w, h) = (h, w);
+                            }
+                            Step::Rotate(turns)
+                        }
+                    }
+                } else {
+                    (w, h) = rotated_size(w, h, degrees);
+                    Step::RotateBy {
+                        degrees,
+                        background,
+                    }
+                }
+            }
+            Operation::Grayscale => Step::Adjust(Adjustment::Grayscale),
+            Operation::Sepia => Step::Adjust(Adjustment::Sepia),
+            Operation::Enhance => Step::Adjust(Adjustment::Enhance),
+            Operation::Brightness { amount } => {
+                Step::Adjust(Adjustment::Brightness(non_negative("brightness", amount)?))
+            }
+            Operation::Contrast { amount } => {
+                Step::Adjust(Adjustment::Contrast(non_negative("contrast", amount)?))
+            }
+            Operation::Gamma { amount } => {
+                Step::Adjust(Adjustment::Gamma(positive("gamma", amount)?))
+            }
+            Operation::Watermark {
+                overlay,
+                position,
+                opacity,
+            } => {
+                if overlay >= plan.overlays.len() {
+                    return Err(ImagingError::InvalidPlan(format!(
+                        "watermark {overlay} has no overlay image"
+                    )));
+                }
+                if !(0.0..=1.0).contains(&opacity) {
+                    return Err(ImagingError::InvalidPlan(format!(
+                        "a watermark's opacity must be 0 to 1, not {opacity}"
+                    )));
+                }
+                Step::Watermark {
+                    overlay,
+                    // Smart placement has nothing to go on for a mark: it is centred.
+                    position: position.position().unwrap_or((0.5, 0.5)),
+                    opacity,
+                }
+            }
             _ => {
                 return Err(ImagingError::InvalidPlan(format!(
                     "{operation:?} is not supported by this pipeline"
@@ -148,15 +229,26 @@ pub(crate) fn resolve(plan: &Plan, width: u32, height: u32) -> Result<Steps, Ima
         steps,
         scale: scale.unwrap_or(1.0),
         largest,
+        output: (w, h),
     })
 }
 
-fn positive(what: &str, sigma: f32) -> Result<f32, ImagingError> {
-    if sigma.is_finite() && sigma > 0.0 {
-        Ok(sigma)
+fn positive(what: &str, value: f32) -> Result<f32, ImagingError> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
     } else {
         Err(ImagingError::InvalidPlan(format!(
-            "a {what} sigma must be positive, not {sigma}"
+            "a {what} must be positive, not {value}"
+        )))
+    }
+}
+
+fn non_negative(what: &str, amount: f32) -> Result<f32, ImagingError> {
+    if amount.is_finite() && amount >= 0.0 {
+        Ok(amount)
+    } else {
+        Err(ImagingError::InvalidPlan(format!(
+            "a {what} amount must be zero or more, not {amount}"
         )))
     }
 }
@@ -237,293 +329,5 @@ fn resize_to(resize: &Resize, width: u32, height: u32) -> Result<Step, ImagingEr
 }
 
 #[cfg(test)]
-mod tests {
-    use darkroom_core::domain::OutputFormat;
-    use darkroom_core::imaging::{Gravity, Output};
-
-    use super::*;
-
-    fn plan(operations: &[Operation]) -> Plan {
-        Plan {
-            operations: operations.to_vec(),
-            output: Output::new(OutputFormat::Png),
-        }
-    }
-
-    fn resize(width: Option<u32>, height: Option<u32>, fit: Fit) -> Operation {
-        Operation::Resize(Resize {
-            width,
-            height,
-            fit,
-            gravity: Gravity::Centre,
-            enlarge: false,
-        })
-    }
-
-    fn sizes(operation: Operation, width: u32, height: u32) -> (u32, u32) {
-        match resolve(&plan(&[operation]), width, height).unwrap().steps[..] {
-            [Step::Resize { width, height, .. }] => (width, height),
-            ref other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn fit_keeps_the_aspect_ratio_inside_the_box() {
-        assert_eq!(
-            sizes(resize(Some(800), None, Fit::Fit), 4032, 3024),
-            (800, 600)
-        );
-        assert_eq!(
-            sizes(resize(Some(800), Some(300), Fit::Fit), 4032, 3024),
-            (400, 300)
-        );
-        assert_eq!(
-            sizes(resize(None, Some(300), Fit::Fit), 4032, 3024),
-            (400, 300)
-        );
-    }
-
-    #[test]
-    fn fill_and_force_give_the_box_exactly() {
-        assert_eq!(
-            sizes(resize(Some(256), None, Fit::Fill), 4032, 3024),
-            (256, 256)
-        );
-        assert_eq!(
-            sizes(resize(Some(300), Some(100), Fit::Force), 4032, 3024),
-            (300, 100)
-        );
-        assert_eq!(
-            sizes(resize(None, Some(120), Fit::Force), 4032, 3024),
-            (120, 120)
-        );
-    }
-
-    #[test]
-    fn never_enlarges() {
-        assert_eq!(sizes(resize(Some(800), None, Fit::Fit), 100, 68), (100, 68));
-        // A 200x100 box shrinks to 100x50 to stay covered by the image, keeping its shape.
-        assert_eq!(
-            sizes(resize(Some(200), Some(100), Fit::Fill), 100, 68),
-            (100, 50)
-        );
-    }
-
-    fn with(mut operation: Operation, gravity: Gravity, enlarge: bool) -> Operation {
-        if let Operation::Resize(ref mut resize) = operation {
-            resize.gravity = gravity;
-            resize.enlarge = enlarge;
-        }
-        operation
-    }
-
-    #[test]
-    fn enlarge_scales_small_images_up_to_the_box() {
-        let fit = with(resize(Some(800), None, Fit::Fit), Gravity::Centre, true);
-        assert_eq!(sizes(fit, 100, 50), (800, 400));
-        let fill = with(
-            resize(Some(200), Some(100), Fit::Fill),
-            Gravity::Centre,
-            true,
-        );
-        assert_eq!(sizes(fill, 100, 68), (200, 100));
-    }
-
-    #[test]
-    fn cover_keeps_what_it_can_of_each_side_without_enlarging() {
-        // imgproxy's fill: a 100x68 image in a 200x100 box stays 100x68 (fill-down would give 100x50).
-        let cover = resize(Some(200), Some(100), Fit::Cover);
-        assert_eq!(sizes(cover, 100, 68), (100, 68));
-        assert_eq!(sizes(cover, 4000, 1000), (200, 100));
-        assert_eq!(
-            sizes(resize(Some(300), None, Fit::Cover), 600, 400),
-            (300, 200)
-        );
-    }
-
-    #[test]
-    fn auto_covers_when_the_orientations_agree_and_fits_otherwise() {
-        let landscape_box = resize(Some(300), Some(200), Fit::Auto);
-        assert_eq!(sizes(landscape_box, 3000, 1000), (300, 200));
-        assert_eq!(sizes(landscape_box, 1000, 3000), (67, 200));
-    }
-
-    #[test]
-    fn gravity_places_the_cover_crop() {
-        let placement = |gravity: Gravity| match resolve(
-            &plan(&[with(
-                resize(Some(100), Some(100), Fit::Cover),
-                gravity,
-                false,
-            )]),
-            400,
-            100,
-        )
-        .unwrap()
-        .steps[..]
-        {
-            [Step::Resize {
-                crop: Some(placement),
-                ..
-            }] => placement,
-            ref other => panic!("{other:?}"),
-        };
-        assert_eq!(placement(Gravity::West), Placement::At(0.0, 0.5));
-        assert_eq!(placement(Gravity::SouthEast), Placement::At(1.0, 1.0));
-        assert_eq!(placement(Gravity::Smart), Placement::Smart);
-        // A focus point at x = 0.25 of 400 centres the 100-wide region on pixel 100: it starts at 50,
-        // which is 50 / 300 of the free span.
-        let Placement::At(x, _) = placement(Gravity::Focus { x: 0.25, y: 0.5 }) else {
-            panic!("placed")
-        };
-        assert!((x - 50.0 / 300.0).abs() < 1e-9, "{x}");
-        // Near an edge it is held inside.
-        assert_eq!(
-            placement(Gravity::Focus { x: 0.99, y: 0.5 }),
-            Placement::At(1.0, 0.5)
-        );
-    }
-
-    #[test]
-    fn crop_to_places_the_region_by_gravity() {
-        let crop = |width, height, gravity| {
-            resolve(
-                &plan(&[Operation::CropTo {
-                    width,
-                    height,
-                    gravity,
-                }]),
-                400,
-                300,
-            )
-            .unwrap()
-            .steps[0]
-        };
-        assert_eq!(
-            crop(100, 100, Gravity::SouthEast),
-            Step::Crop {
-                x: 300,
-                y: 200,
-                width: 100,
-                height: 100
-            }
-        );
-        assert_eq!(
-            crop(100, 0, Gravity::Centre),
-            Step::Crop {
-                x: 150,
-                y: 0,
-                width: 100,
-                height: 300
-            }
-        );
-        // Larger than the image: the whole side.
-        assert_eq!(
-            crop(1000, 50, Gravity::North),
-            Step::Crop {
-                x: 0,
-                y: 0,
-                width: 400,
-                height: 50
-            }
-        );
-        assert_eq!(
-            crop(50, 60, Gravity::Smart),
-            Step::SmartCrop {
-                width: 50,
-                height: 60
-            }
-        );
-    }
-
-    #[test]
-    fn records_the_largest_size_for_the_limits() {
-        let enlarged = with(resize(Some(10_000), None, Fit::Fit), Gravity::Centre, true);
-        let steps = resolve(
-            &plan(&[enlarged, resize(Some(10), None, Fit::Fit)]),
-            100,
-            50,
-        )
-        .unwrap();
-        assert_eq!(steps.largest, (10_000, 5_000, 50_000_000));
-    }
-
-    #[test]
-    fn the_upload_variants_plans_match_their_target_sizes() {
-        for spec in darkroom_core::imaging::UPLOAD_VARIANTS {
-            for (w, h) in [
-                (4032, 3024),
-                (3024, 4032),
-                (300, 200),
-                (10_000, 3),
-                (2048, 2047),
-            ] {
-                let plan = spec.plan(Output::new(OutputFormat::Jpeg));
-                let steps = resolve(&plan, w, h).unwrap().steps;
-                let [Step::Resize { width, height, .. }] = steps[..] else {
-                    panic!("{steps:?}")
-                };
-                assert_eq!((width, height), spec.target_size(w, h), "{spec:?} {w}x{h}");
-            }
-        }
-    }
-
-    #[test]
-    fn the_first_resize_sets_the_decode_scale_after_a_crop_and_a_rotation() {
-        let steps = resolve(
-            &plan(&[
-                Operation::Crop {
-                    x: 0,
-                    y: 0,
-                    width: 2000,
-                    height: 1000,
-                },
-                Operation::Rotate { quarter_turns: 1 },
-                resize(Some(250), None, Fit::Fit),
-                resize(Some(100), None, Fit::Fit),
-            ]),
-            4000,
-            3000,
-        )
-        .unwrap();
-        // Rotated, the crop is 1000 wide: 250 of it is a quarter.
-        assert_eq!(steps.scale, 0.25);
-        assert_eq!(
-            steps.steps[2],
-            Step::Resize {
-                width: 250,
-                height: 500,
-                crop: None
-            }
-        );
-    }
-
-    #[test]
-    fn refuses_plans_that_cannot_run() {
-        let bad = [
-            resize(Some(0), None, Fit::Fit),
-            resize(None, None, Fit::Fill),
-            Operation::Crop {
-                x: 90,
-                y: 0,
-                width: 20,
-                height: 10,
-            },
-            Operation::Crop {
-                x: 0,
-                y: 0,
-                width: 0,
-                height: 10,
-            },
-            Operation::Blur { sigma: 0.0 },
-            Operation::Sharpen { sigma: f32::NAN },
-        ];
-        for operation in bad {
-            let err = resolve(&plan(&[operation]), 100, 100).unwrap_err();
-            assert_eq!(err.code(), "invalid_plan", "{operation:?}");
-        }
-        // Rotating by whole turns is no step at all.
-        let whole = resolve(&plan(&[Operation::Rotate { quarter_turns: 4 }]), 10, 10).unwrap();
-        assert!(whole.steps.is_empty());
-    }
-}
+#[path = "plan_steps_tests.rs"]
+mod tests;

@@ -9,6 +9,7 @@
 
 use darkroom_core::imaging::{Plan, Rendered};
 
+use super::adjust::adjust;
 use super::colour::ToSrgb;
 use super::deadline::Deadline;
 use super::decode::probe;
@@ -16,12 +17,14 @@ use super::encode::encode_with;
 use super::filters::{blur, flatten, sharpen};
 use super::operations::{crop, flip, rotate};
 use super::pixels::Pixels;
-use super::plan_steps::{resolve, Placement, Step};
+use super::plan_steps::{resolve, Placement, Step, Steps};
 use super::render::render_upright;
 use super::resize::{resize_at, CENTRE};
+use super::rotate_any::rotate_by;
 use super::shrink::ShrinkOnLoad;
 use super::smart_crop::smart_position;
 use super::variants::Target;
+use super::watermark::{lay, prepare, Mark};
 use super::{ImagingError, Limits};
 
 /// How a render uses the machine. Not part of the plan: every setting gives the same size, and images
@@ -46,17 +49,13 @@ pub fn render(
     let deadline = Deadline::start(limits.max_duration);
     let probe = probe(bytes, limits)?;
     let (width, height) = probe.upright_dimensions();
-    let steps = resolve(plan, width, height)?;
-    let (max_w, max_h, max_pixels) = steps.largest;
-    if max_w > limits.max_width || max_h > limits.max_height || max_pixels > limits.max_pixels {
-        return Err(ImagingError::DimensionsTooLarge {
-            width: max_w,
-            height: max_h,
-            max_width: limits.max_width,
-            max_height: limits.max_height,
-            max_pixels: limits.max_pixels,
-        });
-    }
+    let steps = checked_steps(plan, width, height, limits)?;
+    // Watermarks are decoded before the image, each once, whatever the number of steps that lay them.
+    let marks = plan
+        .overlays
+        .iter()
+        .map(|overlay| prepare(overlay, limits))
+        .collect::<Result<Vec<_>, _>>()?;
     let threads = match settings.threads {
         0 => super::pipeline::cores(),
         n => n,
@@ -83,7 +82,7 @@ pub fn render(
             let pixels = rendered
                 .pop()
                 .ok_or_else(|| ImagingError::encode_failed("render", "nothing rendered"))?;
-            (run(pixels, rest, (1.0, 1.0), None)?, reservation)
+            (run(pixels, rest, &marks, (1.0, 1.0), None)?, reservation)
         }
         _ => {
             let orientation = probe.orientation;
@@ -96,7 +95,7 @@ pub fn render(
                 f64::from(w) / f64::from(width),
                 f64::from(h) / f64::from(height),
             );
-            let pixels = run(upright, &steps.steps, factor, Some(to_srgb))?;
+            let pixels = run(upright, &steps.steps, &marks, factor, Some(to_srgb))?;
             (pixels, decoded.reservation)
         }
     };
@@ -115,16 +114,55 @@ pub fn render(
     })
 }
 
+/// The size `plan` gives an upright `width` x `height` image, worked out without decoding anything; or
+/// why it cannot run on it (`invalid_plan`) or would break `limits` at some step (`dimensions_too_large`).
+pub fn check_plan(
+    plan: &Plan,
+    width: u32,
+    height: u32,
+    limits: &Limits,
+) -> Result<(u32, u32), ImagingError> {
+    checked_steps(plan, width, height, limits).map(|steps| steps.output)
+}
+
+fn checked_steps(
+    plan: &Plan,
+    width: u32,
+    height: u32,
+    limits: &Limits,
+) -> Result<Steps, ImagingError> {
+    let steps = resolve(plan, width, height)?;
+    let (max_w, max_h, max_pixels) = steps.largest;
+    if max_w > limits.max_width || max_h > limits.max_height || max_pixels > limits.max_pixels {
+        return Err(ImagingError::DimensionsTooLarge {
+            width: max_w,
+            height: max_h,
+            max_width: limits.max_width,
+            max_height: limits.max_height,
+            max_pixels: limits.max_pixels,
+        });
+    }
+    Ok(steps)
+}
+
 /// Runs `steps` on upright `pixels`. Until the first resize, coordinates are the full-size image's and
 /// `factor` maps them onto `pixels` (a shrunk decode). `finish`, when given, still has to run once the
-/// image is at its output scale: dropping an unused alpha channel and converting to sRGB.
+/// image is at its output scale: dropping an unused alpha channel and converting to sRGB. Colour
+/// adjustments and watermarks work on sRGB values, so `finish` runs before the first of them. `marks` are
+/// the plan's decoded overlays.
 fn run(
     mut pixels: Pixels,
     steps: &[Step],
+    marks: &[Mark],
     mut factor: (f64, f64),
     mut finish: Option<Option<ToSrgb>>,
 ) -> Result<Pixels, ImagingError> {
     for step in steps {
+        if matches!(step, Step::Adjust(_) | Step::Watermark { .. }) {
+            if let Some(to_srgb) = finish.take() {
+                pixels = finished(pixels, to_srgb.as_ref());
+            }
+        }
         pixels = match *step {
             Step::Resize {
                 width,
@@ -173,6 +211,21 @@ fn run(
                 rotate(pixels, turns)
             }
             Step::Flip(direction) => flip(pixels, direction),
+            Step::RotateBy {
+                degrees,
+                background,
+            } => rotate_by(&pixels, degrees, background),
+            Step::Adjust(adjustment) => adjust(pixels, adjustment),
+            Step::Watermark {
+                overlay,
+                position,
+                opacity,
+            } => {
+                let mark = marks.get(overlay).ok_or_else(|| {
+                    ImagingError::InvalidPlan(format!("watermark {overlay} has no overlay image"))
+                })?;
+                lay(pixels, mark, position, opacity)?
+            }
         };
     }
     Ok(match finish {

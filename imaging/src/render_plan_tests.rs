@@ -31,6 +31,7 @@ fn jpeg_plan(operations: &[Operation]) -> Plan {
             quality: Some(80),
             effort: None,
         },
+        overlays: Vec::new(),
     }
 }
 
@@ -38,6 +39,7 @@ fn png_plan(operations: &[Operation]) -> Plan {
     Plan {
         operations: operations.to_vec(),
         output: Output::new(OutputFormat::Png),
+        overlays: Vec::new(),
     }
 }
 
@@ -398,6 +400,7 @@ fn every_output_format_or_a_clear_error() {
         let plan = Plan {
             operations: vec![resize(120, None, Fit::Fit)],
             output: Output::new(format),
+            overlays: Vec::new(),
         };
         let out = render(&bytes, &plan, &Limits::default(), FAST).unwrap();
         assert_eq!(
@@ -408,6 +411,7 @@ fn every_output_format_or_a_clear_error() {
     let avif = Plan {
         operations: vec![resize(120, None, Fit::Fit)],
         output: Output::new(OutputFormat::Avif),
+        overlays: Vec::new(),
     };
     let out = render(&bytes, &avif, &Limits::default(), FAST).unwrap();
     assert_eq!((out.width, out.height), (120, 90));

@@ -28,6 +28,7 @@ fn render_png(source: &DynamicImage, operations: &[Operation]) -> RgbImage {
     let plan = Plan {
         operations: operations.to_vec(),
         output: Output::new(OutputFormat::Png),
+        overlays: Vec::new(),
     };
     let out = render(&bytes, &plan, &Limits::default(), FAST).unwrap();
     image::load_from_memory(&out.bytes).unwrap().to_rgb8()
@@ -161,6 +162,7 @@ fn enlarging_is_held_to_the_limits() {
             enlarge: true,
         })],
         output: Output::new(OutputFormat::Png),
+        overlays: Vec::new(),
     };
     let out = render(&bytes, &plan(600), &Limits::default(), FAST).unwrap();
     assert_eq!((out.width, out.height), (600, 200));

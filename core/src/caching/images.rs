@@ -178,6 +178,17 @@ impl ImageRepository for CachedImageRepository {
         failed
     }
 
+    async fn record_original(
+        &self,
+        id: ImageId,
+        bytes: u64,
+        sha256: &str,
+    ) -> Result<bool, DbError> {
+        let recorded = self.inner.record_original(id, bytes, sha256).await;
+        self.forget(id).await;
+        recorded
+    }
+
     async fn delete_image(&self, id: ImageId, at: DateTime<Utc>) -> Result<Option<Image>, DbError> {
         let deleted = self.inner.delete_image(id, at).await;
         self.forget(id).await;

@@ -53,6 +53,8 @@ impl ImageRepository for MemoryImages {
             variants: Vec::new(),
             original_key: image.original_key.clone(),
             public_original_key: None,
+            source_image_id: image.derivation.as_ref().map(|d| d.source_image_id),
+            operations: image.derivation.as_ref().map(|d| d.operations.clone()),
             created_at: image.created_at,
             updated_at: image.created_at,
             deleted_at: None,
@@ -108,6 +110,19 @@ impl ImageRepository for MemoryImages {
             image.status = ImageStatus::Ready;
             image.width = Some(result.width);
             image.variants = result.variants.clone();
+            true
+        }))
+    }
+
+    async fn record_original(
+        &self,
+        id: ImageId,
+        bytes: u64,
+        sha256: &str,
+    ) -> Result<bool, DbError> {
+        Ok(self.change(id, |image| {
+            image.bytes = bytes;
+            image.sha256 = sha256.to_owned();
             true
         }))
     }
@@ -208,6 +223,7 @@ fn new_image() -> NewImage {
         visibility: Visibility::Public,
         original_key: format!("images/{id}/original"),
         idempotency_key: None,
+        derivation: None,
         created_at: Utc::now(),
     }
 }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ImageId, UserId};
+use super::{Derivation, EditOperation, ImageId, UserId};
 
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -174,6 +174,12 @@ pub struct Image {
     pub original_key: String,
     /// The key of the original with its metadata (GPS above all) removed, once processing made it.
     pub public_original_key: Option<String>,
+    /// For an edit's result: the image it was made from (which may since have been deleted).
+    #[serde(default)]
+    pub source_image_id: Option<ImageId>,
+    /// For an edit's result: the operations that made it, in order.
+    #[serde(default)]
+    pub operations: Option<Vec<EditOperation>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// When its owner deleted it: it is hidden from everyone until it is restored or purged (see
@@ -200,6 +206,8 @@ pub struct NewImage {
     pub visibility: Visibility,
     pub original_key: String,
     pub idempotency_key: Option<String>,
+    /// Set for an edit's result: what it is made from. Its original is rendered by the edit job.
+    pub derivation: Option<Derivation>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -27,6 +27,9 @@ pub enum Job {
         image_id: ImageId,
         format: OutputFormat,
     },
+    /// Render an edit's result (an image recorded with a derivation) from its source, store it as the
+    /// result's original, then process it like an upload.
+    EditImage { image_id: ImageId },
 }
 
 impl Job {
@@ -35,11 +38,14 @@ impl Job {
     /// The late formats' topic, apart so that slow AVIF encodes never hold up uploads waiting for `ready`.
     pub const ENCODE_TOPIC: &'static str = "image.encode";
     pub const PURGE_TOPIC: &'static str = "image.purge";
+    /// Edits: apart from uploads, so that a burst of heavy edits never holds up uploads waiting for `ready`.
+    pub const EDIT_TOPIC: &'static str = "image.edit";
     /// Every topic jobs travel on (the legacy one included), for queues that provision topics up front.
-    pub const TOPICS: [&'static str; 4] = [
+    pub const TOPICS: [&'static str; 5] = [
         Self::PROCESS_TOPIC,
         Self::ENCODE_TOPIC,
         Self::PURGE_TOPIC,
+        Self::EDIT_TOPIC,
         JOBS_TOPIC,
     ];
 
@@ -49,6 +55,7 @@ impl Job {
             Self::ProcessImage { .. } => Self::PROCESS_TOPIC,
             Self::EncodeVariants { .. } => Self::ENCODE_TOPIC,
             Self::PurgeImage { .. } => Self::PURGE_TOPIC,
+            Self::EditImage { .. } => Self::EDIT_TOPIC,
         }
     }
 
@@ -114,5 +121,10 @@ mod tests {
             image_id: ImageId::new(),
         };
         assert_eq!(OutboxMessage::job(&purge).topic, Job::PURGE_TOPIC);
+        let edit = Job::EditImage {
+            image_id: ImageId::new(),
+        };
+        assert_eq!(OutboxMessage::job(&edit).topic, Job::EDIT_TOPIC);
+        assert_eq!(Job::from_bytes(&edit.to_bytes()).unwrap(), edit);
     }
 }

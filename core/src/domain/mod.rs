@@ -1,6 +1,7 @@
 //! Domain types: values parsed once at the edge (newtypes) and the records the use cases pass around.
 
 mod caption;
+mod edit;
 mod events;
 mod ids;
 mod image;
@@ -11,6 +12,10 @@ mod upload;
 mod user;
 
 pub use caption::{checked_text, Caption, CommentText, Lines};
+pub use edit::{
+    parse_hex_colour, Derivation, EditFit, EditOperation, FlipDirection, WatermarkPosition,
+    MAX_EDIT_OPERATIONS,
+};
 pub use events::Event;
 pub use ids::{CommentId, ImageId, NotificationId, PostId, UploadId, UserId};
 pub use image::{

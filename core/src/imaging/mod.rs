@@ -7,6 +7,7 @@
 //! [`ImagingError`] (with the stable codes the API shows), the format a public original is served in,
 //! and [`sniff`]: magic bytes are pure, and the upload path needs them while the body streams.
 
+mod edit_plan;
 mod error;
 mod limits;
 mod original;
@@ -15,10 +16,11 @@ mod plan;
 mod sniff;
 mod variants;
 
+pub use edit_plan::{edit_output, edit_plan, watermark_images, DEFAULT_BACKGROUND};
 pub use error::ImagingError;
 pub use limits::{check_dimensions, Header, Limits};
 pub use original::public_original_format;
 pub use outcome::{Processed, Rendered, RenderedVariant};
-pub use plan::{Fit, Flip, Gravity, Operation, Output, Plan, Resize};
+pub use plan::{Fit, Flip, Gravity, Operation, Output, Overlay, Plan, Resize};
 pub use sniff::{sniff, SNIFF_LEN};
 pub use variants::{fit_within, VariantSpec, UPLOAD_VARIANTS};

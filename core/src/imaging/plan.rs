@@ -4,6 +4,8 @@
 //! decode. Coordinates and sizes are those of the image as it stands at that step: upright (EXIF
 //! orientation is applied before the first operation), after the operations before it.
 
+use bytes::Bytes;
+
 use crate::domain::OutputFormat;
 
 /// The operations, in order, then the encoding. Metadata is never carried into the output.
@@ -11,6 +13,18 @@ use crate::domain::OutputFormat;
 pub struct Plan {
     pub operations: Vec<Operation>,
     pub output: Output,
+    /// What [`Operation::Watermark`] lays over the image, by index: decoded or set in type (once each)
+    /// only when the plan is rendered.
+    pub overlays: Vec<Overlay>,
+}
+
+/// A watermark's content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    /// An encoded image (any format the pipeline decodes), turned upright as any source is.
+    Image(Bytes),
+    /// One line of text, white with a dark shadow so it reads on any image.
+    Text(String),
 }
 
 impl Plan {
@@ -19,6 +33,7 @@ impl Plan {
         Self {
             operations: Vec::new(),
             output,
+            overlays: Vec::new(),
         }
     }
 
@@ -30,7 +45,7 @@ impl Plan {
     }
 }
 
-/// One step of a plan. More will come (a watermark, colour filters): match with a wildcard arm.
+/// One step of a plan. More may come: match with a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub enum Operation {
@@ -65,6 +80,40 @@ pub enum Operation {
     },
     /// Flattens any transparency onto this sRGB colour, so the image comes out opaque.
     Background([u8; 3]),
+    /// Clockwise by any angle (in degrees) into the bounding box of the turned image, whose corners are
+    /// filled with `background` (sRGB). Quarter turns are exact with [`Operation::Rotate`] instead.
+    RotateBy {
+        degrees: f32,
+        background: [u8; 3],
+    },
+    /// Luma only (Rec. 709 weights), kept as RGB.
+    Grayscale,
+    /// A warm brown monochrome (the classic sepia matrix).
+    Sepia,
+    /// Every channel multiplied by `amount` (non-negative; 1 is no change).
+    Brightness {
+        amount: f32,
+    },
+    /// Tones pushed away from (above 1) or towards (below 1) mid-grey by `amount` (non-negative).
+    Contrast {
+        amount: f32,
+    },
+    /// `out = in^(1/amount)` on 0-1 values (positive; above 1 lightens the mid-tones).
+    Gamma {
+        amount: f32,
+    },
+    /// Automatic levels: each image's darkest and lightest luma (ignoring the outermost 0.5% of pixels)
+    /// stretched to 0 and 255, the same mapping on every channel so the hues stay.
+    Enhance,
+    /// Lays `overlays[overlay]` over the image at `position` (its compass points and centre; other
+    /// gravities count as the centre), at `opacity` (0-1) times its own alpha. An image is shrunk to at
+    /// most a quarter of the image on each side (never enlarged); text is set a tenth of the image's
+    /// shorter side high, shrunk to fit within nine tenths of its width.
+    Watermark {
+        overlay: usize,
+        position: Gravity,
+        opacity: f32,
+    },
 }
 
 /// Scales into a `width` x `height` box. Unless `enlarge`, never enlarges: a box larger than the image is

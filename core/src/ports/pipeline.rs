@@ -59,6 +59,17 @@ pub trait ImagePipeline: Send + Sync + Debug {
     fn render(&self, source: &[u8], plan: &Plan, limits: &Limits)
         -> Result<Rendered, ImagingError>;
 
+    /// The output size of `plan` on an upright `width` x `height` image, worked out without decoding: or
+    /// why it cannot run on it (`invalid_plan`), or would break `limits` at some step
+    /// (`dimensions_too_large`). What [`Self::render`] checks first, for callers that validate up front.
+    fn check_plan(
+        &self,
+        plan: &Plan,
+        width: u32,
+        height: u32,
+        limits: &Limits,
+    ) -> Result<(u32, u32), ImagingError>;
+
     /// The original minus every metadata block that can hold location or identity, in
     /// `public_original_format(format)`.
     fn strip_metadata(&self, bytes: &[u8], format: ImageFormat) -> Result<Vec<u8>, ImagingError>;

@@ -59,6 +59,10 @@ pub enum ServiceError {
     /// A transformation's options are malformed or outside the policy; the detail says which.
     #[error("{0}")]
     InvalidTransform(String),
+    /// An edit's operations are malformed, outside their ranges or impossible on the image; the detail
+    /// names the step (`operations[2]: …`).
+    #[error("{0}")]
+    InvalidEdit(String),
     /// A part's bytes do not match the checksum its request carried; nothing was recorded.
     #[error("{0}")]
     ChecksumMismatch(String),
@@ -93,6 +97,7 @@ impl ServiceError {
             Self::Busy => "busy",
             Self::BadSignature => "invalid_signature",
             Self::InvalidTransform(_) => "invalid_transform",
+            Self::InvalidEdit(_) => "invalid_edit",
             Self::Database(DbError::Unavailable(_)) => "service_unavailable",
             Self::Storage(StorageError::Unavailable { .. })
             | Self::Queue(QueueError::Unavailable { .. })

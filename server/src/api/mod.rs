@@ -8,6 +8,8 @@ mod conditional;
 mod cors;
 mod dead_tokens;
 mod document;
+mod edit_models;
+mod edits;
 mod images;
 mod inbox;
 mod limits;
@@ -91,6 +93,7 @@ type Apis = (
     auth::AuthApi,
     users::UsersApi,
     images::ImagesApi,
+    edits::EditsApi,
     uploads::UploadsApi,
     serving::ServingApi,
     transforms::TransformsApi,
@@ -104,6 +107,7 @@ fn service() -> OpenApiService<Apis, ()> {
         auth::AuthApi,
         users::UsersApi,
         images::ImagesApi,
+        edits::EditsApi,
         uploads::UploadsApi,
         serving::ServingApi,
         transforms::TransformsApi,

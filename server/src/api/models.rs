@@ -225,6 +225,12 @@ pub struct ImageView {
     pub dominant_color: Option<String>,
     pub tags: Vec<String>,
     pub original_url: String,
+    /// For an edit's result (`editImage`): the image it was made from.
+    #[oai(nullable)]
+    pub source_image_id: Option<uuid::Uuid>,
+    /// For an edit's result: the operations that made it, in order.
+    #[oai(nullable)]
+    pub operations: Option<Vec<super::edit_models::EditOperationView>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -262,6 +268,10 @@ impl From<Image> for ImageView {
             dominant_color: i.dominant_color,
             tags: i.tags,
             original_url: format!("/v1/images/{id}/original"),
+            source_image_id: i.source_image_id.map(|id| id.0),
+            operations: i
+                .operations
+                .map(|ops| ops.into_iter().map(Into::into).collect()),
             created_at: i.created_at,
             updated_at: i.updated_at,
         }

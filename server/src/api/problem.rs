@@ -110,6 +110,7 @@ impl From<ServiceError> for ProblemResponse {
             | ServiceError::EmptyBody
             | ServiceError::UploadInterrupted(_)
             | ServiceError::InvalidTransform(_)
+            | ServiceError::InvalidEdit(_)
             | ServiceError::BadSignature
             | ServiceError::ChecksumMismatch(_) => StatusCode::BAD_REQUEST,
             ServiceError::UploadNotOpen(_) | ServiceError::UploadIncomplete(_) => {

@@ -142,6 +142,7 @@ impl World {
             visibility: Visibility::Public,
             original_key: keys::original(id),
             idempotency_key: None,
+            derivation: None,
             created_at: Utc::now(),
         };
         let job = OutboxMessage::job(&Job::ProcessImage { image_id: id });

@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod backup;
 mod cors;
+mod edits;
 mod heif;
 mod late_variants;
 mod leases;

@@ -102,6 +102,7 @@ fn new_image(owner: UserId, idempotency_key: Option<String>) -> NewImage {
         visibility: Visibility::Public,
         original_key: format!("images/{id}/original"),
         idempotency_key,
+        derivation: None,
         created_at: chrono::Utc::now(),
     }
 }

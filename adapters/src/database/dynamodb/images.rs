@@ -205,6 +205,15 @@ impl ImageRepository for DynamoDatabase {
         self.finish_processing(id, Finished::Ready(result)).await
     }
 
+    async fn record_original(
+        &self,
+        id: ImageId,
+        bytes: u64,
+        sha256: &str,
+    ) -> Result<bool, DbError> {
+        self.record_rendered_original(id, bytes, sha256).await
+    }
+
     async fn fail_processing(&self, id: ImageId, failure: &Failure) -> Result<bool, DbError> {
         self.finish_processing(id, Finished::Failed(failure)).await
     }

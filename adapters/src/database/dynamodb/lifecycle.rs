@@ -107,6 +107,31 @@ impl DynamoDatabase {
     }
 
     /// Moves a `processing` image to `ready` or `failed`; any other state (or no image) is left alone.
+    /// Sets the size and SHA-256 of an edit's rendered original, only while the image is processing.
+    pub(super) async fn record_rendered_original(
+        &self,
+        id: ImageId,
+        bytes: u64,
+        sha256: &str,
+    ) -> Result<bool, DbError> {
+        let update_values = vals([
+            (":processing", s(ImageStatus::Processing.as_str())),
+            (":bytes", n(bytes)),
+            (":sha256", s(sha256)),
+        ]);
+        let moved = self
+            .update_image_item(
+                id,
+                &["#bytes = :bytes", "#sha256 = :sha256"],
+                &[],
+                "#status = :processing",
+                update_values,
+                "recording an edit's original",
+            )
+            .await?;
+        Ok(moved.is_some())
+    }
+
     pub(super) async fn finish_processing(
         &self,
         id: ImageId,

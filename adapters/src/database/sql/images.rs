@@ -65,7 +65,9 @@ for_every_sql_backend!(impl ImageRepository {
         job: &OutboxMessage,
     ) -> Result<CreateImageOutcome, DbError> {
         let mut tx = self.driver().begin_write().await.map_err(B::db_error)?;
-        let inserted = sqlx::query(queries::INSERT_IMAGE)
+        let derivation = image.derivation.as_ref();
+        let operations = derivation.map(|d| to_json(&d.operations)).transpose()?;
+        let inserted = sqlx::query(&B::DIALECT.insert_image())
             .bind(B::id(image.id.0))
             .bind(B::id(image.owner_id.0))
             .bind(image.format.as_str().to_owned())
@@ -75,6 +77,8 @@ for_every_sql_backend!(impl ImageRepository {
             .bind(image.original_key.clone())
             .bind(image.idempotency_key.clone())
             .bind(B::at(image.created_at))
+            .bind(derivation.map(|d| B::id(d.source_image_id.0)))
+            .bind(operations)
             .execute(&mut *tx)
             .await
             .map_err(B::db_error)?;
@@ -203,6 +207,23 @@ for_every_sql_backend!(impl ImageRepository {
             .bind(result.dominant_color.clone())
             .bind(to_json(&result.variants)?)
             .bind(result.public_original_key.clone())
+            .bind(B::at(Utc::now()))
+            .execute(self.driver().pool())
+            .await
+            .map_err(B::db_error)?;
+        Ok(B::rows_affected(&done) == 1)
+    }
+
+    async fn record_original(
+        &self,
+        id: ImageId,
+        bytes: u64,
+        sha256: &str,
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query(&B::DIALECT.record_original())
+            .bind(B::id(id.0))
+            .bind(signed(bytes, "image")?)
+            .bind(sha256.to_owned())
             .bind(B::at(Utc::now()))
             .execute(self.driver().pool())
             .await

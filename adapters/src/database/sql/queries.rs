@@ -152,7 +152,8 @@ impl Dialect {
             "i.id, i.owner_id, u.username AS owner_username, i.status, i.failure_code, i.failure_message, \
              i.format, i.bytes, i.sha256, i.width, i.height, i.visibility, i.alt_text, \
              i.tags{json} AS tags, i.blurhash, i.dominant_color, i.variants{json} AS variants, \
-             i.original_key, i.public_original_key, i.created_at, i.updated_at, i.deleted_at"
+             i.original_key, i.public_original_key, i.source_image_id, \
+             i.operations{json} AS operations, i.created_at, i.updated_at, i.deleted_at"
         )
     }
 
@@ -187,6 +188,27 @@ impl Dialect {
              WHERE id = $1 AND status = 'processing'",
             json = self.json_in,
             greatest = self.greatest,
+        )
+    }
+
+    /// Sets the size `$2` and SHA-256 `$3` of image `$1`'s original (rendered by an edit job), at `$4`.
+    pub fn record_original(&self) -> String {
+        format!(
+            "UPDATE images SET bytes = $2, sha256 = $3, updated_at = {}($4, created_at) \
+             WHERE id = $1 AND status = 'processing'",
+            self.greatest
+        )
+    }
+
+    /// See [`INSERT_IMAGE`]; `$10` is the source image of an edit, `$11` its operations (JSON).
+    pub fn insert_image(&self) -> String {
+        format!(
+            "INSERT INTO images (id, owner_id, status, format, bytes, sha256, \
+                     visibility, original_key, idempotency_key, created_at, updated_at, \
+                     source_image_id, operations) \
+             VALUES ($1, $2, 'processing', $3, $4, $5, $6, $7, $8, $9, $9, $10, $11{}) \
+             {INSERT_IMAGE_CONFLICT}",
+            self.json_in
         )
     }
 
@@ -227,13 +249,11 @@ impl Dialect {
     }
 }
 
-/// The conflict target is the partial unique index on (owner_id, idempotency_key): a reused key inserts
-/// nothing (in Postgres, waiting for a concurrent insert of the same key to finish first), while any other
-/// violation (a duplicate id) still fails loudly.
-pub const INSERT_IMAGE: &str = "INSERT INTO images (id, owner_id, status, format, bytes, sha256, \
-         visibility, original_key, idempotency_key, created_at, updated_at) \
-     VALUES ($1, $2, 'processing', $3, $4, $5, $6, $7, $8, $9, $9) \
-     ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING";
+/// The conflict target of inserting an image (`Dialect::insert_image`) is the partial unique index on
+/// (owner_id, idempotency_key): a reused key inserts nothing (in Postgres, waiting for a concurrent insert
+/// of the same key to finish first), while any other violation (a duplicate id) still fails loudly.
+const INSERT_IMAGE_CONFLICT: &str =
+    "ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING";
 
 /// Newest first, on the (owner, created_at, id) index.
 pub const NEWEST_FIRST: &str = "ORDER BY i.created_at DESC, i.id DESC LIMIT $2";

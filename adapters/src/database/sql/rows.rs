@@ -85,6 +85,8 @@ pub struct ImageRow<Id, At> {
     variants: String,
     original_key: String,
     public_original_key: Option<String>,
+    source_image_id: Option<Id>,
+    operations: Option<String>,
     created_at: At,
     updated_at: At,
     deleted_at: Option<At>,
@@ -118,6 +120,11 @@ impl<Id: StoredId, At: StoredTime> TryFrom<ImageRow<Id, At>> for Image {
             variants,
             original_key: row.original_key,
             public_original_key: row.public_original_key,
+            source_image_id: row
+                .source_image_id
+                .map(|id| id.into_uuid().map(ImageId))
+                .transpose()?,
+            operations: row.operations.as_deref().map(json).transpose()?,
             created_at: row.created_at.into_time()?,
             updated_at: row.updated_at.into_time()?,
             deleted_at: row.deleted_at.map(StoredTime::into_time).transpose()?,

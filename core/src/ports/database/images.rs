@@ -46,6 +46,9 @@ pub enum CreateImageOutcome {
 ///   file, the first); a file for a variant the image lacks is dropped (see `merge_variant_files`). It is
 ///   atomic against concurrent writes to the image, and returns true when the image is `ready` (whether or
 ///   not anything was new); on any other state, or no image, it changes nothing and returns false.
+/// - `create_image` stores `NewImage::derivation` as the image's `source_image_id` and `operations`.
+/// - `record_original` sets the size and SHA-256 of an image's original once an edit job has rendered it;
+///   like `complete_processing`, only while the image is `processing` (else false, nothing changed).
 #[async_trait]
 pub trait ImageRepository: Send + Sync + Debug {
     async fn create_image(
@@ -90,4 +93,6 @@ pub trait ImageRepository: Send + Sync + Debug {
         id: ImageId,
         files: &[LateVariantFile],
     ) -> Result<bool, DbError>;
+    async fn record_original(&self, id: ImageId, bytes: u64, sha256: &str)
+        -> Result<bool, DbError>;
 }

@@ -1,6 +1,7 @@
 //! The image use cases of the API: upload, read, list, change, delete, and find the bytes to serve.
 
 mod blobs;
+mod edit;
 mod retention;
 mod upload;
 

@@ -116,6 +116,7 @@ impl ImageService {
             visibility,
             original_key: key.as_str().to_owned(),
             idempotency_key,
+            derivation: None,
             created_at: Utc::now(),
         };
         let job = OutboxMessage::job(&Job::ProcessImage { image_id: id });

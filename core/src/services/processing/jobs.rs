@@ -1,6 +1,7 @@
 //! The image jobs as worker handlers, one per topic: the upload job (`image.process`), the formats made
 //! after `ready` (`image.encode`, apart so that slow AVIF encodes never hold up uploads), and the purge of
-//! a deleted image's blobs (`image.purge`); plus the topic all three shared before (`jobs`), still drained.
+//! a deleted image's blobs (`image.purge`), edits (`image.edit`); plus the topic the first three shared
+//! before (`jobs`), still drained.
 //!
 //! Each handler decides what a failure means on the last attempt; the job bodies are `Processor`'s.
 
@@ -21,6 +22,7 @@ impl Processor {
             Arc::new(ProcessImage(processor.clone())),
             Arc::new(EncodeVariants(processor.clone())),
             Arc::new(PurgeImage(processor.clone())),
+            Arc::new(EditImage(processor.clone())),
             Arc::new(LegacyJobs(processor)),
         ]
     }
@@ -39,6 +41,11 @@ pub struct EncodeVariants(pub Arc<Processor>);
 /// Deletes every blob of an image that no longer exists (jobs queued before deletes were soft).
 #[derive(Debug, Clone)]
 pub struct PurgeImage(pub Arc<Processor>);
+
+/// Renders an edit's result and processes it. On its last attempt, a failure fails the image, as for
+/// uploads.
+#[derive(Debug, Clone)]
+pub struct EditImage(pub Arc<Processor>);
 
 /// Jobs of every kind on the topic they all shared before each had its own (queued by an older release).
 #[derive(Debug, Clone)]
@@ -89,6 +96,20 @@ impl JobHandler for PurgeImage {
 }
 
 #[async_trait]
+impl JobHandler for EditImage {
+    fn topic(&self) -> &'static str {
+        Job::EDIT_TOPIC
+    }
+
+    async fn handle(&self, message: &Message, attempt: Attempt) -> JobOutcome {
+        match read(message) {
+            Some(Job::EditImage { image_id }) => edit(&self.0, image_id, attempt).await,
+            job => misrouted(&self.0, message, job, attempt).await,
+        }
+    }
+}
+
+#[async_trait]
 impl JobHandler for LegacyJobs {
     fn topic(&self) -> &'static str {
         JOBS_TOPIC
@@ -109,11 +130,28 @@ async fn dispatch(processor: &Processor, job: Job, attempt: Attempt) -> JobOutco
             encode(processor, image_id, format, attempt).await
         }
         Job::PurgeImage { image_id } => purge(processor, image_id).await,
+        Job::EditImage { image_id } => edit(processor, image_id, attempt).await,
     }
 }
 
 async fn process(processor: &Processor, image_id: ImageId, attempt: Attempt) -> JobOutcome {
-    let err = match processor.process(image_id).await {
+    let done = processor.process(image_id).await;
+    settle(processor, image_id, done, attempt).await
+}
+
+async fn edit(processor: &Processor, image_id: ImageId, attempt: Attempt) -> JobOutcome {
+    let done = processor.edit(image_id).await;
+    settle(processor, image_id, done, attempt).await
+}
+
+/// Done, a retry, or on the last attempt the image failed, so that none stays `processing` forever.
+async fn settle(
+    processor: &Processor,
+    image_id: ImageId,
+    done: Result<(), crate::services::ServiceError>,
+    attempt: Attempt,
+) -> JobOutcome {
+    let err = match done {
         Ok(()) => return JobOutcome::Done,
         Err(err) if !attempt.is_last() => return JobOutcome::Retry(err.to_string()),
         Err(err) => err,

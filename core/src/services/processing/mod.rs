@@ -1,6 +1,7 @@
 //! The image jobs: what each does (`handler.rs`, `late_variants.rs`), and the worker handlers that run them
 //! per topic (`jobs.rs`). The loop that takes jobs off the queue is the generic worker's (`crate::worker`).
 
+mod edit;
 mod formats;
 mod handler;
 mod jobs;
@@ -9,4 +10,4 @@ mod late_variants;
 pub use crate::worker::JobOutcome;
 pub use formats::VariantFormats;
 pub use handler::Processor;
-pub use jobs::{EncodeVariants, LegacyJobs, ProcessImage, PurgeImage};
+pub use jobs::{EditImage, EncodeVariants, LegacyJobs, ProcessImage, PurgeImage};

@@ -122,12 +122,14 @@ pub async fn a_reused_idempotency_key_replays_the_earlier_image(db: Arc<TestData
     let key = Some(unique("idem"));
     let first = NewImage {
         idempotency_key: key.clone(),
+        derivation: None,
         ..new_image(owner.id, now())
     };
     stored_image(db.as_ref(), &first).await;
 
     let retry = NewImage {
         idempotency_key: key.clone(),
+        derivation: None,
         ..new_image(owner.id, now())
     };
     let retry_job = process_job(retry.id);
@@ -152,6 +154,7 @@ pub async fn a_reused_idempotency_key_replays_the_earlier_image(db: Arc<TestData
         db.as_ref(),
         &NewImage {
             idempotency_key: key,
+            derivation: None,
             ..new_image(stranger.id, now())
         },
     )
@@ -170,6 +173,7 @@ pub async fn concurrent_uploads_with_one_idempotency_key_make_one_image(db: Arc<
             let db = db.clone();
             let image = NewImage {
                 idempotency_key: Some(key.clone()),
+                derivation: None,
                 ..new_image(owner.id, now())
             };
             tokio::spawn(async move {
@@ -211,6 +215,7 @@ pub async fn concurrent_uploads_with_one_idempotency_key_make_one_image(db: Arc<
         .unwrap();
     let fresh_upload = NewImage {
         idempotency_key: Some(key),
+        derivation: None,
         ..new_image(owner.id, now())
     };
     let job = process_job(fresh_upload.id);

@@ -13,6 +13,7 @@
 
 mod batch_reads;
 mod comments;
+mod edits;
 mod follows;
 mod follows_concurrency;
 mod health;
@@ -35,6 +36,7 @@ mod variant_files;
 
 pub use batch_reads::*;
 pub use comments::*;
+pub use edits::*;
 pub use follows::*;
 pub use follows_concurrency::*;
 pub use health::*;
@@ -174,6 +176,8 @@ macro_rules! image_repository_contract_suite {
             add_variant_files_only_adds_to_ready_images_and_once,
             concurrent_variant_file_additions_keep_every_format,
             images_by_ids_answers_those_that_exist,
+            a_derived_image_keeps_its_source_and_operations,
+            record_original_only_changes_processing_images,
         );
     };
 }
@@ -293,6 +297,7 @@ pub(crate) fn new_image(owner: UserId, created_at: DateTime<Utc>) -> NewImage {
         visibility: Visibility::Public,
         original_key: format!("images/{id}/original"),
         idempotency_key: None,
+        derivation: None,
         created_at,
     }
 }

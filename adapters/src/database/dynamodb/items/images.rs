@@ -5,7 +5,7 @@ use darkroom_core::domain::{Failure, Image, ImageId, ImageStatus, NewImage, User
 use darkroom_core::ports::DbError;
 
 use super::super::attrs::{
-    json, micros, n, opt_num, opt_string, opt_time, put_opt, req_enum, req_json, req_num,
+    json, micros, n, opt_num, opt_string, opt_time, opt_uuid, put_opt, req_enum, req_json, req_num,
     req_string, req_strings, req_time, req_uuid, s, strings,
 };
 use super::super::keys::{self, Item};
@@ -39,6 +39,13 @@ pub(crate) fn new_image(
         "idempotency_key",
         image.idempotency_key.clone().map(s),
     );
+    if let Some(derivation) = &image.derivation {
+        item.insert(
+            "source_image_id".to_owned(),
+            s(derivation.source_image_id.0.to_string()),
+        );
+        item.insert("operations".to_owned(), json(&derivation.operations)?);
+    }
     Ok(item)
 }
 
@@ -70,6 +77,11 @@ pub(crate) fn image(item: &Item) -> Result<Image, DbError> {
         variants: req_json(item, "variants")?,
         original_key: req_string(item, "original_key")?,
         public_original_key: opt_string(item, "public_original_key")?,
+        source_image_id: opt_uuid(item, "source_image_id")?.map(ImageId),
+        operations: match item.contains_key("operations") {
+            true => Some(req_json(item, "operations")?),
+            false => None,
+        },
         created_at,
         // An update expression cannot take a maximum, so writes store the clock's time and reads keep it from
         // going behind the creation time (as SQLite's `MAX(now, created_at)` does) when clocks disagree.
@@ -159,6 +171,7 @@ mod tests {
             visibility: Visibility::Followers,
             original_key: "k".into(),
             idempotency_key: Some("idem".into()),
+            derivation: None,
             created_at: at(2_000),
         };
         let item = new_image(&new, "ann", at(1_000)).unwrap();
