@@ -76,6 +76,11 @@ pub struct Config {
     pub upload_expiry_secs: u64,
     /// How often the worker's expiry pass runs.
     pub upload_expiry_pass_secs: u64,
+    /// How many days a deleted image stays restorable (`restoreImage`); the worker's purge pass then removes
+    /// its blobs and rows for good.
+    pub retention_days: u32,
+    /// How often the worker's purge pass runs.
+    pub retention_pass_secs: u64,
     pub max_image_width: u32,
     pub max_image_height: u32,
     pub max_image_pixels: u64,
@@ -189,6 +194,8 @@ impl Default for Config {
             upload_part_max_bytes: 50 * 1024 * 1024,
             upload_expiry_secs: 24 * 3600,
             upload_expiry_pass_secs: 300,
+            retention_days: 7,
+            retention_pass_secs: 3600,
             max_image_width: limits.max_width,
             max_image_height: limits.max_height,
             max_image_pixels: limits.max_pixels,
@@ -277,6 +284,11 @@ impl Config {
         };
         settings.check().map_err(anyhow::Error::msg)?;
         Ok(settings)
+    }
+
+    /// How long a deleted image stays restorable: `retention_days`.
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(u64::from(self.retention_days) * 86_400)
     }
 
     pub fn limits(&self) -> Limits {

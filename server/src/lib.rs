@@ -8,5 +8,6 @@ mod config_transform;
 pub mod connection;
 pub mod example_secrets;
 pub mod listener;
+mod passes;
 pub mod startup;
 pub mod telemetry;

@@ -113,6 +113,8 @@ impl Application {
             &local_images,
         ));
         let outbox_written = Arc::new(Notify::new());
+        // The time of the scheduled passes and of deletions (the retention window): tests move it.
+        let clock = Clock::system();
         // The image pipeline is an adapter like the others: this build's codecs (`native-codecs`).
         let pipeline: Arc<dyn ImagePipeline> = Arc::new(NativePipeline::new());
         let images = ImageService::new(
@@ -122,10 +124,12 @@ impl Application {
             ImageSettings {
                 limits: config.limits(),
                 public_originals: config.public_originals,
+                retention: config.retention(),
             },
             outbox_written.clone(),
             Audience::new(users.clone(), backends.db.follows.clone()),
-        );
+        )
+        .with_clock(clock.clone());
         // Transformations run one render per slot, each on one core: the slots are the parallelism.
         let transform_pipeline: Arc<dyn ImagePipeline> =
             Arc::new(NativePipeline::with_settings(RenderSettings {
@@ -140,7 +144,6 @@ impl Application {
                 .transform_settings()
                 .map_err(|e| anyhow::anyhow!("invalid transform settings: {e}"))?,
         );
-        let clock = Clock::system();
         let uploads = UploadService::new(
             backends.db.uploads.clone(),
             backends.multipart.clone(),
@@ -215,12 +218,10 @@ impl Application {
                 inbox: inbox.clone(),
                 indexer: SearchIndexer::new(backends.db.users.clone(), backends.search.clone()),
             };
-            // The expiry pass, on one worker replica at a time (a lease in the database).
-            background.push(tokio::spawn(uploads.clone().run_expiry(
-                backends.db.leases.clone(),
-                Duration::from_secs(config.upload_expiry_pass_secs.max(1)),
-                stop_rx.clone(),
-            )));
+            // The scheduled passes (upload expiry, retention purge), on one worker replica at a time.
+            background.extend(crate::passes::spawn(
+                &config, &backends, &uploads, &clock, &stop_rx,
+            ));
             let mut handlers = processor.handlers();
             handlers.extend(events.handlers());
             let settings = WorkerSettings {

@@ -334,6 +334,39 @@ impl TestApp {
         found
     }
 
+    /// The keys of one image's blobs: everything under `images/{id}/`.
+    pub async fn blobs_of(&self, image_id: &str) -> Vec<String> {
+        let prefix = format!("images/{image_id}/");
+        self.stored_blobs()
+            .await
+            .into_iter()
+            .filter(|key| key.starts_with(&prefix))
+            .collect()
+    }
+
+    /// Moves the server's clock a day past the retention window of a deletion made now, then waits until
+    /// the purge pass has removed every blob of `image_id`. The test sets `retention_pass_secs` low.
+    pub async fn purge_after_retention(&self, image_id: &str) {
+        assert!(
+            self.config.retention_pass_secs <= 2,
+            "set retention_pass_secs low to wait for the purge pass"
+        );
+        self.clock
+            .advance(self.config.retention() + Duration::from_secs(86_400));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = self.blobs_of(image_id).await;
+            if left.is_empty() {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "blobs of {image_id} still there 60 s after the window closed: {left:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// The key of every blob in the server's storage.
     pub async fn stored_blobs(&self) -> Vec<String> {
         let mut keys: Vec<String> = self

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 
 use super::LocalCopies;
 use crate::domain::{
@@ -215,14 +216,38 @@ impl ImageRepository for CachedImageRepository {
         recorded
     }
 
-    async fn delete_image(
-        &self,
-        id: ImageId,
-        job: &OutboxMessage,
-    ) -> Result<Option<Image>, DbError> {
-        let deleted = self.inner.delete_image(id, job).await;
+    async fn delete_image(&self, id: ImageId, at: DateTime<Utc>) -> Result<Option<Image>, DbError> {
+        let deleted = self.inner.delete_image(id, at).await;
         self.forget(id).await;
         deleted
+    }
+
+    async fn restore_image(
+        &self,
+        id: ImageId,
+        deleted_since: DateTime<Utc>,
+    ) -> Result<Option<Image>, DbError> {
+        let restored = self.inner.restore_image(id, deleted_since).await;
+        self.forget(id).await;
+        restored
+    }
+
+    async fn deleted_images(
+        &self,
+        deleted_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ImageId>, DbError> {
+        self.inner.deleted_images(deleted_before, limit).await
+    }
+
+    async fn purge_image(
+        &self,
+        id: ImageId,
+        deleted_before: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let purged = self.inner.purge_image(id, deleted_before).await;
+        self.forget(id).await;
+        purged
     }
 
     async fn add_variant_files(

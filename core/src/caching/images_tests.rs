@@ -57,6 +57,7 @@ impl ImageRepository for MemoryImages {
             operations: image.derivation.as_ref().map(|d| d.operations.clone()),
             created_at: image.created_at,
             updated_at: image.created_at,
+            deleted_at: None,
         };
         self.images.lock().unwrap().insert(image.id, stored);
         Ok(CreateImageOutcome::Created)
@@ -137,9 +138,60 @@ impl ImageRepository for MemoryImages {
     async fn delete_image(
         &self,
         id: ImageId,
-        _job: &OutboxMessage,
+        at: chrono::DateTime<Utc>,
     ) -> Result<Option<Image>, DbError> {
-        Ok(self.images.lock().unwrap().remove(&id))
+        let mut images = self.images.lock().unwrap();
+        Ok(images
+            .get_mut(&id)
+            .filter(|image| image.deleted_at.is_none())
+            .map(|image| {
+                image.deleted_at = Some(at);
+                image.clone()
+            }))
+    }
+
+    async fn restore_image(
+        &self,
+        id: ImageId,
+        deleted_since: chrono::DateTime<Utc>,
+    ) -> Result<Option<Image>, DbError> {
+        let mut images = self.images.lock().unwrap();
+        Ok(images
+            .get_mut(&id)
+            .filter(|image| image.deleted_at.is_some_and(|at| at >= deleted_since))
+            .map(|image| {
+                image.deleted_at = None;
+                image.clone()
+            }))
+    }
+
+    async fn deleted_images(
+        &self,
+        deleted_before: chrono::DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ImageId>, DbError> {
+        let images = self.images.lock().unwrap();
+        Ok(images
+            .values()
+            .filter(|image| image.deleted_at.is_some_and(|at| at < deleted_before))
+            .map(|image| image.id)
+            .take(limit)
+            .collect())
+    }
+
+    async fn purge_image(
+        &self,
+        id: ImageId,
+        deleted_before: chrono::DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let mut images = self.images.lock().unwrap();
+        let purgeable = images
+            .get(&id)
+            .is_some_and(|image| image.deleted_at.is_some_and(|at| at < deleted_before));
+        if purgeable {
+            images.remove(&id);
+        }
+        Ok(purgeable)
     }
 
     async fn add_variant_files(
@@ -238,11 +290,27 @@ async fn no_write_is_followed_by_a_stale_read() {
 
     repo.add_variant_files(id, &[]).await.unwrap();
     repo.image(id).await.unwrap();
-    repo.delete_image(id, &job()).await.unwrap();
+    let at = Utc::now();
+    repo.delete_image(id, at).await.unwrap();
+    assert_eq!(
+        repo.image(id).await.unwrap().unwrap().deleted_at,
+        Some(at),
+        "a deleted image is marked"
+    );
+    repo.restore_image(id, at).await.unwrap();
+    assert_eq!(
+        repo.image(id).await.unwrap().unwrap().deleted_at,
+        None,
+        "a restored image is not marked"
+    );
+    repo.delete_image(id, at).await.unwrap();
+    repo.image(id).await.unwrap();
+    let later = at + chrono::Duration::seconds(1);
+    assert!(repo.purge_image(id, later).await.unwrap());
     assert_eq!(
         repo.image(id).await.unwrap(),
         None,
-        "a deleted image is gone"
+        "a purged image is gone"
     );
 }
 
@@ -261,7 +329,7 @@ async fn a_broken_cache_is_a_miss_never_an_error() {
         ..ImagePatch::default()
     };
     assert!(repo.update_image(id, &patch).await.unwrap().is_some());
-    assert!(repo.delete_image(id, &job()).await.unwrap().is_some());
+    assert!(repo.delete_image(id, Utc::now()).await.unwrap().is_some());
 }
 
 #[tokio::test]

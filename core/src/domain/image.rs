@@ -182,6 +182,17 @@ pub struct Image {
     pub operations: Option<Vec<EditOperation>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When its owner deleted it: it is hidden from everyone until it is restored or purged (see
+    /// `services::retention`). Absent in cache entries written before retention existed, hence the default.
+    #[serde(default)]
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Image {
+    /// Whether its owner deleted it (and it waits, hidden, for a restore or the purge).
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
 }
 
 /// What `uploadImage` stores before processing starts.

@@ -18,7 +18,8 @@ pub const JOBS_TOPIC: &str = "jobs";
 pub enum Job {
     /// Validate, decode and derive the variants of a freshly uploaded image.
     ProcessImage { image_id: ImageId },
-    /// Delete every blob of an image that no longer exists.
+    /// Delete every blob of an image that no longer exists. Deletes no longer queue it (they are soft, and
+    /// the retention pass purges); jobs an older release queued are still run.
     PurgeImage { image_id: ImageId },
     /// Add `format` encodings to the variants of an image that is already `ready` (AVIF: too slow to
     /// hold up `ready`). Published by the `ProcessImage` job, not through the outbox: see the processor.

@@ -36,9 +36,10 @@ pub fn open_to_everyone(owner_is_private: bool, visibility: Visibility) -> bool 
     can_view(Relation::Other, owner_is_private, visibility)
 }
 
-/// Whether `viewer` may change or delete `image`.
+/// Whether `viewer` may change or delete `image`: their own, and not deleted (a deleted image can only be
+/// restored).
 pub fn can_modify(viewer: UserId, image: &Image) -> bool {
-    viewer == image.owner_id
+    viewer == image.owner_id && !image.is_deleted()
 }
 
 /// Answers `Relation`s from the follow graph, and applies `can_view` to images.
@@ -154,6 +155,11 @@ fn decided_without_graph(
     image: &Image,
     owner: Option<&AccessFacts>,
 ) -> Option<ImageAccess> {
+    // A deleted image is nobody's to see, its owner's included, until it is restored: it answers 404 on
+    // every path (metadata, variants, originals, transformations, posts, avatars).
+    if image.is_deleted() {
+        return Some(ImageAccess::HIDDEN);
+    }
     // An image whose owner is gone is about to be purged.
     let Some(owner) = owner else {
         return Some(ImageAccess::HIDDEN);

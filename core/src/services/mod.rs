@@ -8,6 +8,8 @@ pub mod images;
 pub mod ingest;
 pub mod outbox;
 pub mod processing;
+pub mod retention;
+pub mod scheduled;
 pub mod social;
 pub mod transform;
 pub mod uploads;

@@ -1,4 +1,4 @@
-//! `uploadImage`, `getImage`, `listMyImages`, `updateImage`, `deleteImage`.
+//! `uploadImage`, `getImage`, `listMyImages`, `updateImage`, `deleteImage`, `restoreImage`.
 
 use darkroom_core::domain::{ImageId, ImagePatch, Visibility};
 use darkroom_core::services::images::UploadRequest;
@@ -29,7 +29,8 @@ pub enum UploadResponse {
 
 #[derive(Debug, ApiResponse)]
 pub enum DeleteResponse {
-    /// The image, its variants and its blobs are gone.
+    /// The image is hidden from everyone at once; `restoreImage` brings it back within `retention_days`,
+    /// after which its variants and blobs are purged for good.
     #[oai(status = 204)]
     Deleted,
 }
@@ -217,7 +218,9 @@ impl ImagesApi {
         ))
     }
 
-    /// Delete an image with its variants and blobs.
+    /// Delete an image: it is hidden at once everywhere (metadata, variants, original, transformations,
+    /// listings, posts, avatars). It stays restorable by its owner for `retention_days` (7 by default);
+    /// then its variants, blobs and rows are purged for good.
     #[oai(
         path = "/v1/images/:id",
         method = "delete",
@@ -232,6 +235,26 @@ impl ImagesApi {
         let owner = auth.user(&state.auth)?;
         state.images.delete(owner, ImageId(id.0)).await?;
         Ok(DeleteResponse::Deleted)
+    }
+
+    /// Bring back one of your deleted images within its retention window (`retention_days` after the
+    /// delete), exactly as it was: same id, variants and ETags. Answers 200 with the image. An image that
+    /// is not yours, not deleted, or deleted longer ago than the window is 404.
+    #[oai(
+        path = "/v1/images/:id/restore",
+        method = "post",
+        operation_id = "restoreImage"
+    )]
+    async fn restore_image(
+        &self,
+        state: Data<&AppState>,
+        auth: BearerAuth,
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<ImageView>> {
+        let owner = auth.user(&state.auth)?;
+        Ok(Json(
+            state.images.restore(owner, ImageId(id.0)).await?.into(),
+        ))
     }
 }
 

@@ -98,6 +98,7 @@ impl World {
             ImageSettings {
                 limits: Limits::default(),
                 public_originals: true,
+                retention: darkroom_core::services::retention::DEFAULT_RETENTION,
             },
             notify.clone(),
             Audience::new(self.repos.users.clone(), self.repos.follows.clone()),

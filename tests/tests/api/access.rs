@@ -1,4 +1,6 @@
-use darkroom_tests::app::{assert_problem, read_testdata, spawn_app, Account, TestApp};
+use darkroom_tests::app::{
+    assert_problem, read_testdata, spawn_app, spawn_app_with, Account, TestApp,
+};
 use serde_json::json;
 
 fn has_gps(bytes: &[u8]) -> bool {
@@ -126,7 +128,7 @@ async fn private_images_are_invisible_and_untouchable_to_others() {
 
 #[tokio::test]
 async fn the_owner_changes_visibility_and_deletes_everything() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|c| c.retention_pass_secs = 1).await;
     let owner = app.register("curator").await;
     let image = app
         .upload_testdata(&owner, "photos/Nikon_D70.jpg", "private")
@@ -188,6 +190,9 @@ async fn the_owner_changes_visibility_and_deletes_everything() {
         "not_found",
     )
     .await;
+    // Kept, hidden, for the retention window; purged after it.
+    assert!(!app.blobs_of(id).await.is_empty());
+    app.purge_after_retention(id).await;
     let left = app.stored_blobs().await;
     assert!(left.is_empty(), "blobs left: {:?}", left);
 }

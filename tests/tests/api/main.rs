@@ -14,6 +14,8 @@ mod processing;
 mod rate_limits;
 mod resource_limits;
 mod restart;
+mod retention;
+mod retention_crash;
 mod safe_headers;
 mod serving;
 mod social;

@@ -44,6 +44,7 @@ fn every_operation_id_of_the_contract_is_present() {
         "listMyImages",
         "updateImage",
         "deleteImage",
+        "restoreImage",
         "downloadOriginal",
         "getVariant",
         "transformImage",

@@ -113,8 +113,16 @@ pub(super) fn req_bool(item: &Item, name: &str) -> Result<bool, DbError> {
 }
 
 pub(super) fn req_time(item: &Item, name: &str) -> Result<DateTime<Utc>, DbError> {
-    let value: i64 = req_num(item, name)?;
-    DateTime::from_timestamp_micros(value).ok_or_else(|| corrupt(name, "timestamp out of range"))
+    opt_time(item, name)?.ok_or_else(|| corrupt(name, "missing"))
+}
+
+pub(super) fn opt_time(item: &Item, name: &str) -> Result<Option<DateTime<Utc>>, DbError> {
+    opt_num::<i64>(item, name)?
+        .map(|value| {
+            DateTime::from_timestamp_micros(value)
+                .ok_or_else(|| corrupt(name, "timestamp out of range"))
+        })
+        .transpose()
 }
 
 fn parse_uuid(name: &str, value: &str) -> Result<Uuid, DbError> {

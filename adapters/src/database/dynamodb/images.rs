@@ -1,11 +1,11 @@
 //! `ImageRepository` on DynamoDB, the reads and `create_image`; the writes after creation are in
-//! `lifecycle.rs`. An image is one item; its owner's listing entry and its idempotency claim are written
-//! and deleted in the same transactions as the image.
+//! `lifecycle.rs`, deletion, restore and purge in `retention.rs`. An image is one item; its owner's
+//! listing entry and its idempotency claim are written and deleted in the same transactions as the image.
 
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use darkroom_core::domain::{
     Cursor, Failure, Image, ImageId, ImagePatch, LateVariantFile, NewImage, OutboxMessage, Page,
     PageRequest, ProcessedImage, UserId,
@@ -70,10 +70,17 @@ impl DynamoDatabase {
             let Some(claim) = claim else {
                 return Ok(None);
             };
-            let earlier = self.image(items::claimed_image(&claim)?).await?;
-            return Ok(
-                earlier.map(|earlier| CreateImageOutcome::IdempotentReplay(Box::new(earlier)))
-            );
+            // Deleted since the claim was read (which frees the claim): try creating again.
+            let earlier = self
+                .image(items::claimed_image(&claim)?)
+                .await?
+                .filter(|earlier| !earlier.is_deleted());
+            let Some(earlier) = earlier else {
+                return Ok(None);
+            };
+            return Ok(Some(CreateImageOutcome::IdempotentReplay(Box::new(
+                earlier,
+            ))));
         }
         Err(if outcome.failed(0) {
             DbError::other(format!("owner {} does not exist", image.owner_id.0))
@@ -169,6 +176,7 @@ impl ImageRepository for DynamoDatabase {
         let items = listed
             .iter()
             .filter_map(|(id, _)| by_id.remove(id))
+            .filter(|image| !image.is_deleted())
             .collect();
         let next = if entries.len() > limit {
             listed.last().map(|(id, created_at)| Cursor {
@@ -210,13 +218,34 @@ impl ImageRepository for DynamoDatabase {
         self.finish_processing(id, Finished::Failed(failure)).await
     }
 
-    async fn delete_image(
+    async fn delete_image(&self, id: ImageId, at: DateTime<Utc>) -> Result<Option<Image>, DbError> {
+        self.soft_delete_image(id, at).await
+    }
+
+    async fn restore_image(
         &self,
         id: ImageId,
-        job: &OutboxMessage,
+        deleted_since: DateTime<Utc>,
     ) -> Result<Option<Image>, DbError> {
-        self.remove_image(id, job).await
+        self.restore_deleted_image(id, deleted_since).await
     }
+
+    async fn deleted_images(
+        &self,
+        deleted_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ImageId>, DbError> {
+        self.deleted_image_ids(deleted_before, limit).await
+    }
+
+    async fn purge_image(
+        &self,
+        id: ImageId,
+        deleted_before: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        self.purge_deleted_image(id, deleted_before).await
+    }
+
     async fn add_variant_files(
         &self,
         id: ImageId,

@@ -19,6 +19,9 @@ pub(super) const SK: &str = "sk";
 /// The partition of the outbox's queue entries, sorted oldest first.
 const OUTBOX: &str = "OUTBOX";
 
+/// The partition of deleted images waiting for the purge.
+const DELETED_IMAGES: &str = "DELETED_IMAGES";
+
 fn key(pk: String, sk: impl Into<String>) -> Item {
     HashMap::from([
         (PK.to_owned(), AttributeValue::S(pk)),
@@ -69,6 +72,17 @@ pub(super) fn images_of(owner: UserId) -> String {
 /// An owner's listing entry for one image.
 pub(super) fn listing(owner: UserId, created_at: DateTime<Utc>, id: ImageId) -> Item {
     key(images_of(owner), order(created_at, id.0))
+}
+
+/// The partition listing deleted images by `order(deleted_at, id)`: the purge pass reads it oldest first.
+/// One partition for the whole table, as the outbox's: each entry lives only for the retention window.
+pub(super) fn deleted_images() -> String {
+    DELETED_IMAGES.to_owned()
+}
+
+/// The entry of an image deleted at `deleted_at`.
+pub(super) fn deleted_image(deleted_at: DateTime<Utc>, id: ImageId) -> Item {
+    key(deleted_images(), order(deleted_at, id.0))
 }
 
 /// Claims an owner's idempotency key; holds the id of the image it made.

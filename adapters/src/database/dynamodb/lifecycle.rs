@@ -1,26 +1,27 @@
-//! An image's life after creation: the owner's patches, the end of processing, deletion. Each write carries
-//! its precondition as a condition expression, so it is atomic without a transaction where one item
-//! changes, and bumps `version`, which deletion checks so that it returns exactly the image it removed.
+//! An image's life after creation: the owner's patches, the end of processing (deletion, restore and purge
+//! are in `retention.rs`). Each write carries its precondition as a condition expression, so it is atomic
+//! without a transaction where one item changes, and bumps `version`, which the writes that read first
+//! check so that they act on exactly the image they read.
 
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::Utc;
 use darkroom_core::domain::{
     merge_variant_files, Failure, Image, ImageId, ImagePatch, ImageStatus, LateVariantFile,
-    OutboxMessage, ProcessedImage,
+    ProcessedImage,
 };
-use darkroom_core::ports::{Conflict, DbError, ImageRepository};
+use darkroom_core::ports::{DbError, ImageRepository};
 
 use super::attrs::{json, micros, n, s, strings};
-use super::calls::{retry_conflicts, Transacted};
+use super::calls::retry_conflicts;
 use super::errors::unless_condition_failed;
 use super::items;
 use super::keys::{self, Item};
 use super::writes::{names, vals, values, PRESENT};
 use super::DynamoDatabase;
 
-/// Deletion reads, then deletes if nothing changed meanwhile; a concurrent write sends it round again.
-/// Adding late variant files reads, merges and writes back the same way.
-const DELETE_ROUNDS: usize = 5;
+/// Adding late variant files reads, merges, then writes back if nothing changed meanwhile; a concurrent
+/// write sends it round again. Deletion, restore and purge read and write the same way.
+pub(super) const ROUNDS: usize = 5;
 
 /// How processing ended.
 #[derive(Debug, Clone, Copy)]
@@ -198,7 +199,7 @@ impl DynamoDatabase {
         id: ImageId,
         files: &[LateVariantFile],
     ) -> Result<bool, DbError> {
-        for _ in 0..DELETE_ROUNDS {
+        for _ in 0..ROUNDS {
             let Some(item) = self.get(keys::image(id), "reading an image").await? else {
                 return Ok(false);
             };
@@ -229,57 +230,7 @@ impl DynamoDatabase {
             }
         }
         Err(DbError::unavailable(format!(
-            "adding variant files to image {} did not settle in {DELETE_ROUNDS} rounds",
-            id.0
-        )))
-    }
-
-    /// Deletes the image with its listing entry and idempotency claim, and enqueues `job`, in one
-    /// transaction that only goes through if the image is still the one read.
-    pub(super) async fn remove_image(
-        &self,
-        id: ImageId,
-        job: &OutboxMessage,
-    ) -> Result<Option<Image>, DbError> {
-        for _ in 0..DELETE_ROUNDS {
-            let Some(item) = self.get(keys::image(id), "reading an image").await? else {
-                return Ok(None);
-            };
-            let image = items::image(&item)?;
-            let version = items::image_version(&item)?;
-            // Index by index: 0 image, 1 outbox entry, 2 outbox pointer, 3 listing entry, 4 claim.
-            let mut writes = vec![
-                self.delete(
-                    keys::image(id),
-                    Some("#version = :version"),
-                    vals([(":version", n(version))]),
-                )?,
-                self.put_new(items::outbox_entry(job))?,
-                self.put_new(items::outbox_pointer(job))?,
-                self.delete(
-                    keys::listing(image.owner_id, image.created_at, image.id),
-                    None,
-                    Item::new(),
-                )?,
-            ];
-            if let Some(key) = items::idempotency_key(&item)? {
-                writes.push(self.delete(
-                    keys::idempotency(image.owner_id, &key),
-                    None,
-                    Item::new(),
-                )?);
-            }
-            match self.transact(writes, "deleting an image").await? {
-                Transacted::Done => return Ok(Some(image)),
-                outcome if outcome.failed(1) || outcome.failed(2) => {
-                    return Err(DbError::Conflict(Conflict::OutboxId))
-                }
-                // Changed or deleted since we read it: look again.
-                _ => {}
-            }
-        }
-        Err(DbError::unavailable(format!(
-            "deleting image {} did not settle in {DELETE_ROUNDS} rounds: it keeps changing",
+            "adding variant files to image {} did not settle in {ROUNDS} rounds",
             id.0
         )))
     }

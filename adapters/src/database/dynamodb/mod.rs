@@ -13,6 +13,7 @@
 //! | image                  | `IMAGE#<id>`                 | `IMAGE`                  | the image, owner's username copied |
 //! | listing entry          | `IMAGES#<owner id>`          | `<order>`                | `image_id`, `created_at`           |
 //! | idempotency claim      | `IDEMPOTENCY#<owner>#<key>`  | `IDEMPOTENCY`            | `image_id`                         |
+//! | deleted image entry    | `DELETED_IMAGES`             | `<order>` of deletion    | `image_id`, `deleted_at`           |
 //! | outbox entry           | `OUTBOX`                     | `<order>`                | the message                        |
 //! | outbox pointer         | `OUTBOX#<message id>`        | `OUTBOX`                 | `entry_sk`                         |
 //! | follow                 | `FOLLOW#<follower>#<followee>` | `FOLLOW`               | the follow (state, created_at)     |
@@ -63,8 +64,12 @@
 //!   outbox entry and pointer. A failed claim reads the claimed image: `IdempotentReplay`.
 //! - Complete / fail processing: UpdateItem with `#status = :processing`. Update: UpdateItem with
 //!   `attribute_exists(pk)`, returning the new image. Every write bumps `version`.
-//! - Delete image: read it, then one transaction deleting image (`version` unchanged), listing entry and
-//!   idempotency claim, and putting the outbox entry and pointer.
+//! - Delete image (soft, `retention.rs`): read it, then one transaction setting `deleted_at` on the image
+//!   (`version` unchanged), putting its deleted entry, deleting its listing entry and idempotency claim.
+//!   Restore: the same read, then one transaction removing `deleted_at`, the deleted entry, and putting
+//!   the listing entry back. Purge pass: Query of `DELETED_IMAGES` ascending below `order(cutoff)`, then
+//!   BatchGetItem of the images; purging one is a transaction deleting the image (`version` unchanged)
+//!   and its entry.
 //! - Outbox, oldest first: Query of `OUTBOX` ascending. Claiming: the same Query, then per entry an
 //!   UpdateItem of `claimed_until` conditioned on no live claim. Marking relayed: BatchGetItem of the pointers,
 //!   BatchWriteItem deleting the entries, then the pointers (a crash in between leaves only a pointer).
@@ -118,6 +123,7 @@ mod outbox;
 mod posts;
 mod profiles;
 mod query;
+mod retention;
 mod sessions;
 mod table;
 mod timeline_entries;

@@ -3,7 +3,7 @@
 //! are atomic. A read that a write follows runs in a write transaction and, where the backend locks rows,
 //! locks the image's (`Dialect::for_update`).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use darkroom_core::domain::{
     merge_variant_files, Cursor, Failure, Image, ImageId, ImagePatch, ImageStatus, LateVariantFile,
     NewImage, OutboxMessage, Page, PageRequest, ProcessedImage, UserId, Variant,
@@ -11,7 +11,7 @@ use darkroom_core::domain::{
 use darkroom_core::ports::{CreateImageOutcome, DbError, ImageRepository};
 
 use super::backend::for_every_sql_backend;
-use super::convert::{json, signed, to_json};
+use super::convert::{json, signed, to_json, StoredId};
 use super::rows::{images, ImageRow};
 use super::{page, queries};
 
@@ -31,6 +31,30 @@ for_every_sql_backend!(impl {
                 .await
                 .map_err(B::db_error)?;
         row.map(Image::try_from).transpose()
+    }
+
+    /// Runs `statement` (a soft delete or a restore: `$1` the image, `$2` a time) and reads the image it
+    /// changed in the same transaction, so the answer is exactly what it wrote; `None` when it changed
+    /// nothing (its condition did not hold), so of two concurrent calls only one answers `Some`.
+    async fn mark_image(
+        &self,
+        id: ImageId,
+        statement: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Image>, DbError> {
+        let mut tx = self.driver().begin_write().await.map_err(B::db_error)?;
+        let marked = sqlx::query(statement)
+            .bind(B::id(id.0))
+            .bind(B::at(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(B::db_error)?;
+        if B::rows_affected(&marked) == 0 {
+            return Ok(None);
+        }
+        let image = Self::fetch_image(&mut tx, id, false).await?;
+        tx.commit().await.map_err(B::db_error)?;
+        Ok(image)
     }
 });
 
@@ -110,14 +134,16 @@ for_every_sql_backend!(impl ImageRepository {
         let fetch = i64::from(request.limit) + 1;
         let rows: Vec<ImageRow<B::Id, B::At>> = match request.after {
             None => {
-                sqlx::query_as(&B::DIALECT.images_where("i.owner_id = $1", queries::NEWEST_FIRST))
+                let condition = "i.owner_id = $1 AND i.deleted_at IS NULL";
+                sqlx::query_as(&B::DIALECT.images_where(condition, queries::NEWEST_FIRST))
                     .bind(B::id(owner.0))
                     .bind(fetch)
                     .fetch_all(self.driver().pool())
                     .await
             }
             Some(after) => {
-                let condition = "i.owner_id = $1 AND (i.created_at, i.id) < ($3, $4)";
+                let condition =
+                    "i.owner_id = $1 AND i.deleted_at IS NULL AND (i.created_at, i.id) < ($3, $4)";
                 sqlx::query_as(&B::DIALECT.images_where(condition, queries::NEWEST_FIRST))
                     .bind(B::id(owner.0))
                     .bind(fetch)
@@ -220,22 +246,47 @@ for_every_sql_backend!(impl ImageRepository {
     async fn delete_image(
         &self,
         id: ImageId,
-        job: &OutboxMessage,
+        at: DateTime<Utc>,
     ) -> Result<Option<Image>, DbError> {
-        // The image is read under the write transaction's lock, so it is exactly the one the DELETE
-        // removes; of two concurrent deletes, the second finds nothing once the first commits.
-        let mut tx = self.driver().begin_write().await.map_err(B::db_error)?;
-        let Some(image) = Self::fetch_image(&mut tx, id, true).await? else {
-            return Ok(None);
-        };
-        sqlx::query(queries::DELETE_IMAGE)
-            .bind(B::id(id.0))
-            .execute(&mut *tx)
+        self.mark_image(id, queries::SOFT_DELETE_IMAGE, at).await
+    }
+
+    async fn restore_image(
+        &self,
+        id: ImageId,
+        deleted_since: DateTime<Utc>,
+    ) -> Result<Option<Image>, DbError> {
+        self.mark_image(id, queries::RESTORE_IMAGE, deleted_since).await
+    }
+
+    async fn deleted_images(
+        &self,
+        deleted_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ImageId>, DbError> {
+        let rows: Vec<(B::Id,)> = sqlx::query_as(queries::DELETED_IMAGES)
+            .bind(B::at(deleted_before))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(self.driver().pool())
             .await
             .map_err(B::db_error)?;
-        Self::insert_outbox(&mut tx, job).await?;
-        tx.commit().await.map_err(B::db_error)?;
-        Ok(Some(image))
+        rows.into_iter()
+            .map(|(id,)| id.into_uuid().map(ImageId))
+            .collect()
+    }
+
+    async fn purge_image(
+        &self,
+        id: ImageId,
+        deleted_before: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query(queries::PURGE_IMAGE)
+            .bind(B::id(id.0))
+            .bind(B::at(deleted_before))
+            .execute(self.driver().pool())
+            .await
+            .map_err(B::db_error)?;
+        Ok(B::rows_affected(&done) == 1)
     }
 
     async fn add_variant_files(

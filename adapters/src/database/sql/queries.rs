@@ -153,7 +153,7 @@ impl Dialect {
              i.format, i.bytes, i.sha256, i.width, i.height, i.visibility, i.alt_text, \
              i.tags{json} AS tags, i.blurhash, i.dominant_color, i.variants{json} AS variants, \
              i.original_key, i.public_original_key, i.source_image_id, \
-             i.operations{json} AS operations, i.created_at, i.updated_at"
+             i.operations{json} AS operations, i.created_at, i.updated_at, i.deleted_at"
         )
     }
 
@@ -258,7 +258,22 @@ const INSERT_IMAGE_CONFLICT: &str =
 /// Newest first, on the (owner, created_at, id) index.
 pub const NEWEST_FIRST: &str = "ORDER BY i.created_at DESC, i.id DESC LIMIT $2";
 
-pub const DELETE_IMAGE: &str = "DELETE FROM images WHERE id = $1";
+/// Marks live image `$1` deleted at `$2` and frees its idempotency key (a new upload may use it again).
+pub const SOFT_DELETE_IMAGE: &str = "UPDATE images SET deleted_at = $2, idempotency_key = NULL \
+     WHERE id = $1 AND deleted_at IS NULL";
+
+/// Clears the mark of image `$1` if it was deleted at or after `$2`.
+pub const RESTORE_IMAGE: &str = "UPDATE images SET deleted_at = NULL \
+     WHERE id = $1 AND deleted_at IS NOT NULL AND deleted_at >= $2";
+
+/// Up to `$2` images deleted before `$1`, the longest deleted first (on the partial index `images_deleted`).
+pub const DELETED_IMAGES: &str =
+    "SELECT id FROM images WHERE deleted_at IS NOT NULL AND deleted_at < $1 \
+     ORDER BY deleted_at, id LIMIT $2";
+
+/// Removes image `$1` for good if it was deleted before `$2`.
+pub const PURGE_IMAGE: &str =
+    "DELETE FROM images WHERE id = $1 AND deleted_at IS NOT NULL AND deleted_at < $2";
 
 pub const INSERT_OUTBOX: &str =
     "INSERT INTO outbox (id, topic, payload, created_at) VALUES ($1, $2, $3, $4)";

@@ -89,6 +89,7 @@ pub struct ImageRow<Id, At> {
     operations: Option<String>,
     created_at: At,
     updated_at: At,
+    deleted_at: Option<At>,
 }
 
 impl<Id: StoredId, At: StoredTime> TryFrom<ImageRow<Id, At>> for Image {
@@ -126,6 +127,7 @@ impl<Id: StoredId, At: StoredTime> TryFrom<ImageRow<Id, At>> for Image {
             operations: row.operations.as_deref().map(json).transpose()?,
             created_at: row.created_at.into_time()?,
             updated_at: row.updated_at.into_time()?,
+            deleted_at: row.deleted_at.map(StoredTime::into_time).transpose()?,
         })
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt::Debug;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::DbError;
 use crate::domain::{
@@ -24,10 +25,22 @@ pub enum CreateImageOutcome {
 /// - `create_image` writes the image and the job in one transaction: both or neither. With an idempotency
 ///   key the owner already used, it writes nothing and answers `IdempotentReplay` with the earlier image;
 ///   of concurrent calls with one key, exactly one answers `Created`.
+/// - `image` and `images_by_ids` answer every image that has a row, deleted ones included (with
+///   `deleted_at`): who may see what is the services' to decide. `images_by_owner` leaves deleted images out.
 /// - `images_by_owner` is newest first, keyset-paginated on (created_at, id).
 /// - `complete_processing` and `fail_processing` only move an image that is `processing`; on any other
 ///   state they change nothing and return false (a redelivered job must not undo a later state).
-/// - `delete_image` removes the image and enqueues `job` in one transaction; returns the deleted image.
+/// - `delete_image(id, at)` marks a live image deleted at `at` (a soft delete: the row and its blobs stay)
+///   and frees its idempotency key, atomically; it returns the image as marked. An image already deleted,
+///   or none, is left alone: `None` (of two concurrent deletes, exactly one answers `Some`).
+/// - `restore_image(id, deleted_since)` clears the mark of an image deleted at or after `deleted_since`
+///   and returns it as it was before the delete (same id, variants, keys); anything else (a live image,
+///   one deleted before `deleted_since`, none) is left alone: `None`.
+/// - `deleted_images(deleted_before, limit)` lists up to `limit` images deleted before `deleted_before`,
+///   the longest deleted first.
+/// - `purge_image(id, deleted_before)` removes the row of an image deleted before `deleted_before`, and
+///   everything the adapter keeps for it, for good; true when it did. A live image, or one deleted at or
+///   after `deleted_before` (restored and deleted again meanwhile), is left alone: false.
 /// - `add_variant_files` records encodings made after an image became `ready` (AVIF): each file joins the
 ///   variant of its name, unless that variant already has a file in its format (adding twice leaves one
 ///   file, the first); a file for a variant the image lacks is dropped (see `merge_variant_files`). It is
@@ -59,11 +72,22 @@ pub trait ImageRepository: Send + Sync + Debug {
         result: &ProcessedImage,
     ) -> Result<bool, DbError>;
     async fn fail_processing(&self, id: ImageId, failure: &Failure) -> Result<bool, DbError>;
-    async fn delete_image(
+    async fn delete_image(&self, id: ImageId, at: DateTime<Utc>) -> Result<Option<Image>, DbError>;
+    async fn restore_image(
         &self,
         id: ImageId,
-        job: &OutboxMessage,
+        deleted_since: DateTime<Utc>,
     ) -> Result<Option<Image>, DbError>;
+    async fn deleted_images(
+        &self,
+        deleted_before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<ImageId>, DbError>;
+    async fn purge_image(
+        &self,
+        id: ImageId,
+        deleted_before: DateTime<Utc>,
+    ) -> Result<bool, DbError>;
     async fn add_variant_files(
         &self,
         id: ImageId,

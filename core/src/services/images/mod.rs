@@ -2,22 +2,24 @@
 
 mod blobs;
 mod edit;
+mod retention;
 mod upload;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
 pub use blobs::{keys, ServedBlob};
+pub(crate) use retention::window_start;
 pub use upload::UploadRequest;
 
 use super::access::{can_modify, Audience, ImageAccess};
 use super::ServiceError;
-use crate::domain::{
-    Image, ImageFormat, ImageId, ImagePatch, Job, OutboxMessage, Page, PageRequest, UserId,
-};
+use crate::clock::Clock;
+use crate::domain::{Image, ImageFormat, ImageId, ImagePatch, Page, PageRequest, UserId};
 use crate::imaging::Limits;
-use crate::ports::{BlobStore, BlobStoreExt, ImagePipeline, ImageRepository};
+use crate::ports::{BlobStore, ImagePipeline, ImageRepository};
 
 /// The ingest policy and serving choices.
 #[derive(Debug, Clone)]
@@ -25,6 +27,8 @@ pub struct ImageSettings {
     pub limits: Limits,
     /// Whether anyone may download the (metadata-stripped) original of a public image.
     pub public_originals: bool,
+    /// How long a deleted image may be restored before the purge pass removes it (`retention_days`).
+    pub retention: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -39,6 +43,9 @@ pub struct ImageService {
     outbox_written: Arc<Notify>,
     /// Who may see an image beyond its owner (followers, private accounts).
     audience: Audience,
+    /// The time deletions are stamped with and restores measured against: the scheduled passes' clock, so
+    /// that tests moving it move the retention window too.
+    clock: Clock,
 }
 
 impl ImageService {
@@ -57,7 +64,14 @@ impl ImageService {
             settings,
             outbox_written,
             audience,
+            clock: Clock::system(),
         }
+    }
+
+    /// The same service on `clock` (the composition root hands in the one its scheduled passes read).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn settings(&self) -> &ImageSettings {
@@ -138,22 +152,7 @@ impl ImageService {
             .ok_or(ServiceError::NotFound)
     }
 
-    /// Deletes the row and its blobs. The purge job written with the delete guarantees the blobs go even if
-    /// this process dies before it removes them itself.
-    pub async fn delete(&self, viewer: UserId, id: ImageId) -> Result<(), ServiceError> {
-        self.owned(viewer, id).await?;
-        let purge = OutboxMessage::job(&Job::PurgeImage { image_id: id });
-        self.images
-            .delete_image(id, &purge)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        self.outbox_written.notify_one();
-        if let Err(err) = self.storage.delete_prefix(&keys::prefix(id)).await {
-            tracing::warn!(image = %id, error = %err, "blob removal deferred to the purge job");
-        }
-        Ok(())
-    }
-
+    /// One of `viewer`'s images that is not deleted (a deleted one can only be restored).
     async fn owned(&self, viewer: UserId, id: ImageId) -> Result<Image, ServiceError> {
         match self.images.image(id).await? {
             Some(image) if can_modify(viewer, &image) => Ok(image),

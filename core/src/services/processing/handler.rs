@@ -190,6 +190,15 @@ impl Processor {
         self.tell_owner_of_failure(id).await
     }
 
+    /// `purge`, unless the image still has its row (live, or deleted and restorable).
+    pub(super) async fn purge_if_gone(&self, id: ImageId) -> Result<(), ServiceError> {
+        if self.db.image(id).await?.is_some() {
+            tracing::debug!(image = %id, "purge job skipped: the image still has its row");
+            return Ok(());
+        }
+        self.purge(id).await
+    }
+
     pub(super) async fn purge(&self, id: ImageId) -> Result<(), ServiceError> {
         let removed = self.storage.delete_prefix(&keys::prefix(id)).await?;
         tracing::debug!(image = %id, removed, "image blobs purged");

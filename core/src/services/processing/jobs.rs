@@ -38,7 +38,7 @@ pub struct ProcessImage(pub Arc<Processor>);
 #[derive(Debug, Clone)]
 pub struct EncodeVariants(pub Arc<Processor>);
 
-/// Deletes every blob of an image that no longer exists.
+/// Deletes every blob of an image that no longer exists (jobs queued before deletes were soft).
 #[derive(Debug, Clone)]
 pub struct PurgeImage(pub Arc<Processor>);
 
@@ -185,8 +185,10 @@ async fn encode(
     }
 }
 
+/// A purge job (queued by deletes of releases before retention) removes blobs only of an image whose row
+/// is gone: one that still has it is live, or deleted and restorable, and the retention pass purges it.
 async fn purge(processor: &Processor, image_id: ImageId) -> JobOutcome {
-    match processor.purge(image_id).await {
+    match processor.purge_if_gone(image_id).await {
         Ok(()) => JobOutcome::Done,
         Err(err) => JobOutcome::Retry(err.to_string()),
     }

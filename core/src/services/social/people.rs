@@ -105,7 +105,10 @@ impl People {
         if let Some(Some(avatar)) = form.avatar_image_id {
             // One of the caller's own images that is ready: anything else reads as not found.
             match self.images.image(avatar).await? {
-                Some(image) if image.owner_id == me && image.status == ImageStatus::Ready => {}
+                Some(image)
+                    if image.owner_id == me
+                        && image.status == ImageStatus::Ready
+                        && !image.is_deleted() => {}
                 _ => {
                     return Err(ServiceError::Rejected(
                         "avatar_image_id must be one of your images that is ready".into(),

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use super::UploadService;
 use crate::domain::UploadStatus;
 use crate::ports::{BlobKey, LeaseRepository};
+use crate::services::scheduled::{run_scheduled, Schedule};
 use crate::services::ServiceError;
 
 /// Uploads handled per round of a pass.
@@ -46,39 +47,19 @@ impl UploadService {
         }
     }
 
-    /// Runs `expire` every `every` until `stop` turns true, on one replica at a time: each round asks
-    /// for the `upload-expiry` lease (for two rounds, renewed by its holder each round), and only its
-    /// holder passes. A holder that dies hands over once its lease runs out.
+    /// Runs `expire` every `every` until `stop` turns true, on one replica at a time (the `upload-expiry`
+    /// lease: see `scheduled::run_scheduled`).
     pub async fn run_expiry(
         self,
         leases: Arc<dyn LeaseRepository>,
         every: Duration,
-        mut stop: watch::Receiver<bool>,
+        stop: watch::Receiver<bool>,
     ) {
-        let holder = uuid::Uuid::new_v4().to_string();
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = stop.changed() => {}
-            }
-            if *stop.borrow() {
-                let _ = leases.release_lease(EXPIRY_LEASE, &holder).await;
-                return;
-            }
-            match leases
-                .acquire_lease(EXPIRY_LEASE, &holder, self.clock.now(), every * 2)
-                .await
-            {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(err) => {
-                    tracing::warn!(error = %crate::ports::source::chain(&err), "upload expiry lease unavailable");
-                    continue;
-                }
-            }
-            if let Err(err) = self.expire().await {
-                tracing::warn!(error = %crate::ports::source::chain(&err), "upload expiry pass failed");
-            }
-        }
+        let schedule = Schedule {
+            lease: EXPIRY_LEASE,
+            every,
+            clock: self.clock.clone(),
+        };
+        run_scheduled(schedule, leases, stop, || self.expire()).await;
     }
 }

@@ -62,10 +62,16 @@ pub async fn a_derived_image_keeps_its_source_and_operations(db: Arc<TestDatabas
     let plain = db.images.image(source.id).await.unwrap().unwrap();
     assert_eq!((plain.source_image_id, plain.operations), (None, None));
 
-    // The source may go while its edit stays.
-    let purge = super::process_job(source.id);
-    db.images.delete_image(source.id, &purge).await.unwrap();
-    db.outbox.mark_outbox_relayed(&[purge.id]).await.unwrap();
+    // The source may go (deleted, then purged for good) while its edit stays.
+    let deleted_at = now();
+    db.images
+        .delete_image(source.id, deleted_at)
+        .await
+        .unwrap()
+        .unwrap();
+    let after = deleted_at + chrono::Duration::seconds(1);
+    assert!(db.images.purge_image(source.id, after).await.unwrap());
+    assert_eq!(db.images.image(source.id).await.unwrap(), None);
     let still = db.images.image(edited.id).await.unwrap().unwrap();
     assert_eq!(still.source_image_id, Some(source.id));
 }

@@ -1,14 +1,14 @@
 //! `ImageRepository` cases for an image's life after creation: processing results, failures, the owner's
-//! patches, deletion.
+//! patches (deletion, restore and purge are in `retention.rs`).
 
 use std::sync::Arc;
 
 use darkroom_core::domain::{
-    Failure, ImageId, ImagePatch, ImageStatus, Job, OutboxMessage, OutputFormat, PageRequest,
-    ProcessedImage, Variant, VariantFile, VariantName, Visibility,
+    Failure, ImageId, ImagePatch, ImageStatus, OutputFormat, ProcessedImage, Variant, VariantFile,
+    VariantName, Visibility,
 };
 
-use super::{create_user, new_image, now, pending_ids, stored_image, TestDatabase};
+use super::{create_user, new_image, now, stored_image, TestDatabase};
 
 fn processed(id: ImageId) -> ProcessedImage {
     let file = |format: OutputFormat, bytes| VariantFile {
@@ -220,34 +220,4 @@ pub async fn update_image_applies_the_patch(db: Arc<TestDatabase>) {
             .unwrap(),
         None
     );
-}
-
-pub async fn delete_image_removes_the_row_and_enqueues_the_job(db: Arc<TestDatabase>) {
-    let owner = create_user(db.as_ref()).await;
-    let new = new_image(owner.id, now());
-    stored_image(db.as_ref(), &new).await;
-    let before = db.images.image(new.id).await.unwrap().unwrap();
-
-    let purge = OutboxMessage::job(&Job::PurgeImage { image_id: new.id });
-    assert_eq!(
-        db.images.delete_image(new.id, &purge).await.unwrap(),
-        Some(before)
-    );
-    assert_eq!(db.images.image(new.id).await.unwrap(), None);
-    let listed = db
-        .images
-        .images_by_owner(owner.id, PageRequest::new(None, None))
-        .await
-        .unwrap();
-    assert!(listed.items.is_empty());
-    assert!(
-        pending_ids(db.as_ref()).await.contains(&purge.id),
-        "the purge job was not enqueued"
-    );
-
-    // Nothing to delete: nothing enqueued either.
-    let again = OutboxMessage::job(&Job::PurgeImage { image_id: new.id });
-    assert_eq!(db.images.delete_image(new.id, &again).await.unwrap(), None);
-    assert!(!pending_ids(db.as_ref()).await.contains(&again.id));
-    db.outbox.mark_outbox_relayed(&[purge.id]).await.unwrap();
 }

@@ -26,6 +26,7 @@ mod outbox;
 mod outbox_claims;
 mod posts;
 mod profiles;
+mod retention;
 mod sessions;
 mod social;
 mod timelines;
@@ -48,6 +49,7 @@ pub use outbox::*;
 pub use outbox_claims::*;
 pub use posts::*;
 pub use profiles::*;
+pub use retention::*;
 pub use sessions::*;
 pub use timelines::*;
 pub use uploads::*;
@@ -167,7 +169,10 @@ macro_rules! image_repository_contract_suite {
             complete_processing_only_moves_processing_images,
             fail_processing_only_moves_processing_images,
             update_image_applies_the_patch,
-            delete_image_removes_the_row_and_enqueues_the_job,
+            delete_image_hides_it_from_listings_and_keeps_the_row,
+            restore_image_brings_it_back_inside_the_window_only,
+            deleted_images_are_listed_longest_deleted_first_and_purged_for_good,
+            of_concurrent_deletes_and_restores_one_each_succeeds,
             add_variant_files_only_adds_to_ready_images_and_once,
             concurrent_variant_file_additions_keep_every_format,
             images_by_ids_answers_those_that_exist,

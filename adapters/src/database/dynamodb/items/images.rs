@@ -5,7 +5,7 @@ use darkroom_core::domain::{Failure, Image, ImageId, ImageStatus, NewImage, User
 use darkroom_core::ports::DbError;
 
 use super::super::attrs::{
-    json, micros, n, opt_num, opt_string, opt_uuid, put_opt, req_enum, req_json, req_num,
+    json, micros, n, opt_num, opt_string, opt_time, opt_uuid, put_opt, req_enum, req_json, req_num,
     req_string, req_strings, req_time, req_uuid, s, strings,
 };
 use super::super::keys::{self, Item};
@@ -86,6 +86,7 @@ pub(crate) fn image(item: &Item) -> Result<Image, DbError> {
         // An update expression cannot take a maximum, so writes store the clock's time and reads keep it from
         // going behind the creation time (as SQLite's `MAX(now, created_at)` does) when clocks disagree.
         updated_at: req_time(item, "updated_at")?.max(created_at),
+        deleted_at: opt_time(item, "deleted_at")?,
     })
 }
 
@@ -99,12 +100,34 @@ pub(crate) fn idempotency_key(item: &Item) -> Result<Option<String>, DbError> {
 
 /// An owner's listing entry: the image's id and creation time, which the next page's cursor is made of.
 pub(crate) fn listing(image: &NewImage) -> Item {
-    let mut item = keys::listing(image.owner_id, image.created_at, image.id);
+    listing_of(image.owner_id, image.created_at, image.id)
+}
+
+/// The listing entry of an image already stored (put back when it is restored).
+pub(crate) fn listing_of(owner: UserId, created_at: DateTime<Utc>, id: ImageId) -> Item {
+    let mut item = keys::listing(owner, created_at, id);
     item.extend([
-        ("image_id".to_owned(), s(image.id.0.to_string())),
-        ("created_at".to_owned(), micros(image.created_at)),
+        ("image_id".to_owned(), s(id.0.to_string())),
+        ("created_at".to_owned(), micros(created_at)),
     ]);
     item
+}
+
+/// The entry of an image deleted at `deleted_at`, which the purge pass finds it by.
+pub(crate) fn deleted_entry(deleted_at: DateTime<Utc>, id: ImageId) -> Item {
+    let mut item = keys::deleted_image(deleted_at, id);
+    item.extend([
+        ("image_id".to_owned(), s(id.0.to_string())),
+        ("deleted_at".to_owned(), micros(deleted_at)),
+    ]);
+    item
+}
+
+pub(crate) fn deleted_entry_of(item: &Item) -> Result<(ImageId, DateTime<Utc>), DbError> {
+    Ok((
+        ImageId(req_uuid(item, "image_id")?),
+        req_time(item, "deleted_at")?,
+    ))
 }
 
 pub(crate) fn listed_image(item: &Item) -> Result<(ImageId, DateTime<Utc>), DbError> {
@@ -167,6 +190,14 @@ mod tests {
         assert_eq!(
             listed_image(&listing(&new)).unwrap(),
             (new.id, new.created_at)
+        );
+        assert_eq!(back.deleted_at, None);
+        let mut deleted = item.clone();
+        deleted.insert("deleted_at".into(), micros(at(3_000)));
+        assert_eq!(image(&deleted).unwrap().deleted_at, Some(at(3_000)));
+        assert_eq!(
+            deleted_entry_of(&deleted_entry(at(3_000), new.id)).unwrap(),
+            (new.id, at(3_000))
         );
     }
 }

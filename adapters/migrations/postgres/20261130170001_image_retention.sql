@@ -1,0 +1,5 @@
+-- Soft delete: a deleted image keeps its row (and blobs) for the retention window, in which its owner may
+-- restore it; the purge pass then removes both. NULL: not deleted.
+ALTER TABLE images ADD COLUMN deleted_at timestamptz;
+-- The purge pass: the longest deleted first, over the deleted images only.
+CREATE INDEX images_deleted ON images (deleted_at, id) WHERE deleted_at IS NOT NULL;

@@ -1,0 +1,47 @@
+//! The worker role's scheduled passes, each run by one replica at a time (a lease in the database): the
+//! expiry of abandoned resumable uploads, and the retention purge of deleted images.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use darkroom_core::caching::CachedImageRepository;
+use darkroom_core::clock::Clock;
+use darkroom_core::services::retention::Purge;
+use darkroom_core::services::uploads::UploadService;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::backends::Backends;
+use crate::config::Config;
+
+/// Starts every pass; each stops when `stop` turns true.
+pub fn spawn(
+    config: &Config,
+    backends: &Backends,
+    uploads: &UploadService,
+    clock: &Clock,
+    stop: &watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let expiry = uploads.clone().run_expiry(
+        backends.db.leases.clone(),
+        Duration::from_secs(config.upload_expiry_pass_secs.max(1)),
+        stop.clone(),
+    );
+    // Blobs of images deleted before the retention window, then their rows. Its writes drop the API's
+    // cached entries, as the worker's other writes do.
+    let purge = Purge::new(
+        Arc::new(CachedImageRepository::invalidating_only(
+            backends.db.images.clone(),
+            backends.cache.clone(),
+        )),
+        backends.storage.clone(),
+        clock.clone(),
+        config.retention(),
+    )
+    .run(
+        backends.db.leases.clone(),
+        Duration::from_secs(config.retention_pass_secs.max(1)),
+        stop.clone(),
+    );
+    vec![tokio::spawn(expiry), tokio::spawn(purge)]
+}
