@@ -18,6 +18,7 @@ use object_store::{GetOptions, GetRange, ObjectStore, PutPayload, WriteMultipart
 use super::error::{invalid_key, map_error};
 use super::local_multipart::STAGING;
 use super::local_reads;
+use super::local_writes;
 use super::memory_multipart::MemoryParts;
 use super::multipart::NativeMultipart;
 
@@ -50,32 +51,6 @@ impl fmt::Debug for ObjectStoreBlobs {
 }
 
 impl ObjectStoreBlobs {
-    /// On the local store, flushes a streamed blob and the directory entry its rename made to the disk
-    /// before the write is reported done: streamed writes are uploads, whose originals exist nowhere else
-    /// once the client is told 202 (`object_store` renames the finished file into place without an fsync,
-    /// so a power cut could lose an original whose row the database kept). Small `put`s are variants and
-    /// other blobs that can be made again, and are left to the page cache.
-    async fn make_durable(&self, key: &BlobKey) -> Result<(), StorageError> {
-        let Some(path) = self
-            .local_root
-            .as_deref()
-            .and_then(|root| local_reads::file_path(root, key))
-        else {
-            return Ok(());
-        };
-        let what = || format!("flushing {:?} to disk", key.as_str());
-        tokio::task::spawn_blocking(move || {
-            std::fs::File::open(&path)?.sync_all()?;
-            match path.parent() {
-                Some(dir) => std::fs::File::open(dir)?.sync_all(),
-                None => Ok(()),
-            }
-        })
-        .await
-        .map_err(|e| StorageError::other_from(what(), e))?
-        .map_err(|e| StorageError::other_from(what(), e))
-    }
-
     /// Wraps any store; `backend` is the short name `backend()` reports ("s3", …).
     pub fn new(store: Arc<dyn ObjectStore>, backend: &'static str) -> Self {
         Self {
@@ -197,6 +172,13 @@ impl BlobStore for ObjectStoreBlobs {
         key: &BlobKey,
         mut data: ByteStream,
     ) -> Result<BlobMeta, StorageError> {
+        if let Some(file) = self
+            .local_root
+            .as_deref()
+            .and_then(|root| local_reads::file_path(root, key))
+        {
+            return local_writes::put_stream(file, key, data).await;
+        }
         let upload = self
             .store
             .put_multipart(&Self::path(key)?)
@@ -229,7 +211,6 @@ impl BlobStore for ObjectStoreBlobs {
             .finish()
             .await
             .map_err(|e| map_error(e, key.as_str()))?;
-        self.make_durable(key).await?;
         Ok(BlobMeta {
             key: key.as_str().to_owned(),
             size,

@@ -7,6 +7,7 @@ mod error;
 mod hot_cache;
 mod local_multipart;
 mod local_reads;
+mod local_writes;
 mod memory_multipart;
 mod multipart;
 #[cfg(feature = "s3")]
