@@ -9,5 +9,6 @@ pub mod connection;
 pub mod example_secrets;
 pub mod listener;
 mod passes;
+mod signing_key;
 pub mod startup;
 pub mod telemetry;

@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,7 +27,6 @@ use darkroom_core::worker::{run_worker, WorkerSettings};
 use darkroom_imaging::{NativePipeline, RenderSettings};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use poem::Server;
-use rand::RngCore;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
@@ -87,7 +85,7 @@ impl Application {
             backends.cache.clone(),
             ACCOUNT_FACTS_TTL,
         ));
-        let signing_key = signing_key(&config)?;
+        let signing_key = crate::signing_key::signing_key(&config)?;
         let auth = AuthService::new(
             backends.db.users.clone(),
             backends.db.sessions.clone(),
@@ -385,44 +383,6 @@ async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = terminate => {}
     }
-}
-
-/// The access-token key: from config, or generated once and kept in the data dir so that restarts keep
-/// sessions valid.
-fn signing_key(config: &Config) -> anyhow::Result<Vec<u8>> {
-    if let Some(secret) = &config.jwt_secret {
-        anyhow::ensure!(
-            secret.len() >= 32,
-            "jwt_secret must be at least 32 bytes long"
-        );
-        return Ok(secret.as_bytes().to_vec());
-    }
-    let path = config.data_dir.join("jwt.secret");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        let key = hex_decode(existing.trim())
-            .with_context(|| format!("{} is not a key this server wrote", path.display()))?;
-        return Ok(key);
-    }
-    let mut key = vec![0u8; 64];
-    rand::thread_rng().fill_bytes(&mut key);
-    write_private(&path, &hex::encode(&key))
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(key)
-}
-
-fn hex_decode(text: &str) -> anyhow::Result<Vec<u8>> {
-    let key = hex::decode(text)?;
-    anyhow::ensure!(key.len() >= 32, "key too short");
-    Ok(key)
-}
-
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(contents.as_bytes())
 }
 
 /// Decoded image metadata kept beside an in-process cache (see `LocalCopies`); none with a shared cache,
