@@ -72,14 +72,18 @@ pub(super) async fn put_stream(
         }
     };
     let finished = tokio::task::spawn_blocking(move || -> io::Result<()> {
-        file.sync_all()?;
-        fs::rename(&staging, &path).inspect_err(|_| {
+        let finish = || -> io::Result<()> {
+            file.sync_all()?;
+            fs::rename(&staging, &path)?;
+            match path.parent() {
+                Some(dir) => File::open(dir)?.sync_all(),
+                None => Ok(()),
+            }
+        };
+        // Whichever step failed, no staging file stays behind (after a rename there is none to remove).
+        finish().inspect_err(|_| {
             let _ = fs::remove_file(&staging);
-        })?;
-        match path.parent() {
-            Some(dir) => File::open(dir)?.sync_all(),
-            None => Ok(()),
-        }
+        })
     })
     .await
     .map_err(|e| StorageError::other_from(format!("finishing {:?}", key.as_str()), e))?;
@@ -158,6 +162,20 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, StorageError::Aborted(_)), "{err:?}");
         assert_eq!(fs::read(&path).unwrap(), b"before");
+        assert_eq!(names_in(path.parent().unwrap()), ["original"]);
+    }
+
+    #[tokio::test]
+    async fn a_write_that_cannot_be_put_in_place_leaves_no_staging_file() {
+        let root = tempfile::tempdir().unwrap();
+        let key = BlobKey::parse("images/a/original").unwrap();
+        let path = root.path().join(key.as_str());
+        // A directory, with something in it, where the file should go: the rename fails.
+        fs::create_dir_all(path.join("occupied")).unwrap();
+        let chunks = vec![Ok(Bytes::from_static(b"all of it"))];
+        assert!(put_stream(path.clone(), &key, stream::iter(chunks).boxed())
+            .await
+            .is_err());
         assert_eq!(names_in(path.parent().unwrap()), ["original"]);
     }
 }
