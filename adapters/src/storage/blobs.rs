@@ -51,6 +51,14 @@ impl fmt::Debug for ObjectStoreBlobs {
 }
 
 impl ObjectStoreBlobs {
+    /// The file behind `key` on the local store, which reads and streamed writes handle themselves
+    /// (`local_reads`, `local_writes`); `None` on other stores and for keys `object_store` encodes.
+    fn local_file(&self, key: &BlobKey) -> Option<PathBuf> {
+        self.local_root
+            .as_deref()
+            .and_then(|root| local_reads::file_path(root, key))
+    }
+
     /// Wraps any store; `backend` is the short name `backend()` reports ("s3", …).
     pub fn new(store: Arc<dyn ObjectStore>, backend: &'static str) -> Self {
         Self {
@@ -172,11 +180,7 @@ impl BlobStore for ObjectStoreBlobs {
         key: &BlobKey,
         mut data: ByteStream,
     ) -> Result<BlobMeta, StorageError> {
-        if let Some(file) = self
-            .local_root
-            .as_deref()
-            .and_then(|root| local_reads::file_path(root, key))
-        {
+        if let Some(file) = self.local_file(key) {
             return local_writes::put_stream(file, key, data).await;
         }
         let upload = self
@@ -223,11 +227,7 @@ impl BlobStore for ObjectStoreBlobs {
         range: Option<Range<u64>>,
     ) -> Result<(BlobMeta, ByteStream), StorageError> {
         let path = Self::path(key)?;
-        if let Some(file) = self
-            .local_root
-            .as_deref()
-            .and_then(|root| local_reads::file_path(root, key))
-        {
+        if let Some(file) = self.local_file(key) {
             return local_reads::read(file, key, range).await;
         }
         let Some(range) = range else {
