@@ -102,14 +102,14 @@ impl Application {
         // The API reads images through the cache; every write, the worker's too, drops the entry it made
         // stale (see `CachedImageRepository` for why the worker reads the repository itself).
         let local_images = local_image_copies(&backends);
-        let image_repository: Arc<dyn ImageRepository> = Arc::new(with_local_copies(
+        let image_repository: Arc<dyn ImageRepository> = Arc::new(
             CachedImageRepository::new(
                 backends.db.images.clone(),
                 backends.cache.clone(),
                 IMAGE_METADATA_TTL,
-            ),
-            &local_images,
-        ));
+            )
+            .with_local_copies(local_images.clone()),
+        );
         let outbox_written = Arc::new(Notify::new());
         // The time of the scheduled passes and of deletions (the retention window): tests move it.
         let clock = Clock::system();
@@ -192,13 +192,13 @@ impl Application {
         }
         if config.role.runs_worker() {
             let processor = Processor::new(
-                Arc::new(with_local_copies(
+                Arc::new(
                     CachedImageRepository::invalidating_only(
                         backends.db.images.clone(),
                         backends.cache.clone(),
-                    ),
-                    &local_images,
-                )),
+                    )
+                    .with_local_copies(local_images),
+                ),
                 backends.storage.clone(),
                 backends.queue.clone(),
                 pipeline,
@@ -390,14 +390,4 @@ async fn shutdown_signal() {
 fn local_image_copies(backends: &Backends) -> Option<LocalCopies<ImageId, Image>> {
     (backends.cache.backend() == "memory")
         .then(|| LocalCopies::new(LOCAL_IMAGE_COPIES, IMAGE_METADATA_TTL))
-}
-
-fn with_local_copies(
-    repository: CachedImageRepository,
-    copies: &Option<LocalCopies<ImageId, Image>>,
-) -> CachedImageRepository {
-    match copies {
-        Some(copies) => repository.with_local_copies(copies.clone()),
-        None => repository,
-    }
 }

@@ -66,10 +66,11 @@ impl CachedImageRepository {
         }
     }
 
-    /// Keeps decoded images in `copies` as well, which every wrapper of this process that writes images must
-    /// share. Only for a cache that lives in this process: another process's writes never reach `copies`.
-    pub fn with_local_copies(mut self, copies: LocalCopies<ImageId, Image>) -> Self {
-        self.local = Some(copies);
+    /// Keeps decoded images in `copies` as well (none: no such copies), which every wrapper of this process
+    /// that writes images must share. Only for a cache that lives in this process: another process's writes
+    /// never reach `copies`.
+    pub fn with_local_copies(mut self, copies: Option<LocalCopies<ImageId, Image>>) -> Self {
+        self.local = copies;
         self
     }
 

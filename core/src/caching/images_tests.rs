@@ -390,9 +390,9 @@ async fn local_copies_are_dropped_by_a_write_through_any_wrapper_that_shares_the
     let copies = LocalCopies::new(100, Duration::from_secs(60));
     // As the composition root wires one process: the API reads through the cache, the worker only writes.
     let api = CachedImageRepository::new(inner.clone(), cache.clone(), Duration::from_secs(60))
-        .with_local_copies(copies.clone());
+        .with_local_copies(Some(copies.clone()));
     let worker = CachedImageRepository::invalidating_only(inner.clone(), cache)
-        .with_local_copies(copies.clone());
+        .with_local_copies(Some(copies.clone()));
     let id = created(&api).await;
 
     api.image(id).await.unwrap();
