@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::options::{compass, CropOption, ResizingType, TransformOptions};
-use crate::domain::{ImageId, OutputFormat};
+use crate::domain::{parse_hex_colour, ImageId, OutputFormat};
 use crate::imaging::{Gravity, Limits};
 
 /// How deep presets may name presets, so a preset that names itself ends.
@@ -339,10 +339,9 @@ fn gravity(args: &[&str]) -> Result<Gravity, String> {
 fn background(args: &[&str]) -> Result<Option<[u8; 3]>, String> {
     match args {
         [] | [""] => Ok(None),
-        [hex] if hex.len() == 6 => {
-            let bytes = hex::decode(hex).map_err(|_| format!("{hex:?} is not a hex colour"))?;
-            Ok(Some([bytes[0], bytes[1], bytes[2]]))
-        }
+        [hex] if hex.len() == 6 => parse_hex_colour(hex)
+            .map(Some)
+            .ok_or_else(|| format!("{hex:?} is not a hex colour")),
         [r, g, b] => {
             let channel = |s: &str| number::<u8>(s, "a background channel (0-255)");
             Ok(Some([channel(r)?, channel(g)?, channel(b)?]))
