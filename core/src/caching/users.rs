@@ -67,6 +67,11 @@ impl UserRepository for CachedUserRepository {
         self.inner.credentials(login).await
     }
 
+    async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<bool, DbError> {
+        // Nothing cached holds the hash.
+        self.inner.set_password_hash(id, password_hash).await
+    }
+
     async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<User>, DbError> {
         self.inner.users_by_ids(ids).await
     }

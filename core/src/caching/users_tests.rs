@@ -44,6 +44,10 @@ impl UserRepository for MemoryUsers {
         unimplemented!("not used by these tests")
     }
 
+    async fn set_password_hash(&self, _id: UserId, _hash: &str) -> Result<bool, DbError> {
+        unimplemented!("not used by these tests")
+    }
+
     async fn credentials(&self, _login: &str) -> Result<Option<(User, String)>, DbError> {
         unimplemented!("not used by these tests")
     }

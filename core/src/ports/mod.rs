@@ -16,7 +16,7 @@ pub use cache::{Cache, CacheError};
 pub use database::{
     lease_end, CommentRepository, Conflict, CreateImageOutcome, DatabaseHealth, DbError,
     FollowOutcome, FollowRepository, ImageRepository, LeaseRepository, LikeRepository,
-    NotificationRepository, OutboxRepository, PostRepository, RefreshOutcome, Repositories,
+    NotificationRepository, OutboxRepository, PostRepository, LiveSession, RefreshOutcome, Repositories,
     SessionRepository, StoredTimelinePage, TimelineRepository, UploadRepository, UserRepository,
 };
 pub use multipart::{MultipartStore, PartReceipt};

@@ -24,6 +24,7 @@ mod route_label;
 mod safe_headers;
 mod security;
 mod serving;
+mod account;
 mod social_models;
 mod strict_json;
 pub(crate) mod system;
@@ -100,6 +101,7 @@ type Apis = (
     posts::PostsApi,
     inbox::InboxApi,
     limits::LimitsApi,
+    account::AccountApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -114,6 +116,7 @@ fn service() -> OpenApiService<Apis, ()> {
         posts::PostsApi,
         inbox::InboxApi,
         limits::LimitsApi,
+        account::AccountApi,
     );
     OpenApiService::new(apis, "Darkroom", env!("CARGO_PKG_VERSION"))
         .description(

@@ -57,7 +57,8 @@ impl Class {
             return None;
         }
         Some(match (method, path.trim_end_matches('/')) {
-            (&Method::POST, "/v1/auth/login") => Class::Login,
+            // Both check a password: one budget for guessing it.
+            (&Method::POST, "/v1/auth/login" | "/v1/me/password") => Class::Login,
             (&Method::POST, "/v1/auth/register") => Class::Register,
             (&Method::POST, "/v1/auth/refresh" | "/v1/auth/logout") => Class::Refresh,
             (&Method::POST, "/v1/images") => Class::Uploads,

@@ -27,6 +27,11 @@ impl BearerAuth {
     pub fn user(&self, auth: &AuthService) -> Result<UserId, ProblemResponse> {
         Ok(auth.authenticate(&self.0.token)?)
     }
+
+    /// The account and the session the token speaks for.
+    pub fn bearer(&self, auth: &AuthService) -> Result<auth::Bearer, ProblemResponse> {
+        Ok(auth.bearer(&self.0.token)?)
+    }
 }
 
 impl MaybeAuth {

@@ -18,6 +18,7 @@ mod retention;
 mod retention_crash;
 mod safe_headers;
 mod serving;
+mod sessions;
 mod social;
 mod system;
 mod transform;

@@ -60,6 +60,16 @@ pub(super) fn family(id: Uuid) -> Item {
     key(format!("FAMILY#{id}"), "FAMILY")
 }
 
+/// The partition listing a user's sessions (their refresh-token families), by family id: UUIDv7s, so by
+/// start. An entry holds its family's latest `expires_at`; whether the family was revoked is on the family.
+pub(super) fn sessions_of(user: UserId) -> String {
+    format!("SESSIONS#{}", user.0)
+}
+
+pub(super) fn session_entry(user: UserId, family: Uuid) -> Item {
+    key(sessions_of(user), family.to_string())
+}
+
 pub(super) fn image(id: ImageId) -> Item {
     key(format!("IMAGE#{}", id.0), "IMAGE")
 }

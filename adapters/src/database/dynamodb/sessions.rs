@@ -8,13 +8,14 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use darkroom_core::domain::{RefreshToken, UserId};
-use darkroom_core::ports::{Conflict, DbError, RefreshOutcome, SessionRepository};
+use darkroom_core::ports::{Conflict, DbError, LiveSession, RefreshOutcome, SessionRepository};
 use uuid::Uuid;
 
-use super::attrs::{micros, req_bool, req_time, req_uuid, s};
+use super::attrs::{micros, req_bool, req_str, req_time, req_uuid, s};
 use super::calls::{retry_conflicts, Transacted};
 use super::errors::unless_condition_failed;
-use super::keys::{self, Item};
+use super::keys::{self, Item, PK, SK};
+use super::query::PartitionQuery;
 use super::writes::{names, vals, values, PRESENT};
 use super::DynamoDatabase;
 
@@ -32,6 +33,25 @@ fn token_item(token: &RefreshToken, family_id: Uuid, user_id: UserId) -> Item {
         ("revoked".to_owned(), AttributeValue::Bool(token.revoked)),
     ]);
     item
+}
+
+/// How many session entries one round of `live_sessions` reads (and checks against their families).
+const SESSIONS_PER_ROUND: usize = 100;
+
+/// A write of a session's entry in its user's list, with the expiry of its newest token. An upsert, so a
+/// family started before sessions were listed gets its entry at its next rotation.
+fn session_entry_update(
+    db: &DynamoDatabase,
+    user: UserId,
+    family: Uuid,
+    expires_at: DateTime<Utc>,
+) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, DbError> {
+    db.update(
+        keys::session_entry(user, family),
+        "SET #expires_at = :expires_at",
+        None,
+        vals([(":expires_at", micros(expires_at))]),
+    )
 }
 
 /// What rotation needs to know of a stored token.
@@ -99,6 +119,7 @@ impl SessionRepository for DynamoDatabase {
         let writes = vec![
             self.put_new(token_item(token, token.family_id, token.user_id))?,
             family,
+            session_entry_update(self, token.user_id, token.family_id, token.expires_at)?,
         ];
         match self.transact(writes, "storing a refresh token").await? {
             Transacted::Done => Ok(()),
@@ -159,6 +180,8 @@ impl SessionRepository for DynamoDatabase {
                     ]),
                 )?,
                 self.put_new(token_item(&fresh, token.family_id, token.user_id))?,
+                // Last, so that the indexes `outcome.failed` reads below stay those of the conditions.
+                session_entry_update(self, token.user_id, token.family_id, fresh.expires_at)?,
             ];
             let outcome = self.transact(writes, "rotating a refresh token").await?;
             if outcome == Transacted::Done {
@@ -188,5 +211,82 @@ impl SessionRepository for DynamoDatabase {
         };
         let family_id = req_uuid(&item, "family_id")?;
         self.revoke_family(family_id, false).await
+    }
+
+    async fn live_sessions(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<LiveSession>, DbError> {
+        let limit = limit as usize;
+        let mut live = Vec::new();
+        // Entries of sessions that cannot go on (expired, or their family revoked): removed as they are met,
+        // so the list stays about as long as the user's live sessions.
+        let mut dead = Vec::new();
+        let mut below = before.map(|id| id.to_string());
+        while live.len() < limit {
+            let query = PartitionQuery::newest_first(keys::sessions_of(user), below.clone());
+            let entries = self
+                .query_items(&query, Some(SESSIONS_PER_ROUND), "listing sessions")
+                .await?;
+            let Some(last) = entries.last() else {
+                break;
+            };
+            below = Some(req_str(last, SK)?.to_owned());
+            let ids = entries
+                .iter()
+                .map(|entry| Uuid::parse_str(req_str(entry, SK)?).map_err(DbError::other))
+                .collect::<Result<Vec<_>, DbError>>()?;
+            let families = self
+                .batch_get(
+                    ids.iter().map(|id| keys::family(*id)).collect(),
+                    "reading sessions' families",
+                )
+                .await?;
+            // The partition keys of the families that were not revoked (a missing family counts as revoked).
+            let going_on: Vec<&AttributeValue> = families
+                .iter()
+                .filter(|family| !matches!(family.get("revoked"), Some(AttributeValue::Bool(true))))
+                .filter_map(|family| family.get(PK))
+                .collect();
+            for (entry, id) in entries.iter().zip(ids) {
+                let expires_at = req_time(entry, "expires_at")?;
+                let family = keys::family(id);
+                let revoked = !family.get(PK).is_some_and(|pk| going_on.contains(&pk));
+                if revoked || expires_at <= now {
+                    dead.push(keys::key_of(entry));
+                } else if live.len() < limit {
+                    live.push(LiveSession { id, expires_at });
+                }
+            }
+            if entries.len() < SESSIONS_PER_ROUND {
+                break;
+            }
+        }
+        if !dead.is_empty() {
+            self.batch_delete(dead, "removing ended sessions from a list").await?;
+        }
+        Ok(live)
+    }
+
+    async fn revoke_session(
+        &self,
+        user: UserId,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        // The entry is in the user's own partition: another account's session id finds nothing here.
+        let Some(entry) = self
+            .get(keys::session_entry(user, id), "reading a session")
+            .await?
+        else {
+            return Ok(false);
+        };
+        if req_time(&entry, "expires_at")? <= now {
+            return Ok(false);
+        }
+        self.revoke_family(id, true).await
     }
 }

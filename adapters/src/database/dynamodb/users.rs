@@ -9,7 +9,9 @@ use darkroom_core::domain::{NewUser, OutboxMessage, ProfilePatch, User, UserId};
 use darkroom_core::ports::{Conflict, DbError, UserRepository};
 
 use super::attrs::{req_uuid, s};
-use super::calls::Transacted;
+use super::calls::{retry_conflicts, Transacted};
+use super::errors::unless_condition_failed;
+use super::writes::{names, vals, values, PRESENT};
 use super::items;
 use super::keys::{self, Item};
 use super::DynamoDatabase;
@@ -91,6 +93,22 @@ impl UserRepository for DynamoDatabase {
             return Ok(None);
         };
         Ok(Some((items::user(&item)?, items::password_hash(&item)?)))
+    }
+
+    async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<bool, DbError> {
+        let updated = retry_conflicts(|| {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(keys::user(id)))
+                .update_expression("SET #password_hash = :hash")
+                .condition_expression(PRESENT)
+                .set_expression_attribute_names(names(&["#password_hash", PRESENT]))
+                .set_expression_attribute_values(values(vals([(":hash", s(password_hash))])))
+                .send()
+        })
+        .await;
+        Ok(unless_condition_failed(updated, &self.table, "changing a password")?.is_some())
     }
 
     async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<User>, DbError> {

@@ -110,6 +110,16 @@ pub const TOKEN_STATE: &str =
 
 pub const TOKEN_FAMILY: &str = "SELECT family_id FROM refresh_tokens WHERE token_hash = $1";
 
+/// The families of user `$1` holding a token that can rotate at `$2`, with ids below `$3`, newest first, at
+/// most `$4`; each with its live token's expiry. (`refresh_tokens_user` finds the user's rows.)
+pub const LIVE_SESSIONS: &str = "SELECT family_id, MAX(expires_at) FROM refresh_tokens \
+     WHERE user_id = $1 AND NOT used AND NOT revoked AND expires_at > $2 AND family_id < $3 \
+     GROUP BY family_id ORDER BY family_id DESC LIMIT $4";
+
+/// Whether family `$1` of user `$2` holds a token that can rotate at `$3`.
+pub const SESSION_IS_LIVE: &str = "SELECT family_id FROM refresh_tokens \
+     WHERE family_id = $1 AND user_id = $2 AND NOT used AND NOT revoked AND expires_at > $3 LIMIT 1";
+
 impl Dialect {
     /// `column`'s value is one of the ids listed in parameter `$param` (a `SqlBackend::id_list`).
     pub fn in_list(&self, column: &str, param: u8) -> String {

@@ -8,10 +8,11 @@
 
 use chrono::{DateTime, Utc};
 use darkroom_core::domain::{RefreshToken, UserId};
-use darkroom_core::ports::{DbError, RefreshOutcome, SessionRepository};
+use darkroom_core::ports::{DbError, LiveSession, RefreshOutcome, SessionRepository};
+use uuid::Uuid;
 
 use super::backend::for_every_sql_backend;
-use super::convert::StoredId;
+use super::convert::{StoredId, StoredTime};
 use super::queries;
 
 /// How often a rotation runs when the database keeps rolling it back to break deadlocks.
@@ -113,6 +114,57 @@ for_every_sql_backend!(impl SessionRepository {
             return Ok(false);
         };
         // A token's family never changes, so the lookup above and this update need no transaction.
+        sqlx::query(&B::DIALECT.revoke_family())
+            .bind(family_id)
+            .execute(self.driver().pool())
+            .await
+            .map_err(B::db_error)?;
+        Ok(true)
+    }
+
+    async fn live_sessions(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<LiveSession>, DbError> {
+        let rows: Vec<(B::Id, B::At)> = sqlx::query_as(queries::LIVE_SESSIONS)
+            .bind(B::id(user.0))
+            .bind(B::at(now))
+            // No cursor: below the greatest id there is.
+            .bind(B::id(before.unwrap_or(Uuid::max())))
+            .bind(i64::from(limit))
+            .fetch_all(self.driver().pool())
+            .await
+            .map_err(B::db_error)?;
+        rows.into_iter()
+            .map(|(id, expires_at)| {
+                Ok(LiveSession {
+                    id: id.into_uuid()?,
+                    expires_at: expires_at.into_time()?,
+                })
+            })
+            .collect()
+    }
+
+    async fn revoke_session(
+        &self,
+        user: UserId,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbError> {
+        let live: Option<(B::Id,)> = sqlx::query_as(queries::SESSION_IS_LIVE)
+            .bind(B::id(id))
+            .bind(B::id(user.0))
+            .bind(B::at(now))
+            .fetch_optional(self.driver().pool())
+            .await
+            .map_err(B::db_error)?;
+        let Some((family_id,)) = live else {
+            return Ok(false);
+        };
+        // A family never changes hands, so the check above and this update need no transaction.
         sqlx::query(&B::DIALECT.revoke_family())
             .bind(family_id)
             .execute(self.driver().pool())

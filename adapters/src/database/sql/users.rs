@@ -70,6 +70,16 @@ for_every_sql_backend!(impl UserRepository {
         row.map(User::try_from).transpose()
     }
 
+    async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<bool, DbError> {
+        let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+            .bind(B::id(id.0))
+            .bind(password_hash.to_owned())
+            .execute(self.driver().pool())
+            .await
+            .map_err(B::db_error)?;
+        Ok(B::rows_affected(&done) > 0)
+    }
+
     async fn credentials(&self, login: &str) -> Result<Option<(User, String)>, DbError> {
         let row: Option<CredentialsRow<B::Id, B::At>> = sqlx::query_as(&queries::credentials())
             .bind(login.trim().to_lowercase())

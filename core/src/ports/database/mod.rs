@@ -27,7 +27,7 @@ pub use leases::LeaseRepository;
 pub use notifications::NotificationRepository;
 pub use outbox::{lease_end, OutboxRepository};
 pub use posts::{CommentRepository, LikeRepository, PostRepository};
-pub use sessions::{RefreshOutcome, SessionRepository};
+pub use sessions::{LiveSession, RefreshOutcome, SessionRepository};
 pub use timelines::{StoredTimelinePage, TimelineRepository};
 pub use uploads::UploadRepository;
 pub use users::UserRepository;

@@ -22,6 +22,8 @@ pub trait UserRepository: Send + Sync + Debug {
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, DbError>;
     /// The user and their password hash, by username or email.
     async fn credentials(&self, login: &str) -> Result<Option<(User, String)>, DbError>;
+    /// Replaces the user's password hash; false when there is no such user.
+    async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<bool, DbError>;
     /// The users that exist among `ids`, in any order.
     async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<User>, DbError>;
     /// What access decisions need of the account; `None` when there is no such account. Provided from

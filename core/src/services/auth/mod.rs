@@ -2,7 +2,9 @@
 
 mod ended;
 mod live;
+mod password_change;
 mod passwords;
+mod session_list;
 mod tokens;
 
 use std::sync::Arc;
@@ -14,6 +16,7 @@ use uuid::Uuid;
 pub use ended::EndedSessions;
 pub use live::LiveAccounts;
 pub use passwords::{PasswordHasher, PasswordHashing};
+pub use session_list::SessionInfo;
 pub use tokens::{Bearer, TokenIssuer, TokenPair};
 
 use super::ServiceError;

@@ -135,6 +135,7 @@ macro_rules! user_repository_contract_suite {
             emails_are_unique_whatever_their_case,
             users_are_found_by_id_and_username,
             credentials_are_found_by_username_or_email,
+            a_password_hash_is_replaced_for_that_user_only,
             create_user_writes_its_event_in_the_same_transaction,
             new_users_are_public_without_an_avatar,
             users_by_ids_answers_those_that_exist,
@@ -152,6 +153,8 @@ macro_rules! session_repository_contract_suite {
             unknown_expired_and_revoked_tokens_are_invalid,
             revoking_a_family_reports_unknown_tokens,
             concurrent_rotations_yield_exactly_one_rotated,
+            live_sessions_list_only_families_that_can_go_on,
+            revoke_session_ends_only_the_owners_live_session,
         );
     };
 }

@@ -153,3 +153,117 @@ pub async fn concurrent_rotations_yield_exactly_one_rotated(db: Arc<TestDatabase
         RefreshOutcome::Invalid
     );
 }
+
+/// A family of `user`'s started at login, with ids that sort by start as the service's UUIDv7s do.
+async fn session(db: &TestDatabase, user: UserId) -> RefreshToken {
+    let first = token(user, Uuid::now_v7(), now() + Duration::hours(1));
+    db.sessions.insert_refresh_token(&first).await.unwrap();
+    first
+}
+
+async fn live_ids(db: &TestDatabase, user: UserId, before: Option<Uuid>, limit: u32) -> Vec<Uuid> {
+    db.sessions
+        .live_sessions(user, now(), before, limit)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|session| session.id)
+        .collect()
+}
+
+pub async fn live_sessions_list_only_families_that_can_go_on(db: Arc<TestDatabase>) {
+    let user = create_user(db.as_ref()).await.id;
+    let stranger = create_user(db.as_ref()).await.id;
+    let oldest = session(db.as_ref(), user).await;
+    let logged_out = session(db.as_ref(), user).await;
+    let reused = session(db.as_ref(), user).await;
+    let refreshed = session(db.as_ref(), user).await;
+    let newest = session(db.as_ref(), user).await;
+    let expired = token(user, Uuid::now_v7(), now() - Duration::seconds(1));
+    db.sessions.insert_refresh_token(&expired).await.unwrap();
+    session(db.as_ref(), stranger).await;
+
+    db.sessions
+        .revoke_refresh_family(&logged_out.token_hash)
+        .await
+        .unwrap();
+    rotate(db.as_ref(), &reused).await;
+    assert_eq!(rotate(db.as_ref(), &reused).await.0, RefreshOutcome::ReuseDetected);
+    // A refresh moves the session's end to its new token's.
+    let later = token(user, refreshed.family_id, now() + Duration::hours(5));
+    let outcome = db
+        .sessions
+        .rotate_refresh_token(&refreshed.token_hash, &later, now())
+        .await
+        .unwrap();
+    assert_eq!(outcome, RefreshOutcome::Rotated { user_id: user });
+
+    let live = db
+        .sessions
+        .live_sessions(user, now(), None, 10)
+        .await
+        .unwrap();
+    let ids: Vec<Uuid> = live.iter().map(|s| s.id).collect();
+    assert_eq!(
+        ids,
+        [newest.family_id, refreshed.family_id, oldest.family_id],
+        "newest first; logged out, reused, expired and others' sessions left out"
+    );
+    let refreshed_end = live[1].expires_at;
+    assert!(
+        (refreshed_end - later.expires_at).num_milliseconds().abs() < 1,
+        "{refreshed_end} is the refreshed token's end {}",
+        later.expires_at
+    );
+
+    // Pages by id: below a cursor, at most `limit`.
+    assert_eq!(live_ids(db.as_ref(), user, None, 2).await, ids[..2]);
+    assert_eq!(
+        live_ids(db.as_ref(), user, Some(ids[1]), 2).await,
+        [oldest.family_id]
+    );
+    // Asked again (an adapter may tidy up what it found ended), the answer is the same.
+    assert_eq!(live_ids(db.as_ref(), user, None, 10).await, ids);
+}
+
+pub async fn revoke_session_ends_only_the_owners_live_session(db: Arc<TestDatabase>) {
+    let user = create_user(db.as_ref()).await.id;
+    let stranger = create_user(db.as_ref()).await.id;
+    let kept = session(db.as_ref(), user).await;
+    let ended = session(db.as_ref(), user).await;
+
+    assert!(
+        !db.sessions
+            .revoke_session(stranger, ended.family_id, now())
+            .await
+            .unwrap(),
+        "another account's session is not theirs to end"
+    );
+    assert_eq!(
+        live_ids(db.as_ref(), user, None, 10).await,
+        [ended.family_id, kept.family_id]
+    );
+
+    assert!(db
+        .sessions
+        .revoke_session(user, ended.family_id, now())
+        .await
+        .unwrap());
+    assert_eq!(rotate(db.as_ref(), &ended).await.0, RefreshOutcome::Invalid);
+    assert_eq!(live_ids(db.as_ref(), user, None, 10).await, [kept.family_id]);
+    // Ending it again, or a session that never was, reports nothing to end.
+    assert!(!db
+        .sessions
+        .revoke_session(user, ended.family_id, now())
+        .await
+        .unwrap());
+    assert!(!db
+        .sessions
+        .revoke_session(user, Uuid::now_v7(), now())
+        .await
+        .unwrap());
+    assert_eq!(
+        rotate(db.as_ref(), &kept).await.0,
+        RefreshOutcome::Rotated { user_id: user }
+    );
+}

@@ -116,3 +116,31 @@ pub async fn credentials_are_found_by_username_or_email(db: Arc<TestDatabase>) {
         None
     );
 }
+
+pub async fn a_password_hash_is_replaced_for_that_user_only(db: Arc<TestDatabase>) {
+    let new = new_user();
+    let user = db.users.create_user(&new).await.unwrap();
+    let other = new_user();
+    db.users.create_user(&other).await.unwrap();
+    assert!(db
+        .users
+        .set_password_hash(user.id, "$argon2id$replaced")
+        .await
+        .unwrap());
+    let (found, hash) = db
+        .users
+        .credentials(new.username.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found, hash.as_str()), (user, "$argon2id$replaced"));
+    let (_, untouched) = db
+        .users
+        .credentials(other.username.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(untouched, other.password_hash);
+    let nobody = darkroom_core::domain::UserId::new();
+    assert!(!db.users.set_password_hash(nobody, "$argon2id$x").await.unwrap());
+}
