@@ -145,6 +145,7 @@ impl Application {
         let uploads = UploadService::new(
             backends.db.uploads.clone(),
             backends.multipart.clone(),
+            backends.storage.clone(),
             images.clone(),
             config.upload_settings()?,
             clock.clone(),
