@@ -21,5 +21,6 @@ mod serving;
 mod social;
 mod system;
 mod transform;
+mod tus;
 mod upload;
 mod uploads;
