@@ -335,7 +335,7 @@ fn insert(headers: &mut HeaderMap, name: &'static str, value: &str) {
     }
 }
 
-fn header_of<'r>(request: &'r Request, name: impl header::AsHeaderName) -> Option<&'r str> {
+fn header_of(request: &Request, name: impl header::AsHeaderName) -> Option<&str> {
     request.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
