@@ -20,6 +20,7 @@ mod safe_headers;
 mod serving;
 mod social;
 mod system;
+mod temporary_urls;
 mod transform;
 mod tus;
 mod upload;
