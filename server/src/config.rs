@@ -68,6 +68,10 @@ pub struct Config {
     /// The longest a session lives from its login, however often it is refreshed; then its owner logs in
     /// again.
     pub session_max_age_secs: u64,
+    /// How long the temporary URLs of images that are not public (variant and transformation URLs that work
+    /// without a bearer token, in `<img>` tags) live at least; they are rounded up by a quarter of it, so
+    /// an image's URLs stay the same for a while.
+    pub temporary_url_ttl_secs: u64,
     pub max_upload_bytes: u64,
     /// Resumable uploads: the size of every part but the last (the largest part taken), at least 5 MiB
     /// (S3's smallest) and under common proxy body limits by default (50 MiB).
@@ -190,6 +194,7 @@ impl Default for Config {
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 30 * 24 * 3600,
             session_max_age_secs: 90 * 24 * 3600,
+            temporary_url_ttl_secs: 3600,
             max_upload_bytes: limits.max_bytes,
             upload_part_max_bytes: 50 * 1024 * 1024,
             upload_expiry_secs: 24 * 3600,

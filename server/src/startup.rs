@@ -15,7 +15,7 @@ use darkroom_core::domain::{Image, ImageId};
 use darkroom_core::ports::{ImagePipeline, ImageRepository, UserRepository};
 use darkroom_core::services::access::Audience;
 use darkroom_core::services::auth::{AuthService, AuthSettings, LiveAccounts};
-use darkroom_core::services::images::{ImageService, ImageSettings};
+use darkroom_core::services::images::{ImageService, ImageSettings, TemporaryUrls};
 use darkroom_core::services::outbox::run_relay;
 use darkroom_core::services::processing::Processor;
 use darkroom_core::services::social::{
@@ -86,13 +86,14 @@ impl Application {
             ACCOUNT_FACTS_TTL,
         ));
         let signing_key = crate::signing_key::signing_key(&config)?;
+        let previous_signing_keys = config.previous_jwt_secrets()?;
         let auth = AuthService::new(
             backends.db.users.clone(),
             backends.db.sessions.clone(),
             backends.cache.clone(),
             &AuthSettings {
-                signing_key,
-                previous_signing_keys: config.previous_jwt_secrets()?,
+                signing_key: signing_key.clone(),
+                previous_signing_keys: previous_signing_keys.clone(),
                 access_ttl: Duration::from_secs(config.access_token_ttl_secs),
                 refresh_ttl: Duration::from_secs(config.refresh_token_ttl_secs),
                 session_max_age: Duration::from_secs(config.session_max_age_secs),
@@ -113,6 +114,13 @@ impl Application {
         let outbox_written = Arc::new(Notify::new());
         // The time of the scheduled passes and of deletions (the retention window): tests move it.
         let clock = Clock::system();
+        // Temporary URLs are signed with keys derived from the token keys, current first, rotating with them.
+        let temporary_urls = TemporaryUrls::new(
+            std::iter::once(signing_key.as_slice())
+                .chain(previous_signing_keys.iter().map(Vec::as_slice)),
+            Duration::from_secs(config.temporary_url_ttl_secs),
+            clock.clone(),
+        );
         // The image pipeline is an adapter like the others: this build's codecs (`native-codecs`).
         let pipeline: Arc<dyn ImagePipeline> = Arc::new(NativePipeline::new());
         let images = ImageService::new(
@@ -127,7 +135,8 @@ impl Application {
             outbox_written.clone(),
             Audience::new(users.clone(), backends.db.follows.clone()),
         )
-        .with_clock(clock.clone());
+        .with_clock(clock.clone())
+        .with_temporary_urls(temporary_urls);
         // Transformations run one render per slot, each on one core: the slots are the parallelism.
         let transform_pipeline: Arc<dyn ImagePipeline> =
             Arc::new(NativePipeline::with_settings(RenderSettings {
@@ -145,6 +154,7 @@ impl Application {
         let uploads = UploadService::new(
             backends.db.uploads.clone(),
             backends.multipart.clone(),
+            backends.storage.clone(),
             images.clone(),
             config.upload_settings()?,
             clock.clone(),

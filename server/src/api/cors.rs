@@ -2,7 +2,7 @@
 //!
 //! An origin on the list gets the headers a browser needs to call the API from it (bearer tokens, uploads,
 //! conditional and range requests, tus) and may read the ones clients act on (`ETag`, `Location`,
-//! `Retry-After`, the tus offsets). A request from any other origin passes through untouched: without the
+//! `Retry-After`, the tus offsets and the image a tus upload became). A request from any other origin passes through untouched: without the
 //! `Access-Control-Allow-*` headers the browser keeps the answer from the page, while same-origin pages (the
 //! `/docs` UI) and non-browser clients, which also send `Origin` at times, keep working. Credentials
 //! (cookies) are never allowed: the API authenticates with bearer tokens only.
@@ -31,7 +31,7 @@ static ALLOW_HEADERS: HeaderValue = HeaderValue::from_static(
 static EXPOSE_HEADERS: HeaderValue = HeaderValue::from_static(
     "etag, location, retry-after, content-range, content-disposition, ratelimit, ratelimit-policy, \
      tus-resumable, tus-version, tus-extension, tus-max-size, tus-checksum-algorithm, upload-offset, \
-     upload-length, upload-metadata, upload-expires",
+     upload-length, upload-metadata, upload-expires, darkroom-image-id",
 );
 /// How long a browser may reuse a preflight's answer.
 static MAX_AGE: HeaderValue = HeaderValue::from_static("600");

@@ -47,6 +47,8 @@ impl EditsApi {
         let owner = auth.user(&state.auth)?;
         let operations = parse_operations(&body.0.operations)?;
         let image = state.images.edit(owner, ImageId(id.0), operations).await?;
-        Ok(EditResponse::Accepted(Json(image.into())))
+        Ok(EditResponse::Accepted(Json(
+            state.images.shown_one(owner, image).await?.into(),
+        )))
     }
 }

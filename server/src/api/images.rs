@@ -140,7 +140,9 @@ impl ImagesApi {
                 })?
             }
         };
-        Ok(UploadResponse::Accepted(Json(image.into())))
+        Ok(UploadResponse::Accepted(Json(
+            images.shown_one(owner, image).await?.into(),
+        )))
     }
 
     /// An image's metadata, status and variant URLs.
@@ -152,7 +154,7 @@ impl ImagesApi {
         id: Path<uuid::Uuid>,
     ) -> ApiResult<Json<ImageView>> {
         let viewer = auth.viewer(&state.auth)?;
-        Ok(Json(state.images.get(viewer, ImageId(id.0)).await?.into()))
+        Ok(Json(state.images.show(viewer, ImageId(id.0)).await?.into()))
     }
 
     /// The caller's images, newest first.
@@ -171,8 +173,9 @@ impl ImagesApi {
         let owner = auth.user(&state.auth)?;
         let page = page_request(limit.0, cursor.0.as_deref())?;
         let page = state.images.list_mine(owner, page).await?;
+        let shown = state.images.shown_to(owner, page.items).await?;
         Ok(Json(ImagePage {
-            items: page.items.into_iter().map(Into::into).collect(),
+            items: shown.into_iter().map(Into::into).collect(),
             next_cursor: page.next.map(|c| c.encode()),
         }))
     }
@@ -209,13 +212,8 @@ impl ImagesApi {
             },
             tags: body.tags,
         };
-        Ok(Json(
-            state
-                .images
-                .update(owner, ImageId(id.0), &patch)
-                .await?
-                .into(),
-        ))
+        let image = state.images.update(owner, ImageId(id.0), &patch).await?;
+        Ok(Json(state.images.shown_one(owner, image).await?.into()))
     }
 
     /// Delete an image: it is hidden at once everywhere (metadata, variants, original, transformations,
@@ -252,9 +250,8 @@ impl ImagesApi {
         id: Path<uuid::Uuid>,
     ) -> ApiResult<Json<ImageView>> {
         let owner = auth.user(&state.auth)?;
-        Ok(Json(
-            state.images.restore(owner, ImageId(id.0)).await?.into(),
-        ))
+        let image = state.images.restore(owner, ImageId(id.0)).await?;
+        Ok(Json(state.images.shown_one(owner, image).await?.into()))
     }
 }
 

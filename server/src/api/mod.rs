@@ -29,6 +29,7 @@ mod social_models;
 mod strict_json;
 pub(crate) mod system;
 mod transforms;
+mod tus;
 mod upload_body;
 mod upload_rate;
 mod uploads;
@@ -154,6 +155,10 @@ pub fn routes(state: AppState) -> impl Endpoint {
                 format!("{}*path", transforms::PREFIX),
                 get(transforms::transform_route),
             )
+            // tus is a protocol of its own, outside the document (see `tus`).
+            .at(tus::PREFIX, tus::tus_route)
+            .at(format!("{}/", tus::PREFIX), tus::tus_route)
+            .at(format!("{}/:id", tus::PREFIX), tus::tus_route)
             .nest("/", api);
     }
     let limits = state.limits;

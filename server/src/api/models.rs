@@ -1,8 +1,9 @@
 //! The JSON shapes of the API (field names fixed by API.md), and their conversions from the domain.
 
 use chrono::{DateTime, Utc};
-use darkroom_core::domain::{Image, ImageStatus, User, Visibility};
+use darkroom_core::domain::{ImageStatus, User, Visibility};
 use darkroom_core::services::auth::TokenPair;
+use darkroom_core::services::images::{Grant, ShownImage};
 use poem_openapi::{Enum, Object};
 
 /// A user's public profile.
@@ -185,7 +186,8 @@ pub struct FailureView {
     pub message: String,
 }
 
-/// One named variant; fetch it at `url` (add `?format=` to choose an encoding).
+/// One named variant; fetch it at `url`. To choose an encoding add `format=` to its query (`url` carries a
+/// temporary URL's `exp` and `sig` when the image is not public, so append with `&` then).
 #[derive(Debug, Object)]
 #[oai(rename = "Variant")]
 pub struct VariantView {
@@ -231,13 +233,34 @@ pub struct ImageView {
     /// For an edit's result: the operations that made it, in order.
     #[oai(nullable)]
     pub operations: Option<Vec<super::edit_models::EditOperationView>>,
+    /// For an image not open to everyone: the grant its variant `url`s carry, which also opens its
+    /// transformations (`transformImage`) when added to their query, until `expires_at`, without a bearer
+    /// token (for `<img>` tags). Changing the image's visibility ends it. Null for public images, whose
+    /// URLs need none. Originals are never served on a grant.
+    #[oai(nullable)]
+    pub temporary_access: Option<TemporaryAccessView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Image> for ImageView {
-    fn from(i: Image) -> Self {
+/// A temporary URL's grant.
+#[derive(Debug, Object)]
+#[oai(rename = "TemporaryAccess")]
+pub struct TemporaryAccessView {
+    /// The query that carries it: `exp=…&sig=…`.
+    pub query: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<ShownImage> for ImageView {
+    fn from(shown: ShownImage) -> Self {
+        let ShownImage { image: i, grant } = shown;
         let id = i.id;
+        let query = grant.as_ref().map(Grant::query);
+        let variant_url = |name| match &query {
+            Some(query) => format!("/v1/images/{id}/variants/{name}?{query}"),
+            None => format!("/v1/images/{id}/variants/{name}"),
+        };
         Self {
             id: i.id.0,
             owner: i.owner_username,
@@ -261,7 +284,7 @@ impl From<Image> for ImageView {
                     width: v.width,
                     height: v.height,
                     formats: v.files.iter().map(|f| f.format.to_string()).collect(),
-                    url: format!("/v1/images/{id}/variants/{}", v.name),
+                    url: variant_url(v.name),
                 })
                 .collect(),
             blurhash: i.blurhash,
@@ -272,6 +295,10 @@ impl From<Image> for ImageView {
             operations: i
                 .operations
                 .map(|ops| ops.into_iter().map(Into::into).collect()),
+            temporary_access: grant.map(|grant| TemporaryAccessView {
+                expires_at: DateTime::from_timestamp(grant.expires, 0).unwrap_or_default(),
+                query: grant.query(),
+            }),
             created_at: i.created_at,
             updated_at: i.updated_at,
         }

@@ -64,6 +64,7 @@ impl Class {
             (&Method::POST, "/v1/images") => Class::Uploads,
             // Resumable uploads: every call that moves bytes or makes an image counts as an upload.
             (&Method::POST | &Method::PUT, p) if p.starts_with("/v1/uploads") => Class::Uploads,
+            (&Method::POST | &Method::PATCH, p) if p.starts_with("/v1/tus") => Class::Uploads,
             (&Method::GET | &Method::HEAD | &Method::OPTIONS, _) => Class::Reads,
             _ => Class::Writes,
         })
@@ -200,6 +201,8 @@ mod tests {
             Some(Class::Writes)
         );
         assert_eq!(Class::of(&Method::GET, "/v1/images/x"), Some(Class::Reads));
+        assert_eq!(Class::of(&Method::PATCH, "/v1/tus/x"), Some(Class::Uploads));
+        assert_eq!(Class::of(&Method::HEAD, "/v1/tus/x"), Some(Class::Reads));
         assert_eq!(Class::of(&Method::GET, "/healthz"), None);
     }
 }

@@ -43,6 +43,14 @@ pub fn route_label(path: &str) -> &'static str {
     if path.starts_with(super::transforms::PREFIX) {
         return TRANSFORM_ROUTE;
     }
+    // tus is not in the document: its collection and its uploads, two labels.
+    if let Some(rest) = path.strip_prefix(super::tus::PREFIX) {
+        return if rest.trim_matches('/').is_empty() {
+            "/v1/tus/"
+        } else {
+            "/v1/tus/{id}"
+        };
+    }
     templates().matching(path)
 }
 
@@ -157,6 +165,11 @@ mod tests {
         assert_eq!(
             route_label("/v1/t/_/rs:fill:300:300/g:sm/plain/abc.jpg"),
             TRANSFORM_ROUTE
+        );
+        assert_eq!(route_label("/v1/tus/"), "/v1/tus/");
+        assert_eq!(
+            route_label("/v1/tus/0b6c3d5e-0000-0000-0000-000000000000"),
+            "/v1/tus/{id}"
         );
     }
 

@@ -2,7 +2,8 @@
 //! rely on. Visibility is decided by the image service; here only HTTP happens.
 
 use darkroom_core::domain::{ImageId, OutputFormat, VariantName};
-use darkroom_core::services::images::ServedBlob;
+use darkroom_core::services::images::{Grant, ServedBlob};
+use darkroom_core::services::ServiceError;
 use poem::http::{header, HeaderName};
 use poem::web::Data;
 use poem::Request;
@@ -73,6 +74,12 @@ impl ServingApi {
         id: Path<uuid::Uuid>,
         name: Path<VariantNameParam>,
         format: Query<Option<FormatParam>>,
+        /// A temporary URL's expiry (unix seconds), as `getImage` gives it for an image that is not public.
+        exp: Query<Option<i64>>,
+        /// A temporary URL's signature. With `exp`, it opens the variant to whoever holds the URL, no bearer
+        /// token needed; expired or altered, it is 404.
+        #[oai(validator(max_length = 64))]
+        sig: Query<Option<String>>,
         /// Answer 304 when this matches the variant's `ETag`.
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
@@ -83,9 +90,16 @@ impl ServingApi {
             Some(format) => vec![format.into()],
             None => negotiate(header(request, header::ACCEPT)),
         };
+        let grant = presented_grant(exp.0, sig.0)?;
         let blob = state
             .images
-            .variant(viewer, ImageId(id.0), name.0.into(), &preferred)
+            .variant(
+                viewer,
+                ImageId(id.0),
+                name.0.into(),
+                &preferred,
+                grant.as_ref(),
+            )
             .await?;
         let range = header(request, header::RANGE);
         serve(
@@ -171,6 +185,19 @@ pub(super) async fn serve(
         }
         RangeRequest::Unsatisfiable => BlobResponse::Unsatisfiable { size },
     })
+}
+
+/// The temporary-URL grant a request presents in its query: both `exp` and `sig`, or neither. Half a grant is
+/// an altered one: 404, like any grant that does not verify.
+pub(super) fn presented_grant(
+    expires: Option<i64>,
+    signature: Option<String>,
+) -> Result<Option<Grant>, ServiceError> {
+    match (expires, signature) {
+        (None, None) => Ok(None),
+        (Some(expires), Some(signature)) => Ok(Some(Grant { expires, signature })),
+        _ => Err(ServiceError::NotFound),
+    }
 }
 
 pub(super) fn header(request: &Request, name: HeaderName) -> Option<&str> {

@@ -4,6 +4,7 @@
 //! function; the signature is checked over the raw path, exactly as it was signed.
 
 use darkroom_core::domain::{OutputFormat, UserId};
+use darkroom_core::services::images::Grant;
 use darkroom_core::services::ServiceError;
 use poem::http::{header, HeaderValue, StatusCode};
 use poem::web::Data;
@@ -16,7 +17,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use super::blob_response::BlobResponse;
 use super::problem::{problem_response, ApiResult, Problem, ProblemResponse};
 use super::security::MaybeAuth;
-use super::serving::{header as header_of, negotiate, serve};
+use super::serving::{header as header_of, negotiate, presented_grant, serve};
 use super::{ApiTags, AppState};
 
 /// Where transformation URLs start.
@@ -88,9 +89,13 @@ async fn transform(state: &AppState, viewer: Option<UserId>, request: &Request) 
         .into_response();
     };
     let accepted: Vec<OutputFormat> = negotiate(header_of(request, header::ACCEPT));
+    let grant = match grant_in_query(request.uri().query()) {
+        Ok(grant) => grant,
+        Err(err) => return ProblemResponse::from(err).into_response(),
+    };
     let transformed = match state
         .transforms
-        .transform(viewer, signature, path, &accepted)
+        .transform(viewer, grant.as_ref(), signature, path, &accepted)
         .await
     {
         Ok(transformed) => transformed,
@@ -125,6 +130,25 @@ async fn transform(state: &AppState, viewer: Option<UserId>, request: &Request) 
         .headers_mut()
         .insert(TRANSFORM_HEADER, HeaderValue::from_static(how));
     response
+}
+
+/// A temporary URL's grant (`exp`, `sig`) in the query of a transformation URL, as `getImage` gives it for an
+/// image that is not public.
+fn grant_in_query(query: Option<&str>) -> Result<Option<Grant>, ServiceError> {
+    let (mut expires, mut signature) = (None, None);
+    // Both values are URL-safe as given (digits, base64url), so no percent-decoding is needed: an encoded
+    // one does not verify, like any altered grant.
+    for pair in query.unwrap_or_default().split('&') {
+        match pair.split_once('=') {
+            // An expiry that is not a number is an altered grant.
+            Some(("exp", value)) => {
+                expires = Some(value.parse::<i64>().map_err(|_| ServiceError::NotFound)?);
+            }
+            Some(("sig", value)) => signature = Some(value.to_owned()),
+            _ => {}
+        }
+    }
+    presented_grant(expires, signature)
 }
 
 /// A finished blob response (or problem), documented as a blob response that may also be refused with

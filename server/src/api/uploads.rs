@@ -235,7 +235,9 @@ impl UploadsApi {
             .uploads
             .complete(owner, UploadId(id.0), idempotency_key.0)
             .await?;
-        Ok(UploadResponse::Accepted(Json(image.into())))
+        Ok(UploadResponse::Accepted(Json(
+            state.images.shown_one(owner, image).await?.into(),
+        )))
     }
 
     /// Abandon the upload and free its parts.

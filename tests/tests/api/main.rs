@@ -21,6 +21,8 @@ mod serving;
 mod sessions;
 mod social;
 mod system;
+mod temporary_urls;
 mod transform;
+mod tus;
 mod upload;
 mod uploads;

@@ -65,15 +65,17 @@ pub struct ServedBlob {
 }
 
 impl ImageService {
-    /// The variant `name` in the first of `preferred` formats that exists.
+    /// The variant `name` in the first of `preferred` formats that exists, for `viewer` or for the holder of
+    /// a temporary URL's `grant`.
     pub async fn variant(
         &self,
         viewer: Option<UserId>,
         id: ImageId,
         name: VariantName,
         preferred: &[OutputFormat],
+        grant: Option<&super::Grant>,
     ) -> Result<ServedBlob, ServiceError> {
-        let (image, access) = self.get_with_access(viewer, id).await?;
+        let (image, access) = self.get_with_grant(viewer, id, grant).await?;
         if image.status != ImageStatus::Ready {
             return Err(ServiceError::NotReady);
         }

@@ -3,6 +3,7 @@
 mod blobs;
 mod edit;
 mod retention;
+mod temporary_urls;
 mod upload;
 
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use tokio::sync::Notify;
 
 pub use blobs::{keys, ServedBlob};
 pub(crate) use retention::window_start;
+pub use temporary_urls::{Grant, TemporaryUrls};
 pub use upload::UploadRequest;
 
 use super::access::{can_modify, Audience, ImageAccess};
@@ -20,6 +22,14 @@ use crate::clock::Clock;
 use crate::domain::{Image, ImageFormat, ImageId, ImagePatch, Page, PageRequest, UserId};
 use crate::imaging::Limits;
 use crate::ports::{BlobStore, ImagePipeline, ImageRepository};
+
+/// An image as it goes out to a viewer: with the grant its temporary URLs carry when it is not open to
+/// everyone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownImage {
+    pub image: Image,
+    pub grant: Option<Grant>,
+}
 
 /// The ingest policy and serving choices.
 #[derive(Debug, Clone)]
@@ -46,6 +56,8 @@ pub struct ImageService {
     /// The time deletions are stamped with and restores measured against: the scheduled passes' clock, so
     /// that tests moving it move the retention window too.
     clock: Clock,
+    /// Signs and checks the grants of temporary URLs (private and followers-only images in `<img>` tags).
+    temporary_urls: TemporaryUrls,
 }
 
 impl ImageService {
@@ -65,7 +77,54 @@ impl ImageService {
             outbox_written,
             audience,
             clock: Clock::system(),
+            // A key of this process alone until the composition root hands in the configured one.
+            temporary_urls: TemporaryUrls::new(
+                [rand::random::<[u8; 32]>().as_slice()],
+                Duration::from_secs(3600),
+                Clock::system(),
+            ),
         }
+    }
+
+    /// The same service signing temporary URLs with `urls` (keys and lifetime from config).
+    pub fn with_temporary_urls(mut self, urls: TemporaryUrls) -> Self {
+        self.temporary_urls = urls;
+        self
+    }
+
+    /// The grant a temporary URL of `image` carries: for images not open to everyone, so that whoever may
+    /// see them can show them without a bearer token. `None` for public images, whose plain URLs are the
+    /// same for everyone and cacheable forever.
+    pub fn shown(&self, image: Image, access: ImageAccess) -> ShownImage {
+        let grant = (!access.public).then(|| self.temporary_urls.grant(&image));
+        ShownImage { image, grant }
+    }
+
+    /// `images`, which `viewer` may see, as they go out to them (the owner's own lists and answers).
+    pub async fn shown_to(
+        &self,
+        viewer: UserId,
+        images: Vec<Image>,
+    ) -> Result<Vec<ShownImage>, ServiceError> {
+        let access = self
+            .audience
+            .image_access_many(Some(viewer), &images)
+            .await?;
+        Ok(images
+            .into_iter()
+            .zip(access)
+            .map(|(image, access)| self.shown(image, access))
+            .collect())
+    }
+
+    /// One image `viewer` may see, as it goes out to them.
+    pub async fn shown_one(
+        &self,
+        viewer: UserId,
+        image: Image,
+    ) -> Result<ShownImage, ServiceError> {
+        let mut shown = self.shown_to(viewer, vec![image]).await?;
+        Ok(shown.remove(0))
     }
 
     /// The same service on `clock` (the composition root hands in the one its scheduled passes read).
@@ -81,6 +140,16 @@ impl ImageService {
     /// The formats an upload may be in: what the image pipeline decodes.
     pub fn accepted_formats(&self) -> Vec<ImageFormat> {
         self.pipeline.decodable_formats()
+    }
+
+    /// An image `viewer` may see, as it goes out to them; everything else is `NotFound`.
+    pub async fn show(
+        &self,
+        viewer: Option<UserId>,
+        id: ImageId,
+    ) -> Result<ShownImage, ServiceError> {
+        let (image, access) = self.get_with_access(viewer, id).await?;
+        Ok(self.shown(image, access))
     }
 
     /// An image `viewer` may see; everything else is `NotFound`.
@@ -105,6 +174,35 @@ impl ImageService {
         }
     }
 
+    /// Like `get_with_access`, but a presented temporary-URL `grant` decides instead of the viewer: a
+    /// valid one opens the image to whoever holds it (never for shared caches), an expired or altered one
+    /// is `NotFound` whoever asks.
+    pub async fn get_with_grant(
+        &self,
+        viewer: Option<UserId>,
+        id: ImageId,
+        grant: Option<&Grant>,
+    ) -> Result<(Image, ImageAccess), ServiceError> {
+        let Some(grant) = grant else {
+            return self.get_with_access(viewer, id).await;
+        };
+        let image = self.images.image(id).await?.ok_or(ServiceError::NotFound)?;
+        if image.is_deleted()
+            || !self
+                .temporary_urls
+                .allows(&image, grant.expires, &grant.signature)
+        {
+            return Err(ServiceError::NotFound);
+        }
+        Ok((
+            image,
+            ImageAccess {
+                visible: true,
+                public: false,
+            },
+        ))
+    }
+
     /// Whether the image is still there (whoever may see it).
     pub async fn exists(&self, id: ImageId) -> Result<bool, ServiceError> {
         Ok(self.images.image(id).await?.is_some())
@@ -115,19 +213,19 @@ impl ImageService {
         &self,
         viewer: Option<UserId>,
         ids: &[ImageId],
-    ) -> Result<Vec<Image>, ServiceError> {
+    ) -> Result<Vec<ShownImage>, ServiceError> {
         let found = self.images.images_by_ids(ids).await?;
         let access = self.audience.image_access_many(viewer, &found).await?;
-        let visible: Vec<&Image> = found
-            .iter()
+        let visible: Vec<ShownImage> = found
+            .into_iter()
             .zip(access)
             .filter(|(_, access)| access.visible)
-            .map(|(image, _)| image)
+            .map(|(image, access)| self.shown(image, access))
             .collect();
         Ok(ids
             .iter()
-            .filter_map(|id| visible.iter().find(|image| image.id == *id))
-            .map(|image| (*image).clone())
+            .filter_map(|id| visible.iter().find(|shown| shown.image.id == *id))
+            .cloned()
             .collect())
     }
 

@@ -10,12 +10,12 @@ use tokio::sync::Notify;
 use super::views::{CommentView, PostView};
 use super::SocialSettings;
 use crate::domain::{
-    Caption, Comment, CommentId, CommentText, Event, Image, ImageId, ImagePatch, ImageStatus, Page,
+    Caption, Comment, CommentId, CommentText, Event, ImageId, ImagePatch, ImageStatus, Page,
     PageRequest, Post, PostId, User, UserId, Visibility,
 };
 use crate::ports::{CommentRepository, LikeRepository, PostRepository, UserRepository};
 use crate::services::access::{can_view, Audience, Relation};
-use crate::services::images::ImageService;
+use crate::services::images::{ImageService, ShownImage};
 use crate::services::ServiceError;
 
 /// The most images one post carries.
@@ -133,6 +133,7 @@ impl Posts {
         };
         self.posts.create_post(&post, &event.to_outbox()).await?;
         self.outbox_written.notify_one();
+        let images = self.images.shown_to(author, images).await?;
         Ok(PostView {
             post,
             author: user,
@@ -337,10 +338,10 @@ impl Posts {
             .into_iter()
             .filter_map(|post| {
                 let author = authors.iter().find(|a| a.id == post.author_id)?.clone();
-                let images: Vec<Image> = post
+                let images: Vec<ShownImage> = post
                     .image_ids
                     .iter()
-                    .filter_map(|id| images.iter().find(|image| image.id == *id).cloned())
+                    .filter_map(|id| images.iter().find(|shown| shown.image.id == *id).cloned())
                     .collect();
                 let liked_by_me = liked.contains(&post.id);
                 Some(PostView {

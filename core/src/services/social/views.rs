@@ -1,6 +1,7 @@
 //! What the social use cases answer: records joined with what the caller needs to show them.
 
-use crate::domain::{Comment, Follow, Image, Notification, Post, User};
+use crate::domain::{Comment, Follow, Notification, Post, User};
+use crate::services::images::ShownImage;
 
 /// How the caller stands to a user (absent for anonymous callers and for the caller's own profile).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,7 +35,7 @@ pub struct PostView {
     pub post: Post,
     pub author: User,
     /// The post's images the caller may see, in the post's order.
-    pub images: Vec<Image>,
+    pub images: Vec<ShownImage>,
     pub liked_by_me: bool,
 }
 

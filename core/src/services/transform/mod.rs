@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
 use self::singleflight::KeyedLocks;
-use super::images::{keys, ImageService, ServedBlob};
+use super::images::{keys, Grant, ImageService, ServedBlob};
 use super::ServiceError;
 use crate::domain::{ImageId, ImageStatus, OutputFormat, UserId};
 use crate::imaging::Limits;
@@ -76,10 +76,12 @@ impl TransformService {
     }
 
     /// Serves `path` (everything after the signature segment, leading `/` included) signed by
-    /// `signature`, for `viewer`, in the first of `accepted` formats when the URL names none.
+    /// `signature`, for `viewer` (or the holder of a temporary URL's `grant`), in the first of `accepted`
+    /// formats when the URL names none.
     pub async fn transform(
         &self,
         viewer: Option<UserId>,
+        grant: Option<&Grant>,
         signature: &str,
         path: &str,
         accepted: &[OutputFormat],
@@ -99,7 +101,10 @@ impl TransformService {
             Some(format) => format,
             None => accepted.first().copied().unwrap_or(OutputFormat::Jpeg),
         };
-        let (image, access) = self.images.get_with_access(viewer, request.image).await?;
+        let (image, access) = self
+            .images
+            .get_with_grant(viewer, request.image, grant)
+            .await?;
         if image.status != ImageStatus::Ready {
             return Err(ServiceError::NotReady);
         }

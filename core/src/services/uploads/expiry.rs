@@ -37,6 +37,7 @@ impl UploadService {
                         .abort_multipart(&key, &upload.storage_upload_id)
                         .await?;
                 }
+                self.remove_staging(upload.id).await?;
                 self.uploads.delete_upload(upload.id).await?;
                 tracing::info!(upload = %upload.id, status = %upload.status, "expired upload removed");
                 removed += 1;

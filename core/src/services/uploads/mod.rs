@@ -1,10 +1,12 @@
 //! Resumable uploads (`createUpload`, `uploadPart`, `getUpload`, `completeUpload`, `abortUpload`): parts go
 //! straight into the storage's multipart upload for the image's original key; completing assembles them
 //! there and hands the blob to `ImageService::adopt_original`, which checks it exactly as a sync upload and
-//! queues its processing. Only the owner sees an upload; to anyone else it does not exist.
+//! queues its processing. Only the owner sees an upload; to anyone else it does not exist. tus uploads
+//! (`tus`) run on the same calls.
 
 mod checked_part;
 mod expiry;
+pub mod tus;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +23,9 @@ use crate::domain::{
     Image, ImageId, Upload, UploadId, UploadPart, UploadStatus, UserId, ValidationError, Visibility,
 };
 use crate::ports::multipart::MIN_PART_BYTES;
-use crate::ports::{BlobKey, MultipartStore, PartReceipt, UploadRepository};
+use crate::ports::{
+    BlobKey, BlobStore, BlobStoreExt, MultipartStore, PartReceipt, UploadRepository,
+};
 
 /// How resumable uploads are sized and how long they live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +79,8 @@ impl std::fmt::Debug for PartRequest {
 pub struct UploadService {
     uploads: Arc<dyn UploadRepository>,
     multipart: Arc<dyn MultipartStore>,
+    /// What tus uploads keep beside their parts (`tus::staging`).
+    blobs: Arc<dyn BlobStore>,
     images: ImageService,
     settings: UploadSettings,
     clock: Clock,
@@ -84,6 +90,7 @@ impl UploadService {
     pub fn new(
         uploads: Arc<dyn UploadRepository>,
         multipart: Arc<dyn MultipartStore>,
+        blobs: Arc<dyn BlobStore>,
         images: ImageService,
         settings: UploadSettings,
         clock: Clock,
@@ -91,6 +98,7 @@ impl UploadService {
         Self {
             uploads,
             multipart,
+            blobs,
             images,
             settings,
             clock,
@@ -278,7 +286,14 @@ impl UploadService {
         self.multipart
             .abort_multipart(&BlobKey::parse(&upload.key)?, &upload.storage_upload_id)
             .await?;
+        self.remove_staging(id).await?;
         self.uploads.delete_upload(id).await?;
+        Ok(())
+    }
+
+    /// Removes what a tus upload kept beside its parts (nothing for the others).
+    async fn remove_staging(&self, id: UploadId) -> Result<(), ServiceError> {
+        self.blobs.delete_prefix(&tus::staging::prefix(id)).await?;
         Ok(())
     }
 
