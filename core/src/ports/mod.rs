@@ -15,8 +15,8 @@ pub mod storage;
 pub use cache::{Cache, CacheError};
 pub use database::{
     lease_end, CommentRepository, Conflict, CreateImageOutcome, DatabaseHealth, DbError,
-    FollowOutcome, FollowRepository, ImageRepository, LeaseRepository, LikeRepository,
-    NotificationRepository, OutboxRepository, PostRepository, LiveSession, RefreshOutcome, Repositories,
+    FollowOutcome, FollowRepository, ImageRepository, LeaseRepository, LikeRepository, LiveSession,
+    NotificationRepository, OutboxRepository, PostRepository, RefreshOutcome, Repositories,
     SessionRepository, StoredTimelinePage, TimelineRepository, UploadRepository, UserRepository,
 };
 pub use multipart::{MultipartStore, PartReceipt};

@@ -77,7 +77,11 @@ pub struct AccountApi;
 impl AccountApi {
     /// The caller's sessions that can still go on (each a login somewhere), newest first; `current` marks
     /// the one asking.
-    #[oai(path = "/v1/me/sessions", method = "get", operation_id = "listSessions")]
+    #[oai(
+        path = "/v1/me/sessions",
+        method = "get",
+        operation_id = "listSessions"
+    )]
     async fn list_sessions(
         &self,
         state: Data<&AppState>,
@@ -120,7 +124,11 @@ impl AccountApi {
     /// Change the caller's password, proven by the current one. Every other session of the account ends
     /// (whoever logged in with the old password is out at once); the one asking goes on. A wrong current
     /// password is 400 `invalid_credentials` and counts towards the account's login lockout.
-    #[oai(path = "/v1/me/password", method = "post", operation_id = "changePassword")]
+    #[oai(
+        path = "/v1/me/password",
+        method = "post",
+        operation_id = "changePassword"
+    )]
     async fn change_password(
         &self,
         state: Data<&AppState>,

@@ -1,6 +1,7 @@
 //! The HTTP surface: the v1 operations (poem-openapi, so the document is generated from this code), the
 //! system endpoints, and one error shape for everything.
 
+mod account;
 mod auth;
 mod blob_response;
 pub(crate) mod client_ip;
@@ -24,7 +25,6 @@ mod route_label;
 mod safe_headers;
 mod security;
 mod serving;
-mod account;
 mod social_models;
 mod strict_json;
 pub(crate) mod system;

@@ -266,7 +266,8 @@ impl SessionRepository for DynamoDatabase {
             }
         }
         if !dead.is_empty() {
-            self.batch_delete(dead, "removing ended sessions from a list").await?;
+            self.batch_delete(dead, "removing ended sessions from a list")
+                .await?;
         }
         Ok(live)
     }

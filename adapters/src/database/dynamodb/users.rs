@@ -11,9 +11,9 @@ use darkroom_core::ports::{Conflict, DbError, UserRepository};
 use super::attrs::{req_uuid, s};
 use super::calls::{retry_conflicts, Transacted};
 use super::errors::unless_condition_failed;
-use super::writes::{names, vals, values, PRESENT};
 use super::items;
 use super::keys::{self, Item};
+use super::writes::{names, vals, values, PRESENT};
 use super::DynamoDatabase;
 
 /// The rules of `create_user`'s transaction items, in their order, for naming the one that failed: the

@@ -115,6 +115,7 @@ macro_rules! for_every_sql_backend {
                 sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (B::Id,): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (B::Id, B::Id): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
+            for<'r> (B::Id, B::At): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (B::Id, bool, bool): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (String, String): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (String,): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,

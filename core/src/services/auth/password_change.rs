@@ -44,7 +44,11 @@ impl AuthService {
     }
 
     /// Ends every live session of `user` but `keep`.
-    async fn end_sessions_but(&self, user: UserId, keep: Option<Uuid>) -> Result<usize, ServiceError> {
+    async fn end_sessions_but(
+        &self,
+        user: UserId,
+        keep: Option<Uuid>,
+    ) -> Result<usize, ServiceError> {
         let mut ended = 0;
         let mut before = None;
         loop {
@@ -53,13 +57,19 @@ impl AuthService {
                 .live_sessions(user, Utc::now(), before, SESSIONS_PER_ROUND)
                 .await?;
             for session in sessions.iter().filter(|s| Some(s.id) != keep) {
-                if self.sessions.revoke_session(user, session.id, Utc::now()).await? {
+                if self
+                    .sessions
+                    .revoke_session(user, session.id, Utc::now())
+                    .await?
+                {
                     self.ended.end(session.id).await;
                     ended += 1;
                 }
             }
             match sessions.last() {
-                Some(last) if sessions.len() == SESSIONS_PER_ROUND as usize => before = Some(last.id),
+                Some(last) if sessions.len() == SESSIONS_PER_ROUND as usize => {
+                    before = Some(last.id)
+                }
                 _ => return Ok(ended),
             }
         }

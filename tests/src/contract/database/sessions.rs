@@ -188,7 +188,10 @@ pub async fn live_sessions_list_only_families_that_can_go_on(db: Arc<TestDatabas
         .await
         .unwrap();
     rotate(db.as_ref(), &reused).await;
-    assert_eq!(rotate(db.as_ref(), &reused).await.0, RefreshOutcome::ReuseDetected);
+    assert_eq!(
+        rotate(db.as_ref(), &reused).await.0,
+        RefreshOutcome::ReuseDetected
+    );
     // A refresh moves the session's end to its new token's.
     let later = token(user, refreshed.family_id, now() + Duration::hours(5));
     let outcome = db
@@ -250,7 +253,10 @@ pub async fn revoke_session_ends_only_the_owners_live_session(db: Arc<TestDataba
         .await
         .unwrap());
     assert_eq!(rotate(db.as_ref(), &ended).await.0, RefreshOutcome::Invalid);
-    assert_eq!(live_ids(db.as_ref(), user, None, 10).await, [kept.family_id]);
+    assert_eq!(
+        live_ids(db.as_ref(), user, None, 10).await,
+        [kept.family_id]
+    );
     // Ending it again, or a session that never was, reports nothing to end.
     assert!(!db
         .sessions

@@ -142,5 +142,9 @@ pub async fn a_password_hash_is_replaced_for_that_user_only(db: Arc<TestDatabase
         .unwrap();
     assert_eq!(untouched, other.password_hash);
     let nobody = darkroom_core::domain::UserId::new();
-    assert!(!db.users.set_password_hash(nobody, "$argon2id$x").await.unwrap());
+    assert!(!db
+        .users
+        .set_password_hash(nobody, "$argon2id$x")
+        .await
+        .unwrap());
 }
