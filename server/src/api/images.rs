@@ -152,7 +152,8 @@ impl ImagesApi {
         id: Path<uuid::Uuid>,
     ) -> ApiResult<Json<ImageView>> {
         let viewer = auth.viewer(&state.auth)?;
-        Ok(Json(state.images.get(viewer, ImageId(id.0)).await?.into()))
+        let image = state.images.get(viewer, ImageId(id.0)).await?;
+        Ok(Json(ImageView::for_viewer(image, viewer)))
     }
 
     /// The caller's images, newest first.
@@ -167,12 +168,20 @@ impl ImagesApi {
         /// `next_cursor` of the previous page (opaque; the pattern is the domain's `Cursor::PATTERN`).
         #[oai(validator(pattern = r"^[0-9]{1,16}\.[0-9a-f]{32}$"))]
         cursor: Query<Option<String>>,
+        /// Only images carrying this tag, exactly: one of your own `tags` or one of the `auto_tags`
+        /// (e.g. `portrait`, `color:blue`, `camera:canon`, `year:2008`). With a tag, a page may hold fewer
+        /// than `limit` images while `next_cursor` is set; only a null `next_cursor` ends the list.
+        #[oai(validator(min_length = 1, max_length = 50))]
+        tag: Query<Option<String>>,
     ) -> ApiResult<Json<ImagePage>> {
         let owner = auth.user(&state.auth)?;
         let page = page_request(limit.0, cursor.0.as_deref())?;
-        let page = state.images.list_mine(owner, page).await?;
+        let page = state
+            .images
+            .list_mine(owner, tag.0.as_deref(), page)
+            .await?;
         Ok(Json(ImagePage {
-            items: page.items.into_iter().map(Into::into).collect(),
+            items: page.items.into_iter().map(ImageView::for_owner).collect(),
             next_cursor: page.next.map(|c| c.encode()),
         }))
     }
@@ -209,13 +218,9 @@ impl ImagesApi {
             },
             tags: body.tags,
         };
-        Ok(Json(
-            state
-                .images
-                .update(owner, ImageId(id.0), &patch)
-                .await?
-                .into(),
-        ))
+        Ok(Json(ImageView::for_owner(
+            state.images.update(owner, ImageId(id.0), &patch).await?,
+        )))
     }
 
     /// Delete an image: it is hidden at once everywhere (metadata, variants, original, transformations,
@@ -252,9 +257,9 @@ impl ImagesApi {
         id: Path<uuid::Uuid>,
     ) -> ApiResult<Json<ImageView>> {
         let owner = auth.user(&state.auth)?;
-        Ok(Json(
-            state.images.restore(owner, ImageId(id.0)).await?.into(),
-        ))
+        Ok(Json(ImageView::for_owner(
+            state.images.restore(owner, ImageId(id.0)).await?,
+        )))
     }
 }
 

@@ -1,7 +1,7 @@
 //! The JSON shapes of the API (field names fixed by API.md), and their conversions from the domain.
 
 use chrono::{DateTime, Utc};
-use darkroom_core::domain::{Image, ImageStatus, User, Visibility};
+use darkroom_core::domain::{Image, ImageStatus, User, UserId, Visibility};
 use darkroom_core::services::auth::TokenPair;
 use poem_openapi::{Enum, Object};
 
@@ -223,7 +223,21 @@ pub struct ImageView {
     /// `#rrggbb`.
     #[oai(nullable)]
     pub dominant_color: Option<String>,
+    /// The owner's tags (`updateImage`).
     pub tags: Vec<String>,
+    /// Tags Darkroom derived once the image was processed (empty before): orientation, size class,
+    /// colours, camera, year taken, `animated`, `transparent`. The vocabulary is in the README.
+    pub auto_tags: Vec<String>,
+    /// The camera's make from the original's EXIF. Only for the owner (served bytes never carry it).
+    #[oai(nullable)]
+    pub camera_make: Option<String>,
+    /// The camera's model from the original's EXIF. Only for the owner.
+    #[oai(nullable)]
+    pub camera_model: Option<String>,
+    /// When the photo was taken (EXIF `DateTimeOriginal`), as `YYYY-MM-DDTHH:MM:SS` in the camera's
+    /// local time: EXIF gives no time zone. Only for the owner.
+    #[oai(nullable)]
+    pub taken_at: Option<String>,
     pub original_url: String,
     /// For an edit's result (`editImage`): the image it was made from.
     #[oai(nullable)]
@@ -235,6 +249,28 @@ pub struct ImageView {
     pub updated_at: DateTime<Utc>,
 }
 
+impl ImageView {
+    /// The image as `viewer` sees it: its capture (camera, time taken) only when `viewer` owns it.
+    pub fn for_viewer(image: Image, viewer: Option<UserId>) -> Self {
+        if viewer == Some(image.owner_id) {
+            Self::for_owner(image)
+        } else {
+            image.into()
+        }
+    }
+
+    /// The image as its owner sees it, its capture included.
+    pub fn for_owner(image: Image) -> Self {
+        let capture = image.capture.clone();
+        let mut view = Self::from(image);
+        view.taken_at = capture.taken_at_text();
+        view.camera_make = capture.camera_make;
+        view.camera_model = capture.camera_model;
+        view
+    }
+}
+
+/// The image as anyone who may see it sees it: without its capture, which only its owner sees.
 impl From<Image> for ImageView {
     fn from(i: Image) -> Self {
         let id = i.id;
@@ -267,6 +303,10 @@ impl From<Image> for ImageView {
             blurhash: i.blurhash,
             dominant_color: i.dominant_color,
             tags: i.tags,
+            auto_tags: i.auto_tags,
+            camera_make: None,
+            camera_model: None,
+            taken_at: None,
             original_url: format!("/v1/images/{id}/original"),
             source_image_id: i.source_image_id.map(|id| id.0),
             operations: i

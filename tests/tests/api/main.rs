@@ -20,6 +20,7 @@ mod safe_headers;
 mod serving;
 mod social;
 mod system;
+mod tags;
 mod transform;
 mod upload;
 mod uploads;

@@ -131,12 +131,22 @@ impl ImageService {
             .collect())
     }
 
+    /// The owner's images, newest first; with `tag`, only those carrying it among their own tags or their
+    /// automatic ones.
     pub async fn list_mine(
         &self,
         owner: UserId,
+        tag: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Image>, ServiceError> {
-        Ok(self.images.images_by_owner(owner, page).await?)
+        Ok(match tag {
+            None => self.images.images_by_owner(owner, page).await?,
+            Some(tag) => {
+                self.images
+                    .images_by_owner_with_tag(owner, tag, page)
+                    .await?
+            }
+        })
     }
 
     pub async fn update(
