@@ -222,7 +222,7 @@ async fn made_up_images_get_animation_transparency_shape_and_colours() {
     );
 
     // An alpha channel that is opaque everywhere is no transparency.
-    let opaque = RgbaImage::from_pixel(120, 240, Rgba([250, 200, 0, 255]));
+    let opaque = RgbaImage::from_pixel(120, 200, Rgba([250, 200, 0, 255]));
     let opaque = ready_bytes(&app, &me, encode(&opaque, ImageFormat::Png), "image/png").await;
     assert_eq!(tags(&opaque), ["portrait", "size:small", "color:yellow"]);
 }
