@@ -82,7 +82,7 @@ pub(crate) fn palette(rgb: &RgbImage) -> Vec<PaletteColour> {
     }
     let total: u32 = buckets.iter().map(|(count, _)| count).sum();
     // A stable sort: the first of equally populated buckets comes first, so the result is deterministic.
-    buckets.sort_by(|a, b| b.0.cmp(&a.0));
+    buckets.sort_by_key(|(count, _)| std::cmp::Reverse(*count));
     buckets
         .into_iter()
         .take_while(|(count, _)| *count > 0)

@@ -70,6 +70,10 @@ fn encode(image: &RgbaImage, format: ImageFormat) -> Vec<u8> {
     bytes
 }
 
+/// A photo, tags it must carry, its `camera:` tags exactly, its `year:` tags exactly.
+type Expected = (&'static str, &'static [&'static str], Tokens, Tokens);
+type Tokens = &'static [&'static str];
+
 /// What the test photos' README says about each (sizes, EXIF orientation, camera, dates) shows in their
 /// tags: the upright orientation, the size class, the camera as tokens, the year taken, no `animated` or
 /// `transparent`, and one to three colours.
@@ -77,8 +81,7 @@ fn encode(image: &RgbaImage, format: ImageFormat) -> Vec<u8> {
 async fn the_test_photos_get_what_they_are_as_tags() {
     let app = spawn_app().await;
     let me = app.register("photographer").await;
-    // (photo, tags it must carry, its `camera:` tags exactly, its `year:` tags exactly)
-    let cases: [(&str, &[&str], &[&str], &[&str]); 8] = [
+    let cases: [Expected; 8] = [
         (
             "Canon_40D.jpg",
             &["landscape", "size:small"],
