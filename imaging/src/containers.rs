@@ -120,7 +120,7 @@ pub(crate) fn webp_frames(bytes: &[u8]) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::testdata;
 

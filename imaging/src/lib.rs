@@ -22,6 +22,7 @@
 
 mod adjust;
 mod budget;
+mod capture;
 mod colour;
 mod containers;
 mod deadline;
@@ -31,6 +32,7 @@ mod encode;
 mod encode_avif;
 mod exif;
 mod filters;
+mod frames;
 mod header;
 #[cfg(feature = "native-codecs")]
 mod heif;
@@ -67,6 +69,8 @@ mod watermark;
 
 #[cfg(test)]
 mod avif_boxes;
+#[cfg(test)]
+mod facts_tests;
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]

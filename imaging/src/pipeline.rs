@@ -2,10 +2,12 @@
 
 use image::metadata::Orientation::NoTransforms;
 
+use super::capture::read_capture;
 use super::colour::ToSrgb;
 use super::deadline::Deadline;
 use super::decode::probe;
 use super::encode::encode;
+use super::frames::frame_count;
 use super::pixels::Pixels;
 use super::placeholder::placeholders;
 use super::render::{render_decoded, render_upright};
@@ -14,6 +16,7 @@ use super::strip::{rebuild_original, rebuilt_from_pixels, strip_metadata};
 use super::variants::{target, Target};
 use super::{ImagingError, Limits, Processed, RenderedVariant, UPLOAD_VARIANTS};
 use crate::domain::OutputFormat;
+use darkroom_core::imaging::ImageFacts;
 
 /// The whole upload job: header check, one decode, orientation, every variant in every `outputs` format.
 ///
@@ -21,6 +24,8 @@ use crate::domain::OutputFormat;
 /// every variant is resized from that one buffer. Formats this build cannot encode (see
 /// [`super::encodable`]) are skipped, so a variant's `encodings` may hold fewer entries than `outputs`.
 /// Animated GIF and WebP give still variants of their first frame; the public original keeps the animation.
+/// The facts the automatic tags are made of come from that same decode (transparency, palette) and from
+/// the container and its EXIF block, read without decoding (frames, camera, shooting time).
 pub fn process_upload(
     bytes: &[u8],
     limits: &Limits,
@@ -61,6 +66,14 @@ pub fn process_upload(
         .map(|(pixels, _)| pixels)
         .ok_or_else(|| ImagingError::encode_failed("variant", "no whole-image variant"))?;
     let placeholders = placeholders(smallest_whole)?;
+    // The largest variant holds the most of the alpha channel (each had its unused alpha dropped).
+    let transparent = rendered.iter().any(|p| matches!(p, Pixels::Translucent(_)));
+    let facts = ImageFacts {
+        frames: frame_count(bytes, format),
+        transparent,
+        palette: placeholders.palette,
+        capture: read_capture(bytes, format),
+    };
 
     let variants = encode_variants(&rendered, outputs, &deadline)?;
 
@@ -72,6 +85,7 @@ pub fn process_upload(
         blurhash: placeholders.blurhash,
         dominant_color: placeholders.dominant_color,
         public_original,
+        facts,
     })
 }
 

@@ -3,7 +3,7 @@
 use image::RgbImage;
 
 use super::pixels::Pixels;
-use darkroom_core::imaging::fit_within;
+use darkroom_core::imaging::{fit_within, PaletteColour};
 
 use super::resize::resize;
 use super::ImagingError;
@@ -16,11 +16,14 @@ const BLURHASH_Y: u32 = 3;
 /// Bits kept per channel when bucketing colours: 8 levels each, 512 buckets, coarse enough that a
 /// photo's sky or wall lands in one bucket despite noise and gradients.
 const BUCKET_BITS: u32 = 3;
+/// Buckets kept in the palette: enough that a colour split over neighbouring buckets still adds up.
+const PALETTE_SIZE: usize = 16;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Placeholders {
     pub blurhash: String,
     pub dominant_color: String,
+    pub palette: Vec<PaletteColour>,
 }
 
 /// `source` should already be small (the smallest whole-image variant): it is scaled to 64 px first.
@@ -34,9 +37,12 @@ pub(crate) fn placeholders(source: &Pixels) -> Result<Placeholders, ImagingError
     };
     // Transparent areas count as the white a page would most likely show through them.
     let rgb = small.to_opaque();
+    let palette = palette(&rgb);
+    let [r, g, b] = palette.first().map_or([0; 3], |c| c.rgb);
     Ok(Placeholders {
         blurhash: blurhash(&rgb)?,
-        dominant_color: dominant_color(&rgb),
+        dominant_color: format!("#{r:02x}{g:02x}{b:02x}"),
+        palette,
     })
 }
 
@@ -50,8 +56,16 @@ fn blurhash(rgb: &RgbImage) -> Result<String, ImagingError> {
 }
 
 /// The average of the most populated colour bucket, as `#rrggbb`. Unlike the mean, a photo of a red car
-/// on grey tarmac comes out grey or red, not a muddy brown neither of them is.
-pub(crate) fn dominant_color(rgb: &RgbImage) -> String {
+/// on grey tarmac comes out grey or red, not a muddy brown neither of them is. (What `placeholders` gives.)
+#[cfg(test)]
+fn dominant_color(rgb: &RgbImage) -> String {
+    let [r, g, b] = palette(rgb).first().map_or([0; 3], |c| c.rgb);
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+/// The [`PALETTE_SIZE`] most populated colour buckets, most populated first, each as the average of its
+/// pixels with its share of them. The first is the dominant colour; the colour tags name the rest.
+pub(crate) fn palette(rgb: &RgbImage) -> Vec<PaletteColour> {
     let bucket_of = |p: &image::Rgb<u8>| {
         let shift = 8 - BUCKET_BITS;
         let [r, g, b] = p.0.map(|c| usize::from(c >> shift));
@@ -66,17 +80,21 @@ pub(crate) fn dominant_color(rgb: &RgbImage) -> String {
             *sum += u64::from(channel);
         }
     }
-    // The first of equally populated buckets wins, so the result is deterministic.
-    let (count, sums) =
-        buckets.iter().fold(
-            (0u32, [0u64; 3]),
-            |best, b| if b.0 > best.0 { *b } else { best },
-        );
-    if count == 0 {
-        return "#000000".to_owned();
-    }
-    let [r, g, b] = sums.map(|s| (s + u64::from(count) / 2) / u64::from(count));
-    format!("#{r:02x}{g:02x}{b:02x}")
+    let total: u32 = buckets.iter().map(|(count, _)| count).sum();
+    // A stable sort: the first of equally populated buckets comes first, so the result is deterministic.
+    buckets.sort_by_key(|(count, _)| std::cmp::Reverse(*count));
+    buckets
+        .into_iter()
+        .take_while(|(count, _)| *count > 0)
+        .take(PALETTE_SIZE)
+        .map(|(count, sums)| {
+            let rgb = sums.map(|s| ((s + u64::from(count) / 2) / u64::from(count)) as u8);
+            PaletteColour {
+                rgb,
+                share: count as f32 / total as f32,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -104,6 +122,10 @@ mod tests {
             }
         });
         assert_eq!(dominant_color(&image), "#808080");
+        let palette = palette(&image);
+        assert_eq!(palette.len(), 2);
+        assert_eq!((palette[0].rgb, palette[0].share), ([128, 128, 128], 0.6));
+        assert_eq!((palette[1].rgb, palette[1].share), ([220, 20, 30], 0.4));
     }
 
     #[test]

@@ -180,6 +180,15 @@ impl ImageRepository for CachedImageRepository {
         self.inner.images_by_owner(owner, page).await
     }
 
+    async fn images_by_owner_with_tag(
+        &self,
+        owner: UserId,
+        tag: &str,
+        page: PageRequest,
+    ) -> Result<Page<Image>, DbError> {
+        self.inner.images_by_owner_with_tag(owner, tag, page).await
+    }
+
     async fn update_image(
         &self,
         id: ImageId,

@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use super::*;
 use crate::caching::map_cache::MapCache;
-use crate::domain::{ImageFormat, ImageStatus, Visibility};
+use crate::domain::{Capture, ImageFormat, ImageStatus, Visibility};
 
 /// Images in a map, counting how often one was read.
 #[derive(Debug, Default)]
@@ -48,6 +48,8 @@ impl ImageRepository for MemoryImages {
             visibility: image.visibility,
             alt_text: None,
             tags: Vec::new(),
+            auto_tags: Vec::new(),
+            capture: Capture::default(),
             blurhash: None,
             dominant_color: None,
             variants: Vec::new(),
@@ -84,6 +86,18 @@ impl ImageRepository for MemoryImages {
         })
     }
 
+    async fn images_by_owner_with_tag(
+        &self,
+        _: UserId,
+        _: &str,
+        _: PageRequest,
+    ) -> Result<Page<Image>, DbError> {
+        Ok(Page {
+            items: Vec::new(),
+            next: None,
+        })
+    }
+
     async fn update_image(
         &self,
         id: ImageId,
@@ -110,6 +124,8 @@ impl ImageRepository for MemoryImages {
             image.status = ImageStatus::Ready;
             image.width = Some(result.width);
             image.variants = result.variants.clone();
+            image.auto_tags = result.auto_tags.clone();
+            image.capture = result.capture.clone();
             true
         }))
     }
@@ -273,10 +289,22 @@ async fn no_write_is_followed_by_a_stale_read() {
         dominant_color: "#336699".into(),
         variants: Vec::new(),
         public_original_key: "k".into(),
+        auto_tags: vec!["landscape".into(), "camera:canon".into()],
+        capture: Capture {
+            camera_make: Some("Canon".into()),
+            camera_model: Some("Canon EOS 40D".into()),
+            taken_at: chrono::NaiveDate::from_ymd_opt(2008, 5, 30)
+                .and_then(|d| d.and_hms_opt(15, 56, 1)),
+        },
     };
     repo.complete_processing(id, &processed).await.unwrap();
     let image = repo.image(id).await.unwrap().unwrap();
     assert_eq!((image.status, image.width), (ImageStatus::Ready, Some(640)));
+    // The tags and the capture survive the cache's JSON: the read after this one is the cache's.
+    let cached = repo.image(id).await.unwrap().unwrap();
+    assert_eq!(cached, image);
+    assert_eq!(cached.auto_tags, processed.auto_tags);
+    assert_eq!(cached.capture, processed.capture);
 
     let failure = Failure {
         code: "c".into(),

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Derivation, EditOperation, ImageId, UserId};
+use super::{Capture, Derivation, EditOperation, ImageId, UserId};
 
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -167,6 +167,14 @@ pub struct Image {
     pub visibility: Visibility,
     pub alt_text: Option<String>,
     pub tags: Vec<String>,
+    /// Tags processing derived (see `imaging::auto_tags`); empty until the image is ready. Absent in
+    /// cache entries written before they existed, hence the default.
+    #[serde(default)]
+    pub auto_tags: Vec<String>,
+    /// The camera and shooting time from the original's EXIF, kept though the served bytes lose them:
+    /// the owner's alone to see.
+    #[serde(default)]
+    pub capture: Capture,
     pub blurhash: Option<String>,
     pub dominant_color: Option<String>,
     pub variants: Vec<Variant>,
@@ -220,6 +228,10 @@ pub struct ProcessedImage {
     pub dominant_color: String,
     pub variants: Vec<Variant>,
     pub public_original_key: String,
+    /// See `Image::auto_tags`.
+    pub auto_tags: Vec<String>,
+    /// See `Image::capture`.
+    pub capture: Capture,
 }
 
 /// The owner's changes to an image; `None` leaves a field as it is.

@@ -1,6 +1,7 @@
 //! Domain types: values parsed once at the edge (newtypes) and the records the use cases pass around.
 
 mod caption;
+mod capture;
 mod edit;
 mod events;
 mod ids;
@@ -12,6 +13,7 @@ mod upload;
 mod user;
 
 pub use caption::{checked_text, Caption, CommentText, Lines};
+pub use capture::{Capture, MAX_CAPTURE_TEXT};
 pub use edit::{
     parse_hex_colour, Derivation, EditFit, EditOperation, FlipDirection, WatermarkPosition,
     MAX_EDIT_OPERATIONS,

@@ -1,5 +1,6 @@
 //! What the pipeline hands back: an upload's variants and placeholders, or one rendered plan.
 
+use super::ImageFacts;
 use crate::domain::{ImageFormat, OutputFormat, VariantName};
 
 /// One variant with its encodings, one per requested format this build can encode.
@@ -26,6 +27,8 @@ pub struct Processed {
     pub dominant_color: String,
     /// The original with metadata removed (the port's `strip_metadata`).
     pub public_original: Vec<u8>,
+    /// What the automatic tags and the stored capture are made from.
+    pub facts: ImageFacts,
 }
 
 /// One [`Plan`](super::Plan) rendered: the encoded bytes and their size.

@@ -14,6 +14,8 @@ use crate::imaging::{Header, ImagingError, Limits, Plan, Processed, Rendered, Re
 ///   (`tokio::task::spawn_blocking`), never on the async runtime.
 /// - Nothing here does I/O, and nothing it returns carries the source's metadata (EXIF, XMP, GPS, ICC
 ///   beyond what sRGB output needs); only a non-upright orientation may survive in a stripped original.
+///   The one exception is `Processed::facts.capture`: camera make, model and time taken, read from the
+///   EXIF block for the database (never location).
 /// - The [`Limits`] are checked from the header before any pixel is decoded (bytes, width, height,
 ///   pixels, frames, decode memory), and `max_duration` between stages; a refusal is an [`ImagingError`]
 ///   whose `code()` names the reason. Hostile input yields an error, never a panic or an abort.
@@ -37,7 +39,8 @@ pub trait ImagePipeline: Send + Sync + Debug {
 
     /// The whole upload job: header check, one decode, orientation, every `UPLOAD_VARIANTS` entry in
     /// every `outputs` format it can encode (so a variant may hold fewer encodings than `outputs`),
-    /// blurhash and dominant colour, and the public original (see [`Self::strip_metadata`]).
+    /// blurhash and dominant colour, the facts the automatic tags are made of (frames, transparency,
+    /// palette, capture: `ImageFacts`), and the public original (see [`Self::strip_metadata`]).
     fn process_upload(
         &self,
         original: &[u8],

@@ -169,10 +169,18 @@ impl ImagesApi {
         /// `next_cursor` of the previous page (opaque; the pattern is the domain's `Cursor::PATTERN`).
         #[oai(validator(pattern = r"^[0-9]{1,16}\.[0-9a-f]{32}$"))]
         cursor: Query<Option<String>>,
+        /// Only images carrying this tag, exactly: one of your own `tags` or one of the `auto_tags`
+        /// (e.g. `portrait`, `color:blue`, `camera:canon`, `year:2008`). With a tag, a page may hold fewer
+        /// than `limit` images while `next_cursor` is set; only a null `next_cursor` ends the list.
+        #[oai(validator(min_length = 1, max_length = 50))]
+        tag: Query<Option<String>>,
     ) -> ApiResult<Json<ImagePage>> {
         let owner = auth.user(&state.auth)?;
         let page = page_request(limit.0, cursor.0.as_deref())?;
-        let page = state.images.list_mine(owner, page).await?;
+        let page = state
+            .images
+            .list_mine(owner, tag.0.as_deref(), page)
+            .await?;
         let shown = state.images.shown_to(owner, page.items).await?;
         Ok(Json(ImagePage {
             items: shown.into_iter().map(Into::into).collect(),

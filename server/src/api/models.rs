@@ -225,7 +225,21 @@ pub struct ImageView {
     /// `#rrggbb`.
     #[oai(nullable)]
     pub dominant_color: Option<String>,
+    /// The owner's tags (`updateImage`).
     pub tags: Vec<String>,
+    /// Tags Darkroom derived once the image was processed (empty before): orientation, size class,
+    /// colours, camera, year taken, `animated`, `transparent`. The vocabulary is in the README.
+    pub auto_tags: Vec<String>,
+    /// The camera's make from the original's EXIF. Only for the owner (served bytes never carry it).
+    #[oai(nullable)]
+    pub camera_make: Option<String>,
+    /// The camera's model from the original's EXIF. Only for the owner.
+    #[oai(nullable)]
+    pub camera_model: Option<String>,
+    /// When the photo was taken (EXIF `DateTimeOriginal`), as `YYYY-MM-DDTHH:MM:SS` in the camera's
+    /// local time: EXIF gives no time zone. Only for the owner.
+    #[oai(nullable)]
+    pub taken_at: Option<String>,
     pub original_url: String,
     /// For an edit's result (`editImage`): the image it was made from.
     #[oai(nullable)]
@@ -252,9 +266,15 @@ pub struct TemporaryAccessView {
     pub expires_at: DateTime<Utc>,
 }
 
+/// The image as it goes out to its viewer: its capture (camera, time taken) only to its owner.
 impl From<ShownImage> for ImageView {
     fn from(shown: ShownImage) -> Self {
-        let ShownImage { image: i, grant } = shown;
+        let ShownImage {
+            image: i,
+            grant,
+            to_owner,
+        } = shown;
+        let capture = to_owner.then(|| i.capture.clone()).unwrap_or_default();
         let id = i.id;
         let query = grant.as_ref().map(Grant::query);
         let variant_url = |name| match &query {
@@ -290,6 +310,10 @@ impl From<ShownImage> for ImageView {
             blurhash: i.blurhash,
             dominant_color: i.dominant_color,
             tags: i.tags,
+            auto_tags: i.auto_tags,
+            taken_at: capture.taken_at_text(),
+            camera_make: capture.camera_make,
+            camera_model: capture.camera_model,
             original_url: format!("/v1/images/{id}/original"),
             source_image_id: i.source_image_id.map(|id| id.0),
             operations: i

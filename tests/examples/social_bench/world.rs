@@ -178,6 +178,8 @@ impl World {
             dominant_color: "#5a6b7c".into(),
             variants,
             public_original_key: keys::public_original(id, ImageFormat::Jpeg),
+            auto_tags: Vec::new(),
+            capture: Default::default(),
         };
         anyhow::ensure!(
             self.repos

@@ -21,6 +21,7 @@ mod serving;
 mod sessions;
 mod social;
 mod system;
+mod tags;
 mod temporary_urls;
 mod transform;
 mod tus;

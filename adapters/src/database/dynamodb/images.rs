@@ -189,6 +189,15 @@ impl ImageRepository for DynamoDatabase {
         Ok(Page { items, next })
     }
 
+    async fn images_by_owner_with_tag(
+        &self,
+        owner: UserId,
+        tag: &str,
+        page: PageRequest,
+    ) -> Result<Page<Image>, DbError> {
+        self.owner_images_with_tag(owner, tag, page).await
+    }
+
     async fn update_image(
         &self,
         id: ImageId,

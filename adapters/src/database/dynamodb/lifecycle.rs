@@ -139,7 +139,7 @@ impl DynamoDatabase {
     ) -> Result<bool, DbError> {
         let condition = "#status = :processing";
         let mut update_values = vals([(":processing", s(ImageStatus::Processing.as_str()))]);
-        let (set, remove): (&[&str], &[&str]) = match finished {
+        let (set, remove): (Vec<&str>, Vec<&str>) = match finished {
             Finished::Ready(result) => {
                 update_values.extend(vals([
                     (":status", s(ImageStatus::Ready.as_str())),
@@ -149,19 +149,50 @@ impl DynamoDatabase {
                     (":dominant_color", s(&result.dominant_color)),
                     (":variants", json(&result.variants)?),
                     (":public_original_key", s(&result.public_original_key)),
+                    (":auto_tags", strings(&result.auto_tags)),
                 ]));
-                (
-                    &[
-                        "#status = :status",
-                        "#width = :width",
-                        "#height = :height",
-                        "#blurhash = :blurhash",
-                        "#dominant_color = :dominant_color",
-                        "#variants = :variants",
-                        "#public_original_key = :public_original_key",
-                    ],
-                    &["#failure_code", "#failure_message"],
-                )
+                let mut set = vec![
+                    "#status = :status",
+                    "#width = :width",
+                    "#height = :height",
+                    "#blurhash = :blurhash",
+                    "#dominant_color = :dominant_color",
+                    "#variants = :variants",
+                    "#public_original_key = :public_original_key",
+                    "#auto_tags = :auto_tags",
+                ];
+                let mut remove = vec!["#failure_code", "#failure_message"];
+                // Absent values are absent attributes: set what the EXIF said, remove the rest.
+                let capture = &result.capture;
+                for (assignment, attribute, placeholder, value) in [
+                    (
+                        "#camera_make = :camera_make",
+                        "#camera_make",
+                        ":camera_make",
+                        capture.camera_make.clone(),
+                    ),
+                    (
+                        "#camera_model = :camera_model",
+                        "#camera_model",
+                        ":camera_model",
+                        capture.camera_model.clone(),
+                    ),
+                    (
+                        "#taken_at = :taken_at",
+                        "#taken_at",
+                        ":taken_at",
+                        capture.taken_at_text(),
+                    ),
+                ] {
+                    match value {
+                        Some(value) => {
+                            set.push(assignment);
+                            update_values.insert(placeholder.to_owned(), s(value));
+                        }
+                        None => remove.push(attribute),
+                    }
+                }
+                (set, remove)
             }
             Finished::Failed(failure) => {
                 update_values.extend(vals([
@@ -170,20 +201,20 @@ impl DynamoDatabase {
                     (":failure_message", s(&failure.message)),
                 ]));
                 (
-                    &[
+                    vec![
                         "#status = :status",
                         "#failure_code = :failure_code",
                         "#failure_message = :failure_message",
                     ],
-                    &[],
+                    Vec::new(),
                 )
             }
         };
         let moved = self
             .update_image_item(
                 id,
-                set,
-                remove,
+                &set,
+                &remove,
                 condition,
                 update_values,
                 "finishing processing",

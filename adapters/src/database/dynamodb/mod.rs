@@ -126,6 +126,7 @@ mod query;
 mod retention;
 mod sessions;
 mod table;
+mod tagged;
 mod timeline_entries;
 mod timelines;
 mod uploads;

@@ -33,6 +33,47 @@ for_every_sql_backend!(impl {
         row.map(Image::try_from).transpose()
     }
 
+    /// A page of `owner`'s live images, newest first, only those tagged `tag` (by the owner or
+    /// automatically) when given. The tag is a filter on the owner's (created_at, id) index range, so the
+    /// keyset is the same with or without it.
+    async fn owner_page(
+        &self,
+        owner: UserId,
+        tag: Option<&str>,
+        request: PageRequest,
+    ) -> Result<Page<Image>, DbError> {
+        // One row more than the page tells whether another page follows without a count. The row
+        // comparison is the keyset (exact: both backends keep the microseconds a cursor carries), written
+        // only when there is a cursor so that it becomes an index condition rather than a filter.
+        let fetch = i64::from(request.limit) + 1;
+        let mut condition = "i.owner_id = $1 AND i.deleted_at IS NULL".to_owned();
+        if request.after.is_some() {
+            condition.push_str(" AND (i.created_at, i.id) < ($3, $4)");
+        }
+        if tag.is_some() {
+            let param = if request.after.is_some() { 5 } else { 3 };
+            condition = format!("{condition} AND {}", B::DIALECT.has_tag(param));
+        }
+        let sql = B::DIALECT.images_where(&condition, queries::NEWEST_FIRST);
+        let mut query = sqlx::query_as::<_, ImageRow<B::Id, B::At>>(&sql)
+            .bind(B::id(owner.0))
+            .bind(fetch);
+        if let Some(after) = request.after {
+            query = query.bind(B::at(after.created_at)).bind(B::id(after.id));
+        }
+        if let Some(tag) = tag {
+            query = query.bind(tag.to_owned());
+        }
+        let rows = query
+            .fetch_all(self.driver().pool())
+            .await
+            .map_err(B::db_error)?;
+        Ok(page(images(rows)?, request.limit, |image| Cursor {
+            created_at: image.created_at,
+            id: image.id.0,
+        }))
+    }
+
     /// Runs `statement` (a soft delete or a restore: `$1` the image, `$2` a time) and reads the image it
     /// changed in the same transaction, so the answer is exactly what it wrote; `None` when it changed
     /// nothing (its condition did not hold), so of two concurrent calls only one answers `Some`.
@@ -128,36 +169,16 @@ for_every_sql_backend!(impl ImageRepository {
         owner: UserId,
         request: PageRequest,
     ) -> Result<Page<Image>, DbError> {
-        // One row more than the page tells whether another page follows without a count. The row
-        // comparison is the keyset (exact: both backends keep the microseconds a cursor carries), written
-        // only when there is a cursor so that it becomes an index condition rather than a filter.
-        let fetch = i64::from(request.limit) + 1;
-        let rows: Vec<ImageRow<B::Id, B::At>> = match request.after {
-            None => {
-                let condition = "i.owner_id = $1 AND i.deleted_at IS NULL";
-                sqlx::query_as(&B::DIALECT.images_where(condition, queries::NEWEST_FIRST))
-                    .bind(B::id(owner.0))
-                    .bind(fetch)
-                    .fetch_all(self.driver().pool())
-                    .await
-            }
-            Some(after) => {
-                let condition =
-                    "i.owner_id = $1 AND i.deleted_at IS NULL AND (i.created_at, i.id) < ($3, $4)";
-                sqlx::query_as(&B::DIALECT.images_where(condition, queries::NEWEST_FIRST))
-                    .bind(B::id(owner.0))
-                    .bind(fetch)
-                    .bind(B::at(after.created_at))
-                    .bind(B::id(after.id))
-                    .fetch_all(self.driver().pool())
-                    .await
-            }
-        }
-        .map_err(B::db_error)?;
-        Ok(page(images(rows)?, request.limit, |image| Cursor {
-            created_at: image.created_at,
-            id: image.id.0,
-        }))
+        self.owner_page(owner, None, request).await
+    }
+
+    async fn images_by_owner_with_tag(
+        &self,
+        owner: UserId,
+        tag: &str,
+        request: PageRequest,
+    ) -> Result<Page<Image>, DbError> {
+        self.owner_page(owner, Some(tag), request).await
     }
 
     async fn update_image(
@@ -208,6 +229,10 @@ for_every_sql_backend!(impl ImageRepository {
             .bind(to_json(&result.variants)?)
             .bind(result.public_original_key.clone())
             .bind(B::at(Utc::now()))
+            .bind(to_json(&result.auto_tags)?)
+            .bind(result.capture.camera_make.clone())
+            .bind(result.capture.camera_model.clone())
+            .bind(result.capture.taken_at_text())
             .execute(self.driver().pool())
             .await
             .map_err(B::db_error)?;

@@ -11,6 +11,8 @@ pub struct Dialect {
     pub json_in: &'static str,
     /// The larger of two values: `MAX` in SQLite, `GREATEST` in Postgres.
     pub greatest: &'static str,
+    /// "The JSON array column `COL` holds the text parameter `$P`".
+    json_array_has: &'static str,
     /// Row locks for a read that a write in the same transaction follows. SQLite takes the database's one
     /// write lock at `BEGIN IMMEDIATE` instead, so it needs none.
     pub for_update: &'static str,
@@ -41,6 +43,7 @@ pub const SQLITE: Dialect = Dialect {
     json_out: "",
     json_in: "",
     greatest: "MAX",
+    json_array_has: "EXISTS (SELECT 1 FROM json_each(COL) WHERE value = $P)",
     for_update: "",
     for_update_of_image: "",
     skip_locked: "",
@@ -58,6 +61,7 @@ pub const POSTGRES: Dialect = Dialect {
     json_out: "::text",
     json_in: "::jsonb",
     greatest: "GREATEST",
+    json_array_has: "COL @> jsonb_build_array($P::text)",
     for_update: "FOR UPDATE",
     for_update_of_image: "FOR UPDATE OF i",
     skip_locked: "FOR UPDATE SKIP LOCKED",
@@ -161,10 +165,21 @@ impl Dialect {
         format!(
             "i.id, i.owner_id, u.username AS owner_username, i.status, i.failure_code, i.failure_message, \
              i.format, i.bytes, i.sha256, i.width, i.height, i.visibility, i.alt_text, \
-             i.tags{json} AS tags, i.blurhash, i.dominant_color, i.variants{json} AS variants, \
+             i.tags{json} AS tags, i.auto_tags{json} AS auto_tags, i.camera_make, i.camera_model, \
+             i.taken_at, i.blurhash, i.dominant_color, i.variants{json} AS variants, \
              i.original_key, i.public_original_key, i.source_image_id, \
              i.operations{json} AS operations, i.created_at, i.updated_at, i.deleted_at"
         )
+    }
+
+    /// "Image `i` carries tag `$param`, its owner's or an automatic one".
+    pub fn has_tag(&self, param: u8) -> String {
+        let has = |column: &str| {
+            self.json_array_has
+                .replace("COL", column)
+                .replace("$P", &format!("${param}"))
+        };
+        format!("({} OR {})", has("i.tags"), has("i.auto_tags"))
     }
 
     /// Images with their owner's username, filtered by `condition` (on `i.`), then `rest` (order, limit).
@@ -189,12 +204,15 @@ impl Dialect {
         )
     }
 
+    /// Moves processing image `$1` to ready: `$2`..`$7` what processing made, `$8` now, `$9` the automatic
+    /// tags (JSON), `$10`..`$12` camera make, model and shooting time.
     pub fn complete_processing(&self) -> String {
         format!(
             "UPDATE images SET status = 'ready', width = $2, height = $3, blurhash = $4, \
                                dominant_color = $5, variants = $6{json}, public_original_key = $7, \
                                failure_code = NULL, failure_message = NULL, \
-                               updated_at = {greatest}($8, created_at) \
+                               updated_at = {greatest}($8, created_at), auto_tags = $9{json}, \
+                               camera_make = $10, camera_model = $11, taken_at = $12 \
              WHERE id = $1 AND status = 'processing'",
             json = self.json_in,
             greatest = self.greatest,
@@ -306,5 +324,14 @@ mod tests {
         assert!(SQLITE
             .images_where("i.id = $1", "")
             .contains("i.tags AS tags"));
+        assert_eq!(
+            SQLITE.has_tag(5),
+            "(EXISTS (SELECT 1 FROM json_each(i.tags) WHERE value = $5) \
+             OR EXISTS (SELECT 1 FROM json_each(i.auto_tags) WHERE value = $5))"
+        );
+        assert_eq!(
+            POSTGRES.has_tag(3),
+            "(i.tags @> jsonb_build_array($3::text) OR i.auto_tags @> jsonb_build_array($3::text))"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! (`Id`) and timestamps (`At`), so SQLite reads `UserRow<String, i64>` and Postgres
 //! `UserRow<Uuid, DateTime<Utc>>` with the same mapping to the domain.
 
-use darkroom_core::domain::{Failure, Image, ImageId, User, UserId, Variant};
+use darkroom_core::domain::{Capture, Failure, Image, ImageId, User, UserId, Variant};
 use darkroom_core::ports::DbError;
 
 use super::convert::{json, text_enum, unsigned, StoredId, StoredTime};
@@ -80,6 +80,10 @@ pub struct ImageRow<Id, At> {
     visibility: String,
     alt_text: Option<String>,
     tags: String,
+    auto_tags: String,
+    camera_make: Option<String>,
+    camera_model: Option<String>,
+    taken_at: Option<String>,
     blurhash: Option<String>,
     dominant_color: Option<String>,
     variants: String,
@@ -115,6 +119,17 @@ impl<Id: StoredId, At: StoredTime> TryFrom<ImageRow<Id, At>> for Image {
             visibility: text_enum(&row.visibility)?,
             alt_text: row.alt_text,
             tags: json(&row.tags)?,
+            auto_tags: json(&row.auto_tags)?,
+            capture: Capture {
+                camera_make: row.camera_make,
+                camera_model: row.camera_model,
+                taken_at: row
+                    .taken_at
+                    .as_deref()
+                    .map(Capture::parse_taken_at)
+                    .transpose()
+                    .map_err(|e| DbError::other(format!("unreadable taken_at: {e}")))?,
+            },
             blurhash: row.blurhash,
             dominant_color: row.dominant_color,
             variants,

@@ -28,6 +28,11 @@ pub enum CreateImageOutcome {
 /// - `image` and `images_by_ids` answer every image that has a row, deleted ones included (with
 ///   `deleted_at`): who may see what is the services' to decide. `images_by_owner` leaves deleted images out.
 /// - `images_by_owner` is newest first, keyset-paginated on (created_at, id).
+/// - `images_by_owner_with_tag` is `images_by_owner` keeping only the images whose `tags` or `auto_tags`
+///   hold `tag` exactly, with the same order and cursors (a cursor is the last image a page holds). A page
+///   may hold fewer than `limit` images, or none, while `next` is still set: an adapter that filters as it
+///   reads may stop after a bounded amount of reading; only `next: None` means the end.
+/// - `complete_processing` stores the result's `auto_tags` and `capture` with the rest.
 /// - `complete_processing` and `fail_processing` only move an image that is `processing`; on any other
 ///   state they change nothing and return false (a redelivered job must not undo a later state).
 /// - `delete_image(id, at)` marks a live image deleted at `at` (a soft delete: the row and its blobs stay)
@@ -62,6 +67,12 @@ pub trait ImageRepository: Send + Sync + Debug {
     async fn images_by_owner(
         &self,
         owner: UserId,
+        page: PageRequest,
+    ) -> Result<Page<Image>, DbError>;
+    async fn images_by_owner_with_tag(
+        &self,
+        owner: UserId,
+        tag: &str,
         page: PageRequest,
     ) -> Result<Page<Image>, DbError>;
     async fn update_image(&self, id: ImageId, patch: &ImagePatch)

@@ -29,6 +29,8 @@ use crate::ports::{BlobStore, ImagePipeline, ImageRepository};
 pub struct ShownImage {
     pub image: Image,
     pub grant: Option<Grant>,
+    /// Whether the viewer owns it, and so may see what only its owner sees (its capture).
+    pub to_owner: bool,
 }
 
 /// The ingest policy and serving choices.
@@ -95,9 +97,14 @@ impl ImageService {
     /// The grant a temporary URL of `image` carries: for images not open to everyone, so that whoever may
     /// see them can show them without a bearer token. `None` for public images, whose plain URLs are the
     /// same for everyone and cacheable forever.
-    pub fn shown(&self, image: Image, access: ImageAccess) -> ShownImage {
+    /// `to_owner`: shown as its owner sees it (its capture included).
+    pub fn shown(&self, image: Image, access: ImageAccess, to_owner: bool) -> ShownImage {
         let grant = (!access.public).then(|| self.temporary_urls.grant(&image));
-        ShownImage { image, grant }
+        ShownImage {
+            image,
+            grant,
+            to_owner,
+        }
     }
 
     /// `images`, which `viewer` may see, as they go out to them (the owner's own lists and answers).
@@ -113,7 +120,10 @@ impl ImageService {
         Ok(images
             .into_iter()
             .zip(access)
-            .map(|(image, access)| self.shown(image, access))
+            .map(|(image, access)| {
+                let to_owner = image.owner_id == viewer;
+                self.shown(image, access, to_owner)
+            })
             .collect())
     }
 
@@ -149,7 +159,8 @@ impl ImageService {
         id: ImageId,
     ) -> Result<ShownImage, ServiceError> {
         let (image, access) = self.get_with_access(viewer, id).await?;
-        Ok(self.shown(image, access))
+        let to_owner = viewer == Some(image.owner_id);
+        Ok(self.shown(image, access, to_owner))
     }
 
     /// An image `viewer` may see; everything else is `NotFound`.
@@ -208,7 +219,8 @@ impl ImageService {
         Ok(self.images.image(id).await?.is_some())
     }
 
-    /// The images among `ids` that `viewer` may see, in the order of `ids` (a post's images).
+    /// The images among `ids` that `viewer` may see, in the order of `ids` (a post's images). A post shows
+    /// them as everyone sees them, its author included: without their capture.
     pub async fn visible_images(
         &self,
         viewer: Option<UserId>,
@@ -220,7 +232,7 @@ impl ImageService {
             .into_iter()
             .zip(access)
             .filter(|(_, access)| access.visible)
-            .map(|(image, access)| self.shown(image, access))
+            .map(|(image, access)| self.shown(image, access, false))
             .collect();
         Ok(ids
             .iter()
@@ -229,12 +241,22 @@ impl ImageService {
             .collect())
     }
 
+    /// The owner's images, newest first; with `tag`, only those carrying it among their own tags or their
+    /// automatic ones.
     pub async fn list_mine(
         &self,
         owner: UserId,
+        tag: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<Image>, ServiceError> {
-        Ok(self.images.images_by_owner(owner, page).await?)
+        Ok(match tag {
+            None => self.images.images_by_owner(owner, page).await?,
+            Some(tag) => {
+                self.images
+                    .images_by_owner_with_tag(owner, tag, page)
+                    .await?
+            }
+        })
     }
 
     pub async fn update(

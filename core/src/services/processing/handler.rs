@@ -9,9 +9,10 @@ use sha2::{Digest, Sha256};
 
 use super::VariantFormats;
 use crate::domain::{
-    Failure, ImageId, ImageStatus, OutputFormat, ProcessedImage, Variant, VariantFile, VariantName,
+    Capture, Failure, Image, ImageId, ImageStatus, OutputFormat, ProcessedImage, Variant,
+    VariantFile, VariantName,
 };
-use crate::imaging::{Limits, Processed};
+use crate::imaging::{auto_tags, Limits, Processed};
 use crate::ports::{BlobKey, BlobStore, BlobStoreExt, ImagePipeline, ImageRepository, Queue};
 use crate::services::images::keys;
 use crate::services::social::Inbox;
@@ -93,7 +94,7 @@ impl Processor {
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("image task failed: {e}")))?;
-        let processed = match decoded {
+        let mut processed = match decoded {
             Ok(processed) => processed,
             Err(err) => {
                 tracing::info!(image = %id, code = err.code(), error = %err, "image refused");
@@ -104,6 +105,11 @@ impl Processor {
                 return self.fail(id, &failure).await;
             }
         };
+        if processed.facts.capture.is_empty() {
+            // An edit's rendered original carries no EXIF: it was taken when and with what its source
+            // was, and its tags say so.
+            processed.facts.capture = self.source_capture(&image).await?;
+        }
         let result = self.store(id, processed).await?;
         let completed = self.db.complete_processing(id, &result).await?;
         if !completed && self.db.image(id).await?.is_none() {
@@ -144,6 +150,7 @@ impl Processor {
                 Bytes::from(processed.public_original),
             )
             .await?;
+        let auto_tags = auto_tags(processed.width, processed.height, &processed.facts);
         Ok(ProcessedImage {
             width: processed.width,
             height: processed.height,
@@ -151,7 +158,22 @@ impl Processor {
             dominant_color: processed.dominant_color,
             variants,
             public_original_key,
+            auto_tags,
+            capture: processed.facts.capture,
         })
+    }
+
+    /// The capture of the image an edit was made from (none for an upload, or when the source is gone).
+    async fn source_capture(&self, image: &Image) -> Result<Capture, ServiceError> {
+        let Some(source) = image.source_image_id else {
+            return Ok(Capture::default());
+        };
+        Ok(self
+            .db
+            .image(source)
+            .await?
+            .map(|source| source.capture)
+            .unwrap_or_default())
     }
 
     /// Stores one encoding under its variant key and describes it.

@@ -40,6 +40,8 @@ fn processed(id: ImageId) -> ProcessedImage {
             },
         ],
         public_original_key: format!("images/{id}/public"),
+        auto_tags: Vec::new(),
+        capture: Default::default(),
     }
 }
 

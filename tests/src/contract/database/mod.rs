@@ -29,6 +29,7 @@ mod profiles;
 mod retention;
 mod sessions;
 mod social;
+mod tags;
 mod timelines;
 mod uploads;
 mod users;
@@ -51,6 +52,7 @@ pub use posts::*;
 pub use profiles::*;
 pub use retention::*;
 pub use sessions::*;
+pub use tags::*;
 pub use timelines::*;
 pub use uploads::*;
 pub use users::*;
@@ -181,6 +183,8 @@ macro_rules! image_repository_contract_suite {
             images_by_ids_answers_those_that_exist,
             a_derived_image_keeps_its_source_and_operations,
             record_original_only_changes_processing_images,
+            processing_stores_auto_tags_and_capture,
+            images_by_owner_with_tag_matches_either_kind_and_pages_exactly,
         );
     };
 }

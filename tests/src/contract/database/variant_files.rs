@@ -45,6 +45,8 @@ fn processed(id: ImageId) -> ProcessedImage {
             variant(VariantName::Large, 2048),
         ],
         public_original_key: format!("images/{id}/public-original.jpeg"),
+        auto_tags: Vec::new(),
+        capture: Default::default(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The items of images: the image, its owner's listing entry, its idempotency claim.
 
 use chrono::{DateTime, Utc};
-use darkroom_core::domain::{Failure, Image, ImageId, ImageStatus, NewImage, UserId};
+use darkroom_core::domain::{Capture, Failure, Image, ImageId, ImageStatus, NewImage, UserId};
 use darkroom_core::ports::DbError;
 
 use super::super::attrs::{
@@ -28,6 +28,7 @@ pub(crate) fn new_image(
         ("sha256".to_owned(), s(&image.sha256)),
         ("visibility".to_owned(), s(image.visibility.as_str())),
         ("tags".to_owned(), strings(&[])),
+        ("auto_tags".to_owned(), strings(&[])),
         ("variants".to_owned(), json(&Vec::<()>::new())?),
         ("original_key".to_owned(), s(&image.original_key)),
         ("created_at".to_owned(), micros(image.created_at)),
@@ -72,6 +73,12 @@ pub(crate) fn image(item: &Item) -> Result<Image, DbError> {
         visibility: req_enum(item, "visibility")?,
         alt_text: opt_string(item, "alt_text")?,
         tags: req_strings(item, "tags")?,
+        // Absent on items written before automatic tags existed.
+        auto_tags: match item.contains_key("auto_tags") {
+            true => req_strings(item, "auto_tags")?,
+            false => Vec::new(),
+        },
+        capture: capture(item)?,
         blurhash: opt_string(item, "blurhash")?,
         dominant_color: opt_string(item, "dominant_color")?,
         variants: req_json(item, "variants")?,
@@ -87,6 +94,22 @@ pub(crate) fn image(item: &Item) -> Result<Image, DbError> {
         // going behind the creation time (as SQLite's `MAX(now, created_at)` does) when clocks disagree.
         updated_at: req_time(item, "updated_at")?.max(created_at),
         deleted_at: opt_time(item, "deleted_at")?,
+    })
+}
+
+/// The capture attributes, each absent when unknown; `taken_at` is text (`Capture::taken_at_text`).
+fn capture(item: &Item) -> Result<Capture, DbError> {
+    let taken_at = opt_string(item, "taken_at")?
+        .map(|text| {
+            Capture::parse_taken_at(&text).map_err(|e| {
+                DbError::other(format!("corrupt attribute \"taken_at\" in dynamodb: {e}"))
+            })
+        })
+        .transpose()?;
+    Ok(Capture {
+        camera_make: opt_string(item, "camera_make")?,
+        camera_model: opt_string(item, "camera_model")?,
+        taken_at,
     })
 }
 
@@ -181,6 +204,7 @@ mod tests {
             (back.status, back.tags, back.variants),
             (ImageStatus::Processing, vec![], vec![])
         );
+        assert_eq!((back.auto_tags, back.capture), (vec![], Capture::default()));
         assert_eq!(
             back.updated_at, new.created_at,
             "clamped to the creation time"
