@@ -1,7 +1,7 @@
 //! The JSON shapes of the API (field names fixed by API.md), and their conversions from the domain.
 
 use chrono::{DateTime, Utc};
-use darkroom_core::domain::{ImageStatus, User, Visibility};
+use darkroom_core::domain::{Capture, ImageStatus, User, Visibility};
 use darkroom_core::services::auth::TokenPair;
 use darkroom_core::services::images::{Grant, ShownImage};
 use poem_openapi::{Enum, Object};
@@ -274,7 +274,11 @@ impl From<ShownImage> for ImageView {
             grant,
             to_owner,
         } = shown;
-        let capture = to_owner.then(|| i.capture.clone()).unwrap_or_default();
+        let capture = if to_owner {
+            i.capture.clone()
+        } else {
+            Capture::default()
+        };
         let id = i.id;
         let query = grant.as_ref().map(Grant::query);
         let variant_url = |name| match &query {
