@@ -21,6 +21,8 @@ pub use error::ImagingError;
 pub use limits::{check_dimensions, Header, Limits};
 pub use original::public_original_format;
 pub use outcome::{Processed, Rendered, RenderedVariant};
-pub use plan::{Fit, Flip, Gravity, Operation, Output, Overlay, Plan, Resize};
+pub use plan::{
+    Fit, Flip, Gravity, MarkLayout, MarkSize, Operation, Output, Overlay, Plan, Resize, RgbaMark,
+};
 pub use sniff::{sniff, SNIFF_LEN};
 pub use variants::{fit_within, VariantSpec, UPLOAD_VARIANTS};
