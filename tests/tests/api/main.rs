@@ -21,6 +21,7 @@ mod serving;
 mod social;
 mod system;
 mod transform;
+mod transform_marks;
 mod tus;
 mod upload;
 mod uploads;
