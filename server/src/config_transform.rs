@@ -123,7 +123,7 @@ mod tests {
             69, 78, 68, 174, 66, 96, 130,
         ];
         let good = dir.path().join("mark.png");
-        std::fs::write(&good, &png).unwrap();
+        std::fs::write(&good, png).unwrap();
         let settings = Config {
             transform_watermark_path: Some(good.clone()),
             ..Config::default()
