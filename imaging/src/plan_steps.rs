@@ -250,8 +250,18 @@ pub(crate) fn resolve(plan: &Plan, width: u32, height: u32) -> Result<Steps, Ima
                 height,
                 gravity,
                 offset,
+                to_aspect_ratio,
             } => {
-                let (cw, ch) = (width.max(w), height.max(h));
+                let (cw, ch) = if to_aspect_ratio {
+                    if width == 0 || height == 0 {
+                        return Err(ImagingError::InvalidPlan(
+                            "extending to an aspect ratio needs both sides".into(),
+                        ));
+                    }
+                    aspect_canvas((w, h), (width, height))
+                } else {
+                    (width.max(w), height.max(h))
+                };
                 if (cw, ch) == (w, h) {
                     continue;
                 }
@@ -295,6 +305,19 @@ pub(crate) fn resolve(plan: &Plan, width: u32, height: u32) -> Result<Steps, Ima
         largest,
         output: (w, h),
     })
+}
+
+/// The smallest canvas of `ratio`'s shape that holds an image of `size`.
+fn aspect_canvas(size: (u32, u32), ratio: (u32, u32)) -> (u32, u32) {
+    let (w, h) = (u64::from(size.0), u64::from(size.1));
+    let (rw, rh) = (u64::from(ratio.0), u64::from(ratio.1));
+    let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    if w * rh >= h * rw {
+        // Wider than the ratio: as wide, taller.
+        (size.0, clamp((w * rh).div_ceil(rw)).max(size.1))
+    } else {
+        (clamp((h * rw).div_ceil(rh)).max(size.0), size.1)
+    }
 }
 
 fn positive(what: &str, value: f32) -> Result<f32, ImagingError> {

@@ -222,6 +222,7 @@ fn extend_pads_with_transparency_placed_by_gravity() {
                 height: 150,
                 gravity: Gravity::South,
                 offset: (0, 10),
+                to_aspect_ratio: false,
             },
         ],
         output: Output::new(OutputFormat::Png),
@@ -247,4 +248,26 @@ fn extend_pads_with_transparency_placed_by_gravity() {
     .unwrap();
     let image = image::load_from_memory(&out.bytes).unwrap().to_rgb8();
     assert_eq!(*image.get_pixel(75, 20), Rgb([0, 0, 0]));
+}
+
+#[test]
+fn extend_to_an_aspect_ratio_pads_only_the_short_side() {
+    let source = DynamicImage::ImageRgb8(thirds());
+    let plan = Plan {
+        operations: vec![Operation::Extend {
+            width: 2,
+            height: 1,
+            gravity: Gravity::North,
+            offset: (0, 0),
+            to_aspect_ratio: true,
+        }],
+        output: Output::new(OutputFormat::Png),
+        overlays: Vec::new(),
+    };
+    let out = render(&testdata::png(&source), &plan, &Limits::default(), FAST).unwrap();
+    let image = image::load_from_memory(&out.bytes).unwrap().to_rgba8();
+    // 300x100 to 2:1 is 300x150, the picture at the top.
+    assert_eq!(image.dimensions(), (300, 150));
+    assert_eq!(image.get_pixel(10, 99).0, [255, 0, 0, 255]);
+    assert_eq!(image.get_pixel(10, 100).0[3], 0);
 }

@@ -158,12 +158,15 @@ pub enum Operation {
     /// Pads the image with transparency to at least `width` x `height` (a zero side, or one the image
     /// already reaches, is left as it is), the image placed in the canvas by `gravity` moved by `offset`
     /// pixels (see [`Gravity::place_offset`]); a later [`Operation::Background`], or the JPEG encoder's
-    /// white, colours what was added. Sizes are in output pixels: put it after the resize.
+    /// white, colours what was added. Sizes are in output pixels: put it after the resize. With
+    /// `to_aspect_ratio`, only to the smallest canvas of `width`:`height`'s shape that holds the image
+    /// (imgproxy's `extend_aspect_ratio`; both sides needed).
     Extend {
         width: u32,
         height: u32,
         gravity: Gravity,
         offset: (i32, i32),
+        to_aspect_ratio: bool,
     },
 }
 

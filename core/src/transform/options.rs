@@ -86,6 +86,8 @@ pub struct TransformOptions {
     pub gravity_offset: (i32, i32),
     pub crop: Option<CropOption>,
     pub extend: Option<ExtendOption>,
+    /// `exar`: pad to the requested size's aspect ratio only (with both sides given; `ex` wins).
+    pub extend_aspect_ratio: Option<ExtendOption>,
     pub watermark: Option<WatermarkOption>,
     /// 1-100; `None` for the format's default.
     pub quality: Option<u8>,
@@ -149,12 +151,13 @@ impl TransformOptions {
                 enlarge: self.enlarge,
                 offset: self.gravity_offset,
             }));
-            if let Some(extend) = self.extend {
+            if let Some((extend, to_aspect_ratio)) = self.extension() {
                 plan = plan.then(Operation::Extend {
                     width: self.width,
                     height: self.height,
                     gravity: extend.gravity,
                     offset: extend.offset,
+                    to_aspect_ratio,
                 });
             }
         }
@@ -190,6 +193,16 @@ impl TransformOptions {
         plan
     }
 
+    /// What the result is extended by, and whether only to the aspect ratio: `ex` with a size, else
+    /// `exar` with both sides.
+    fn extension(&self) -> Option<(ExtendOption, bool)> {
+        match (self.extend, self.extend_aspect_ratio) {
+            (Some(extend), _) if self.width != 0 || self.height != 0 => Some((extend, false)),
+            (_, Some(extend)) if self.width != 0 && self.height != 0 => Some((extend, true)),
+            _ => None,
+        }
+    }
+
     /// The gravity and offsets a crop is placed by: its own, or the request's.
     fn crop_gravity(&self, crop: CropOption) -> (Gravity, (i32, i32)) {
         match crop.gravity {
@@ -216,8 +229,12 @@ impl TransformOptions {
             out.push_str(&format!("/c:{}:{}:{gravity}", crop.width, crop.height));
         }
         // Extending only happens with a requested size.
-        if let Some(extend) = self.extend.filter(|_| self.width != 0 || self.height != 0) {
-            out.push_str(&format!("/ex:1:{}", placed(extend.gravity, extend.offset)));
+        if let Some((extend, to_aspect_ratio)) = self.extension() {
+            let name = if to_aspect_ratio { "exar" } else { "ex" };
+            out.push_str(&format!(
+                "/{name}:1:{}",
+                placed(extend.gravity, extend.offset)
+            ));
         }
         if let Some(q) = self.quality {
             out.push_str(&format!("/q:{q}"));

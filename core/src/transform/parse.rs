@@ -226,6 +226,7 @@ fn apply(
             });
         }
         "extend" | "ex" => o.extend = extend(args)?,
+        "extend_aspect_ratio" | "extend_ar" | "exar" => o.extend_aspect_ratio = extend(args)?,
         "watermark" | "wm" => {
             at_most(5)?;
             o.watermark = watermark(args, policy)?;
@@ -499,6 +500,7 @@ fn check(o: &TransformOptions, policy: &TransformPolicy) -> Result<(), String> {
         Some(o.gravity_offset),
         o.crop.map(|c| c.offset),
         o.extend.map(|e| e.offset),
+        o.extend_aspect_ratio.map(|e| e.offset),
         o.watermark.map(|w| w.offset),
     ];
     if let Some((x, y)) = offsets.into_iter().flatten().find(|&off| !within(off)) {

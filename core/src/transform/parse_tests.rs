@@ -253,6 +253,7 @@ fn extend_pads_to_the_requested_size_after_the_resize() {
             height: 300,
             gravity: Gravity::West,
             offset: (4, 0),
+            to_aspect_ratio: false,
         }
     );
     // The same by rs's and s's trailing arguments, and by the long name; centred by default.
@@ -352,4 +353,46 @@ fn watermarks_need_one_configured_and_stay_in_bounds() {
     ] {
         parse(&format!("{path}/{ID}"), &policy).expect_err(path);
     }
+}
+
+#[test]
+fn extend_aspect_ratio_needs_both_sides_and_yields_to_extend() {
+    let o = parsed(&format!("/rs:fit:400:200/exar:1:no/{ID}")).options;
+    let steps = |o: &TransformOptions| -> Vec<Operation> {
+        o.plan(OutputFormat::Png, None)
+            .operations
+            .into_iter()
+            .filter(|op| matches!(op, Operation::Extend { .. }))
+            .collect()
+    };
+    assert_eq!(
+        steps(&o),
+        [Operation::Extend {
+            width: 400,
+            height: 200,
+            gravity: Gravity::North,
+            offset: (0, 0),
+            to_aspect_ratio: true,
+        }]
+    );
+    let long = parsed(&format!("/rs:fit:400:200/extend_aspect_ratio:1:no/{ID}")).options;
+    assert_eq!(long.canonical(), o.canonical());
+    assert!(o.canonical().contains("exar:1:no"), "{}", o.canonical());
+    // One side only: no ratio to extend to.
+    let one_side = parsed(&format!("/w:400/exar:1/{ID}")).options;
+    assert!(steps(&one_side).is_empty());
+    assert_eq!(
+        one_side.canonical(),
+        parsed(&format!("/w:400/{ID}")).options.canonical()
+    );
+    // With ex too, ex decides.
+    let both = parsed(&format!("/rs:fit:400:200/exar:1:no/ex:1:so/{ID}")).options;
+    assert!(matches!(
+        steps(&both)[..],
+        [Operation::Extend {
+            to_aspect_ratio: false,
+            gravity: Gravity::South,
+            ..
+        }]
+    ));
 }

@@ -35,7 +35,8 @@ impl TransformsApi {
     /// `fp:x:y`), `c`/`crop`, `q`/`quality`, `f`/`format` (`jpg`, `png`, `webp`, `avif`, `auto`),
     /// `bl`/`blur`, `sh`/`sharpen`, `rot`/`rotate` (multiples of 90), `bg`/`background`,
     /// `ex`/`extend` (`ex:1:gravity[:x:y]`, also as `rs`/`s`'s trailing arguments: pads a smaller result
-    /// to the requested size with `bg`, transparent where the format allows, white for JPEG),
+    /// to the requested size with `bg`, transparent where the format allows, white for JPEG;
+    /// `exar`/`extend_aspect_ratio` only to its aspect ratio),
     /// `wm`/`watermark` (`wm:opacity:position:x:y:scale`, the server's configured watermark; `re` tiles
     /// it), `exp`/`expires`, `pr`/`preset`. Gravities take imgproxy's pixel offsets (`g:ea:10:0`), which
     /// move the crops. With `transform_key` set, the signature is imgproxy's: base64url

@@ -288,6 +288,18 @@ async fn extend_pads_with_the_background_on_the_side_gravity_leaves() {
     let [r, g, b] = rgb(&jpeg, 50, 250);
     assert!(r > 200 && g < 40 && b < 40, "{r} {g} {b}");
 
+    // To the requested aspect ratio only (`exar`): 300x100 in a 600x600 box is padded to 300x300.
+    let (_, square) = transformed(
+        &app,
+        &me,
+        "rs:fit:600:600/exar:1:no/bg:0:0:0",
+        &format!("{id}.png"),
+    )
+    .await;
+    assert_eq!(square.dimensions(), (300, 300));
+    assert_eq!(rgb(&square, 250, 50), [0, 0, 255]);
+    assert_eq!(count(&square, [0, 0, 0]), 300 * 200);
+
     let bad = app
         .get(Some(&me), &format!("/v1/t/_/w:10/ex:1:sm/{id}.png"), &[])
         .await;
