@@ -83,6 +83,7 @@ fn thumbnail_bench(c: &mut Criterion) {
                 fit: Fit::Fit,
                 gravity: Default::default(),
                 enlarge: false,
+                offset: (0, 0),
             })],
             output: Output {
                 format,

@@ -284,6 +284,7 @@ fn a_thumbnail_of_an_avif() {
         fit: Fit::Fit,
         gravity: Default::default(),
         enlarge: false,
+        offset: (0, 0),
     }));
     let settings = RenderSettings {
         shrink_on_load: ShrinkOnLoad::Quality,

@@ -85,6 +85,7 @@ pub use pipeline::{process_upload, render_upload_variants};
 pub use render_plan::{check_plan, render, RenderSettings};
 pub use shrink::ShrinkOnLoad;
 pub use strip::strip_metadata;
+pub use watermark::decode_mark;
 
 // Core's policy types, under the names the modules here use (`super::Limits`, `crate::domain::…`).
 use darkroom_core::domain;

@@ -1,4 +1,4 @@
-//! The geometric operations of a plan on decoded pixels: crop, quarter-turn rotation, flip. Resizing is
+//! The geometric operations of a plan on decoded pixels: crop, extend, quarter-turn rotation, flip. Resizing is
 //! `resize.rs`; which operations run, and where, is decided by `plan_steps.rs`.
 
 use darkroom_core::imaging::Flip;
@@ -16,6 +16,18 @@ pub(crate) fn crop(pixels: &Pixels, x: u32, y: u32, width: u32, height: u32) -> 
             Pixels::Translucent(imageops::crop_imm(image, x, y, width, height).to_image())
         }
     }
+}
+
+/// `pixels` on a transparent `width` x `height` canvas at (`x`, `y`), which the caller has checked holds
+/// them. The result keeps its alpha (what was added is transparent) until a background flattens it.
+pub(crate) fn extend(pixels: Pixels, width: u32, height: u32, x: u32, y: u32) -> Pixels {
+    let mut canvas = image::RgbaImage::new(width, height);
+    let image = match pixels {
+        Pixels::Opaque(image) => image::DynamicImage::ImageRgb8(image).into_rgba8(),
+        Pixels::Translucent(image) => image,
+    };
+    imageops::replace(&mut canvas, &image, i64::from(x), i64::from(y));
+    Pixels::Translucent(canvas)
 }
 
 /// Clockwise by `quarter_turns` x 90 degrees (modulo 4).

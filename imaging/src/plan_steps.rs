@@ -2,7 +2,9 @@
 //! (what a resize box and "never enlarge" come to), before anything is decoded, so a bad plan costs no
 //! decode and the decode can be shrunk for the first resize.
 
-use darkroom_core::imaging::{Fit, Flip, ImagingError, Operation, Plan, Resize};
+use darkroom_core::imaging::{
+    Fit, Flip, Gravity, ImagingError, MarkLayout, MarkSize, Operation, Plan, Resize,
+};
 
 use super::adjust::Adjustment;
 use super::rotate_any::rotated_size;
@@ -55,6 +57,14 @@ pub(crate) enum Step {
         overlay: usize,
         position: (f64, f64),
         opacity: f32,
+        layout: MarkLayout,
+    },
+    /// Onto a transparent `width` x `height` canvas, the image's top-left corner at (`x`, `y`).
+    Extend {
+        width: u32,
+        height: u32,
+        x: u32,
+        y: u32,
     },
 }
 
@@ -115,6 +125,7 @@ pub(crate) fn resolve(plan: &Plan, width: u32, height: u32) -> Result<Steps, Ima
                 width,
                 height,
                 gravity,
+                offset,
             } => {
                 let kept = |len: u32, side: u32| if len == 0 { side } else { len.min(side) };
                 let (cw, ch) = (kept(width, w), kept(height, h));
@@ -124,13 +135,18 @@ pub(crate) fn resolve(plan: &Plan, width: u32, height: u32) -> Result<Steps, Ima
                         height: ch,
                     },
                     Some((px, py)) => {
-                        let start = |at: f64, kept: u32, side: u32| {
-                            let p = gravity.place(at, f64::from(kept), f64::from(side));
+                        let start = |at: f64, kept: u32, side: u32, offset: i32| {
+                            let p = gravity.place_offset(
+                                at,
+                                f64::from(kept),
+                                f64::from(side),
+                                f64::from(offset),
+                            );
                             (f64::from(side - kept) * p).round() as u32
                         };
                         Step::Crop {
-                            x: start(px, cw, w),
-                            y: start(py, ch, h),
+                            x: start(px, cw, w, offset.0),
+                            y: start(py, ch, h, offset.1),
                             width: cw,
                             height: ch,
                         }
@@ -197,6 +213,7 @@ pub(crate) fn resolve(plan: &Plan, width: u32, height: u32) -> Result<Steps, Ima
                 overlay,
                 position,
                 opacity,
+                layout,
             } => {
                 if overlay >= plan.overlays.len() {
                     return Err(ImagingError::InvalidPlan(format!(
@@ -208,12 +225,69 @@ pub(crate) fn resolve(plan: &Plan, width: u32, height: u32) -> Result<Steps, Ima
                         "a watermark's opacity must be 0 to 1, not {opacity}"
                     )));
                 }
+                if layout.replicate && (layout.offset.0 < 0 || layout.offset.1 < 0) {
+                    return Err(ImagingError::InvalidPlan(
+                        "the space between replicated watermarks cannot be negative".into(),
+                    ));
+                }
+                if let MarkSize::WidthShare(share) = layout.size {
+                    if !(share.is_finite() && share > 0.0 && share <= 1.0) {
+                        return Err(ImagingError::InvalidPlan(format!(
+                            "a watermark's share of the width must be over 0 and at most 1, not {share}"
+                        )));
+                    }
+                }
                 Step::Watermark {
                     overlay,
                     // Smart placement has nothing to go on for a mark: it is centred.
                     position: position.position().unwrap_or((0.5, 0.5)),
                     opacity,
+                    layout,
                 }
+            }
+            Operation::Extend {
+                width,
+                height,
+                gravity,
+                offset,
+                to_aspect_ratio,
+            } => {
+                let (cw, ch) = if to_aspect_ratio {
+                    if width == 0 || height == 0 {
+                        return Err(ImagingError::InvalidPlan(
+                            "extending to an aspect ratio needs both sides".into(),
+                        ));
+                    }
+                    aspect_canvas((w, h), (width, height))
+                } else {
+                    (width.max(w), height.max(h))
+                };
+                if (cw, ch) == (w, h) {
+                    continue;
+                }
+                let (px, py) = gravity.position().unwrap_or((0.5, 0.5));
+                let gravity = if gravity == Gravity::Smart {
+                    Gravity::Centre
+                } else {
+                    gravity
+                };
+                let start = |at: f64, kept: u32, side: u32, offset: i32| {
+                    let p = gravity.place_offset(
+                        at,
+                        f64::from(kept),
+                        f64::from(side),
+                        f64::from(offset),
+                    );
+                    (f64::from(side - kept) * p).round() as u32
+                };
+                let step = Step::Extend {
+                    width: cw,
+                    height: ch,
+                    x: start(px, w, cw, offset.0),
+                    y: start(py, h, ch, offset.1),
+                };
+                (w, h) = (cw, ch);
+                step
             }
             _ => {
                 return Err(ImagingError::InvalidPlan(format!(
@@ -231,6 +305,19 @@ pub(crate) fn resolve(plan: &Plan, width: u32, height: u32) -> Result<Steps, Ima
         largest,
         output: (w, h),
     })
+}
+
+/// The smallest canvas of `ratio`'s shape that holds an image of `size`.
+fn aspect_canvas(size: (u32, u32), ratio: (u32, u32)) -> (u32, u32) {
+    let (w, h) = (u64::from(size.0), u64::from(size.1));
+    let (rw, rh) = (u64::from(ratio.0), u64::from(ratio.1));
+    let clamp = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    if w * rh >= h * rw {
+        // Wider than the ratio: as wide, taller.
+        (size.0, clamp((w * rh).div_ceil(rw)).max(size.1))
+    } else {
+        (clamp((h * rw).div_ceil(rh)).max(size.0), size.1)
+    }
 }
 
 fn positive(what: &str, value: f32) -> Result<f32, ImagingError> {
@@ -284,11 +371,13 @@ fn resize_to(resize: &Resize, width: u32, height: u32) -> Result<Step, ImagingEr
     let placement = |box_w: f64, box_h: f64| {
         let gravity = resize.gravity;
         gravity.position().map_or(Placement::Smart, |(px, py)| {
-            // The region of the box's shape that the resize keeps, in source pixels.
+            // The region of the box's shape that the resize keeps, in source pixels; the offsets are
+            // output pixels, `region` source pixels each.
             let region = (w / box_w).min(h / box_h);
+            let (ox, oy) = resize.offset;
             Placement::At(
-                gravity.place(px, box_w * region, w),
-                gravity.place(py, box_h * region, h),
+                gravity.place_offset(px, box_w * region, w, f64::from(ox) * region),
+                gravity.place_offset(py, box_h * region, h, f64::from(oy) * region),
             )
         })
     };

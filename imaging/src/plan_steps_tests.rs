@@ -20,6 +20,7 @@ fn resize(width: Option<u32>, height: Option<u32>, fit: Fit) -> Operation {
         fit,
         gravity: Gravity::Centre,
         enlarge: false,
+        offset: (0, 0),
     })
 }
 
@@ -155,6 +156,7 @@ fn crop_to_places_the_region_by_gravity() {
                 width,
                 height,
                 gravity,
+                offset: (0, 0),
             }]),
             400,
             300,
@@ -325,6 +327,7 @@ fn adjustments_and_watermarks_are_checked() {
         overlay: 0,
         position: Gravity::SouthEast,
         opacity: 0.5,
+        layout: MarkLayout::default(),
     }]);
     assert_eq!(
         resolve(&marked, 10, 10).unwrap_err().code(),
@@ -339,7 +342,8 @@ fn adjustments_and_watermarks_are_checked() {
         [Step::Watermark {
             overlay: 0,
             position: (1.0, 1.0),
-            opacity: 0.5
+            opacity: 0.5,
+            layout: MarkLayout::default(),
         }]
     );
     for bad in [

@@ -15,7 +15,7 @@ use super::deadline::Deadline;
 use super::decode::probe;
 use super::encode::encode_with;
 use super::filters::{blur, flatten, sharpen};
-use super::operations::{crop, flip, rotate};
+use super::operations::{crop, extend, flip, rotate};
 use super::pixels::Pixels;
 use super::plan_steps::{resolve, Placement, Step, Steps};
 use super::render::render_upright;
@@ -220,11 +220,31 @@ fn run(
                 overlay,
                 position,
                 opacity,
+                layout,
             } => {
                 let mark = marks.get(overlay).ok_or_else(|| {
                     ImagingError::InvalidPlan(format!("watermark {overlay} has no overlay image"))
                 })?;
-                lay(pixels, mark, position, opacity)?
+                lay(pixels, mark, position, opacity, layout)?
+            }
+            Step::Extend {
+                width,
+                height,
+                x,
+                y,
+            } => {
+                // In full-size pixels until the first resize, like a crop's.
+                let scale = |n: u32, f: f64| (f64::from(n) * f).round() as u32;
+                let (w, h) = pixels.dimensions();
+                let (width, height) = (
+                    scale(width, factor.0).max(w),
+                    scale(height, factor.1).max(h),
+                );
+                let (x, y) = (
+                    scale(x, factor.0).min(width - w),
+                    scale(y, factor.1).min(height - h),
+                );
+                extend(pixels, width, height, x, y)
             }
         };
     }

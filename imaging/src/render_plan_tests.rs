@@ -20,6 +20,7 @@ fn resize(width: u32, height: Option<u32>, fit: Fit) -> Operation {
         fit,
         gravity: Gravity::Centre,
         enlarge: false,
+        offset: (0, 0),
     })
 }
 
@@ -286,6 +287,7 @@ fn gravity_picks_the_region_fill_keeps() {
                 fit: Fit::Fill,
                 gravity,
                 enlarge: false,
+                offset: (0, 0),
             })],
         )
     };
@@ -321,6 +323,7 @@ fn gravity_picks_the_region_fill_keeps() {
             fit: Fit::Fill,
             gravity: Gravity::North,
             enlarge: false,
+            offset: (0, 0),
         })],
     );
     assert!(top
@@ -335,6 +338,7 @@ fn gravity_picks_the_region_fill_keeps() {
             fit: Fit::Fill,
             gravity: Gravity::South,
             enlarge: false,
+            offset: (0, 0),
         })],
     );
     assert!(bottom

@@ -41,6 +41,7 @@ fn cover(width: u32, height: u32, gravity: Gravity) -> Operation {
         fit: Fit::Cover,
         gravity,
         enlarge: false,
+        offset: (0, 0),
     })
 }
 
@@ -92,6 +93,7 @@ fn smart_crop_finds_the_detail() {
             width: 100,
             height: 100,
             gravity: Gravity::Smart,
+            offset: (0, 0),
         }],
     );
     assert_eq!(cropped.dimensions(), (100, 100));
@@ -107,6 +109,7 @@ fn crop_to_by_gravity_then_rotate_and_resize() {
             width: 100,
             height: 0,
             gravity: Gravity::East,
+            offset: (0, 0),
         }],
     );
     assert_eq!(east.dimensions(), (100, 100));
@@ -160,6 +163,7 @@ fn enlarging_is_held_to_the_limits() {
             fit: Fit::Fit,
             gravity: Gravity::Centre,
             enlarge: true,
+            offset: (0, 0),
         })],
         output: Output::new(OutputFormat::Png),
         overlays: Vec::new(),
@@ -168,4 +172,102 @@ fn enlarging_is_held_to_the_limits() {
     assert_eq!((out.width, out.height), (600, 200));
     let err = render(&bytes, &plan(16_000), &Limits::default(), FAST).unwrap_err();
     assert_eq!(err.code(), "image_dimensions_too_large");
+}
+
+#[test]
+fn offsets_move_crops_inward_from_their_gravity() {
+    let source = DynamicImage::ImageRgb8(thirds());
+    // East, 150 px inward: the 100 px column starts at x 50, half red and half green.
+    let moved = render_png(
+        &source,
+        &[Operation::CropTo {
+            width: 100,
+            height: 0,
+            gravity: Gravity::East,
+            offset: (150, 0),
+        }],
+    );
+    assert_eq!(*moved.get_pixel(10, 50), Rgb([255, 0, 0]));
+    assert_eq!(*moved.get_pixel(90, 50), Rgb([0, 255, 0]));
+    // West, 1000 px: held inside, at the right edge.
+    let held = render_png(
+        &source,
+        &[Operation::CropTo {
+            width: 100,
+            height: 0,
+            gravity: Gravity::West,
+            offset: (1000, 0),
+        }],
+    );
+    assert_eq!(centre(&held), Rgb([0, 0, 255]));
+    // A covering resize's offsets are output pixels: 100x100 of a 150x50 shrink, 25 px right of centre.
+    let mut fill = cover(50, 50, Gravity::Centre);
+    if let Operation::Resize(resize) = &mut fill {
+        resize.offset = (25, 0);
+    }
+    let filled = render_png(&source, &[fill]);
+    assert_eq!(filled.dimensions(), (50, 50));
+    assert_eq!(*filled.get_pixel(45, 25), Rgb([0, 0, 255]));
+    assert_eq!(*filled.get_pixel(5, 25), Rgb([0, 255, 0]));
+}
+
+#[test]
+fn extend_pads_with_transparency_placed_by_gravity() {
+    let source = DynamicImage::ImageRgb8(thirds());
+    let plan = Plan {
+        operations: vec![
+            Operation::Resize(Resize::to(150, 150, Fit::Fit)),
+            Operation::Extend {
+                width: 150,
+                height: 150,
+                gravity: Gravity::South,
+                offset: (0, 10),
+                to_aspect_ratio: false,
+            },
+        ],
+        output: Output::new(OutputFormat::Png),
+        overlays: Vec::new(),
+    };
+    let out = render(&testdata::png(&source), &plan, &Limits::default(), FAST).unwrap();
+    let image = image::load_from_memory(&out.bytes).unwrap().to_rgba8();
+    assert_eq!(image.dimensions(), (150, 150));
+    // 150x50 of picture, 10 px up from the bottom: rows 90..140.
+    assert_eq!(image.get_pixel(10, 100).0, [255, 0, 0, 255]);
+    assert_eq!(image.get_pixel(140, 139).0, [0, 0, 255, 255]);
+    assert_eq!(image.get_pixel(75, 50).0[3], 0);
+    assert_eq!(image.get_pixel(75, 145).0[3], 0);
+    // Flattened onto a background afterwards.
+    let mut flattened = plan.clone();
+    flattened.operations.push(Operation::Background([0, 0, 0]));
+    let out = render(
+        &testdata::png(&source),
+        &flattened,
+        &Limits::default(),
+        FAST,
+    )
+    .unwrap();
+    let image = image::load_from_memory(&out.bytes).unwrap().to_rgb8();
+    assert_eq!(*image.get_pixel(75, 20), Rgb([0, 0, 0]));
+}
+
+#[test]
+fn extend_to_an_aspect_ratio_pads_only_the_short_side() {
+    let source = DynamicImage::ImageRgb8(thirds());
+    let plan = Plan {
+        operations: vec![Operation::Extend {
+            width: 2,
+            height: 1,
+            gravity: Gravity::North,
+            offset: (0, 0),
+            to_aspect_ratio: true,
+        }],
+        output: Output::new(OutputFormat::Png),
+        overlays: Vec::new(),
+    };
+    let out = render(&testdata::png(&source), &plan, &Limits::default(), FAST).unwrap();
+    let image = image::load_from_memory(&out.bytes).unwrap().to_rgba8();
+    // 300x100 to 2:1 is 300x150, the picture at the top.
+    assert_eq!(image.dimensions(), (300, 150));
+    assert_eq!(image.get_pixel(10, 99).0, [255, 0, 0, 255]);
+    assert_eq!(image.get_pixel(10, 100).0[3], 0);
 }

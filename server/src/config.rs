@@ -175,6 +175,9 @@ pub struct Config {
     /// them requests get 503 with `Retry-After`.
     pub transform_concurrency: usize,
     pub transform_queue: usize,
+    /// A PNG, JPEG or WebP file that `wm` lays on transformations (imgproxy's `IMGPROXY_WATERMARK_PATH`),
+    /// read and decoded once at start-up and held to the ingest limits. None: `wm` is refused.
+    pub transform_watermark_path: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -212,6 +215,7 @@ impl Default for Config {
             transform_only_presets: false,
             transform_concurrency: 0,
             transform_queue: 32,
+            transform_watermark_path: None,
             worker_concurrency: 0,
             variant_formats: "jpeg,webp,avif".into(),
             queue_visibility_timeout_secs: QueueSettings::default().visibility_timeout.as_secs(),

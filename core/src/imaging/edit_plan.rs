@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::{Fit, Flip, Gravity, Operation, Output, Overlay, Plan, Resize};
+use super::{Fit, Flip, Gravity, MarkLayout, Operation, Output, Overlay, Plan, Resize};
 use crate::domain::{
     parse_hex_colour, EditFit, EditOperation, FlipDirection, ImageFormat, ImageId, OutputFormat,
     WatermarkPosition,
@@ -89,6 +89,7 @@ pub fn edit_plan(operations: &[EditOperation], output: Output, images: Vec<Bytes
                 },
                 gravity: Gravity::Centre,
                 enlarge: false,
+                offset: (0, 0),
             }),
             EditOperation::Grayscale => Operation::Grayscale,
             EditOperation::Sepia => Operation::Sepia,
@@ -117,6 +118,7 @@ pub fn edit_plan(operations: &[EditOperation], output: Output, images: Vec<Bytes
                     overlay: plan.overlays.len() - 1,
                     position: gravity(*position),
                     opacity: *opacity,
+                    layout: MarkLayout::default(),
                 }
             }
         };
@@ -183,7 +185,8 @@ mod tests {
                 Operation::Watermark {
                     overlay: 0,
                     position: Gravity::SouthEast,
-                    opacity: 0.4
+                    opacity: 0.4,
+                    layout: MarkLayout::default(),
                 },
                 Operation::RotateBy {
                     degrees: 30.0,
@@ -192,12 +195,14 @@ mod tests {
                 Operation::Watermark {
                     overlay: 1,
                     position: Gravity::SouthEast,
-                    opacity: 0.4
+                    opacity: 0.4,
+                    layout: MarkLayout::default(),
                 },
                 Operation::Watermark {
                     overlay: 2,
                     position: Gravity::SouthEast,
-                    opacity: 0.4
+                    opacity: 0.4,
+                    layout: MarkLayout::default(),
                 },
             ]
         );

@@ -26,7 +26,9 @@ pub use facts::{ImageFacts, PaletteColour};
 pub use limits::{check_dimensions, Header, Limits};
 pub use original::public_original_format;
 pub use outcome::{Processed, Rendered, RenderedVariant};
-pub use plan::{Fit, Flip, Gravity, Operation, Output, Overlay, Plan, Resize};
+pub use plan::{
+    Fit, Flip, Gravity, MarkLayout, MarkSize, Operation, Output, Overlay, Plan, Resize, RgbaMark,
+};
 pub use sniff::{sniff, SNIFF_LEN};
 pub use tags::auto_tags;
 pub use variants::{fit_within, VariantSpec, UPLOAD_VARIANTS};

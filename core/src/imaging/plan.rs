@@ -4,6 +4,8 @@
 //! decode. Coordinates and sizes are those of the image as it stands at that step: upright (EXIF
 //! orientation is applied before the first operation), after the operations before it.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use crate::domain::OutputFormat;
@@ -25,6 +27,42 @@ pub enum Overlay {
     Image(Bytes),
     /// One line of text, white with a dark shadow so it reads on any image.
     Text(String),
+    /// An image decoded already (a mark configured once and laid on many renders).
+    Rgba(Arc<RgbaMark>),
+}
+
+/// Decoded, upright, straight-alpha 8-bit RGBA pixels, row by row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RgbaMark {
+    pub width: u32,
+    pub height: u32,
+    /// `width * height * 4` bytes.
+    pub data: Vec<u8>,
+}
+
+/// How large a watermark is laid.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum MarkSize {
+    /// An image shrunk to at most a quarter of the image on each side; text a tenth of its shorter side
+    /// high (what edits lay).
+    #[default]
+    Quarter,
+    /// As it is, shrunk only to fit inside the image (imgproxy's `wm` without a scale).
+    Natural,
+    /// This share of the image's width, its shape kept and held inside the image (imgproxy's `wm` scale).
+    WidthShare(f32),
+}
+
+/// Where and how a watermark is laid beyond its compass position.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MarkLayout {
+    /// Pixels, as imgproxy's offsets: inward from the edges the position sits on (leftwards from the
+    /// east, upwards from the south), rightwards and downwards otherwise; held inside the image. When
+    /// replicated, the space between tiles (never negative).
+    pub offset: (i32, i32),
+    pub size: MarkSize,
+    /// Tiled over the whole image from its top-left corner instead of laid once.
+    pub replicate: bool,
 }
 
 impl Plan {
@@ -69,6 +107,8 @@ pub enum Operation {
         width: u32,
         height: u32,
         gravity: Gravity,
+        /// Pixels the region is moved by, as imgproxy's gravity offsets (see [`Gravity::place_offset`]).
+        offset: (i32, i32),
     },
     /// A Gaussian blur of standard deviation `sigma` pixels (positive).
     Blur {
@@ -113,6 +153,20 @@ pub enum Operation {
         overlay: usize,
         position: Gravity,
         opacity: f32,
+        layout: MarkLayout,
+    },
+    /// Pads the image with transparency to at least `width` x `height` (a zero side, or one the image
+    /// already reaches, is left as it is), the image placed in the canvas by `gravity` moved by `offset`
+    /// pixels (see [`Gravity::place_offset`]); a later [`Operation::Background`], or the JPEG encoder's
+    /// white, colours what was added. Sizes are in output pixels: put it after the resize. With
+    /// `to_aspect_ratio`, only to the smallest canvas of `width`:`height`'s shape that holds the image
+    /// (imgproxy's `extend_aspect_ratio`; both sides needed).
+    Extend {
+        width: u32,
+        height: u32,
+        gravity: Gravity,
+        offset: (i32, i32),
+        to_aspect_ratio: bool,
     },
 }
 
@@ -129,6 +183,9 @@ pub struct Resize {
     pub gravity: Gravity,
     /// Whether an image smaller than the box is scaled up to it.
     pub enlarge: bool,
+    /// Output pixels the kept region of [`Fit::Fill`] and [`Fit::Cover`] is moved by (see
+    /// [`Gravity::place_offset`]); imgproxy's gravity offsets.
+    pub offset: (i32, i32),
 }
 
 impl Resize {
@@ -140,6 +197,7 @@ impl Resize {
             fit,
             gravity: Gravity::Centre,
             enlarge: false,
+            offset: (0, 0),
         }
     }
 }
@@ -215,6 +273,19 @@ impl Gravity {
             Self::Focus { .. } => 0.5,
             _ => at,
         }
+    }
+
+    /// [`Self::place`] moved by `offset` pixels of the `side`-long axis the way imgproxy moves it:
+    /// inward from an edge the gravity sits on (so leftwards/upwards from the east/south), rightwards and
+    /// downwards otherwise; held inside. A focus point and smart placement take no offset.
+    pub fn place_offset(self, at: f64, kept: f64, side: f64, offset: f64) -> f64 {
+        let placed = self.place(at, kept, side);
+        let free = side - kept;
+        if offset == 0.0 || free <= 0.0 || matches!(self, Self::Focus { .. } | Self::Smart) {
+            return placed;
+        }
+        let inward = if at >= 1.0 { -offset } else { offset };
+        ((free * placed + inward) / free).clamp(0.0, 1.0)
     }
 }
 

@@ -6,6 +6,6 @@ mod options;
 mod parse;
 mod signature;
 
-pub use options::{CropOption, ResizingType, TransformOptions};
+pub use options::{CropOption, ExtendOption, ResizingType, TransformOptions, WatermarkOption};
 pub use parse::{parse, TransformPolicy, TransformRequest};
 pub use signature::{Signer, FULL_SIGNATURE_SIZE};

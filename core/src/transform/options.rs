@@ -3,7 +3,9 @@
 //! result, and whose [`TransformOptions::plan`] is what the pipeline renders.
 
 use crate::domain::OutputFormat;
-use crate::imaging::{Fit, Gravity, Operation, Output, Plan, Resize};
+use crate::imaging::{
+    Fit, Gravity, MarkLayout, MarkSize, Operation, Output, Overlay, Plan, Resize,
+};
 
 /// imgproxy's resizing types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,12 +42,35 @@ impl ResizingType {
 }
 
 /// A crop before the resize (imgproxy's `c`): a zero side keeps that whole side; `gravity` `None`
-/// follows the request's gravity.
+/// follows the request's gravity and its offsets.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CropOption {
     pub width: u32,
     pub height: u32,
     pub gravity: Option<Gravity>,
+    /// The crop's own gravity offsets, in pixels (with `gravity` only).
+    pub offset: (i32, i32),
+}
+
+/// imgproxy's `extend`: a result smaller than the requested size is padded to it with the background
+/// (`bg`; transparent where the format has alpha, white for JPEG), the image placed by `gravity`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExtendOption {
+    pub gravity: Gravity,
+    pub offset: (i32, i32),
+}
+
+/// imgproxy's `watermark`, laying the configured watermark image (`transform_watermark_path`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WatermarkOption {
+    /// Over 0 (a 0 is no watermark at all) and at most 1.
+    pub opacity: f32,
+    /// A compass point or the centre; `None` to tile it over the whole image (`re`).
+    pub position: Option<Gravity>,
+    /// Pixels inward from the position's edges, or the space between tiles.
+    pub offset: (i32, i32),
+    /// The mark's width as a share of the result's (0 to 1); 0 keeps its own size.
+    pub scale: f32,
 }
 
 /// What a transformation URL asks for, checked against the policy and normalised.
@@ -57,7 +82,13 @@ pub struct TransformOptions {
     pub height: u32,
     pub enlarge: bool,
     pub gravity: Gravity,
+    /// imgproxy's gravity offsets in pixels (`g:type:x:y`), for the crops (`c` and the fill's).
+    pub gravity_offset: (i32, i32),
     pub crop: Option<CropOption>,
+    pub extend: Option<ExtendOption>,
+    /// `exar`: pad to the requested size's aspect ratio only (with both sides given; `ex` wins).
+    pub extend_aspect_ratio: Option<ExtendOption>,
+    pub watermark: Option<WatermarkOption>,
     /// 1-100; `None` for the format's default.
     pub quality: Option<u8>,
     /// `None` (or `f:auto`): negotiated from `Accept`.
@@ -72,9 +103,10 @@ pub struct TransformOptions {
 }
 
 impl TransformOptions {
-    /// The plan that renders these options in `format`: turn, crop, resize, flatten, blur, sharpen. Sizes
-    /// and crops are in pixels of the upright image after the turn.
-    pub fn plan(&self, format: OutputFormat) -> Plan {
+    /// The plan that renders these options in `format`: turn, crop, resize, extend, flatten, blur,
+    /// sharpen, watermark (`watermark`, the configured image, when one is asked for). Sizes and crops are
+    /// in pixels of the upright image after the turn.
+    pub fn plan(&self, format: OutputFormat, watermark: Option<&Overlay>) -> Plan {
         let mut plan = Plan::new(Output {
             format,
             quality: self.quality,
@@ -86,10 +118,12 @@ impl TransformOptions {
             });
         }
         if let Some(crop) = self.crop {
+            let (gravity, offset) = self.crop_gravity(crop);
             plan = plan.then(Operation::CropTo {
                 width: crop.width,
                 height: crop.height,
-                gravity: crop.gravity.unwrap_or(self.gravity),
+                gravity,
+                offset,
             });
         }
         if self.width != 0 || self.height != 0 {
@@ -115,7 +149,17 @@ impl TransformOptions {
                 fit,
                 gravity: self.gravity,
                 enlarge: self.enlarge,
+                offset: self.gravity_offset,
             }));
+            if let Some((extend, to_aspect_ratio)) = self.extension() {
+                plan = plan.then(Operation::Extend {
+                    width: self.width,
+                    height: self.height,
+                    gravity: extend.gravity,
+                    offset: extend.offset,
+                    to_aspect_ratio,
+                });
+            }
         }
         if let Some(colour) = self.background {
             plan = plan.then(Operation::Background(colour));
@@ -128,7 +172,43 @@ impl TransformOptions {
                 sigma: self.sharpen,
             });
         }
+        if let (Some(mark), Some(overlay)) = (self.watermark, watermark) {
+            plan.overlays.push(overlay.clone());
+            let index = plan.overlays.len() - 1;
+            plan = plan.then(Operation::Watermark {
+                overlay: index,
+                position: mark.position.unwrap_or(Gravity::NorthWest),
+                opacity: mark.opacity,
+                layout: MarkLayout {
+                    offset: mark.offset,
+                    size: if mark.scale > 0.0 {
+                        MarkSize::WidthShare(mark.scale)
+                    } else {
+                        MarkSize::Natural
+                    },
+                    replicate: mark.position.is_none(),
+                },
+            });
+        }
         plan
+    }
+
+    /// What the result is extended by, and whether only to the aspect ratio: `ex` with a size, else
+    /// `exar` with both sides.
+    fn extension(&self) -> Option<(ExtendOption, bool)> {
+        match (self.extend, self.extend_aspect_ratio) {
+            (Some(extend), _) if self.width != 0 || self.height != 0 => Some((extend, false)),
+            (_, Some(extend)) if self.width != 0 && self.height != 0 => Some((extend, true)),
+            _ => None,
+        }
+    }
+
+    /// The gravity and offsets a crop is placed by: its own, or the request's.
+    fn crop_gravity(&self, crop: CropOption) -> (Gravity, (i32, i32)) {
+        match crop.gravity {
+            Some(gravity) => (gravity, crop.offset),
+            None => (self.gravity, self.gravity_offset),
+        }
     }
 
     /// One string per distinct rendering (format aside): what the stored result is named after and what
@@ -141,11 +221,20 @@ impl TransformOptions {
             self.width,
             self.height,
             u8::from(self.enlarge),
-            gravity_str(self.gravity)
+            placed(self.gravity, self.gravity_offset)
         );
         if let Some(crop) = self.crop {
-            let gravity = gravity_str(crop.gravity.unwrap_or(self.gravity));
+            let (gravity, offset) = self.crop_gravity(crop);
+            let gravity = placed(gravity, offset);
             out.push_str(&format!("/c:{}:{}:{gravity}", crop.width, crop.height));
+        }
+        // Extending only happens with a requested size.
+        if let Some((extend, to_aspect_ratio)) = self.extension() {
+            let name = if to_aspect_ratio { "exar" } else { "ex" };
+            out.push_str(&format!(
+                "/{name}:1:{}",
+                placed(extend.gravity, extend.offset)
+            ));
         }
         if let Some(q) = self.quality {
             out.push_str(&format!("/q:{q}"));
@@ -162,7 +251,24 @@ impl TransformOptions {
         if let Some([r, g, b]) = self.background {
             out.push_str(&format!("/bg:{r:02x}{g:02x}{b:02x}"));
         }
+        if let Some(mark) = self.watermark {
+            let position = mark.position.map_or_else(|| "re".into(), gravity_str);
+            let (x, y) = mark.offset;
+            out.push_str(&format!(
+                "/wm:{}:{position}:{x}:{y}:{}",
+                mark.opacity, mark.scale
+            ));
+        }
         out
+    }
+}
+
+/// A gravity and its offsets as the canonical form writes them (no offsets when both are zero, so
+/// results stored before offsets existed keep their names).
+fn placed(gravity: Gravity, offset: (i32, i32)) -> String {
+    match offset {
+        (0, 0) => gravity_str(gravity),
+        (x, y) => format!("{}:{x}:{y}", gravity_str(gravity)),
     }
 }
 

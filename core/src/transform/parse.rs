@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::options::{compass, CropOption, ResizingType, TransformOptions};
+use super::options::{
+    compass, CropOption, ExtendOption, ResizingType, TransformOptions, WatermarkOption,
+};
 use crate::domain::{parse_hex_colour, ImageId, OutputFormat};
 use crate::imaging::{Gravity, Limits};
 
@@ -25,6 +27,8 @@ pub struct TransformPolicy {
     pub presets: HashMap<String, Vec<String>>,
     /// Only presets may be named: `pr:a:b`, or the names themselves as a segment (`a:b`).
     pub only_presets: bool,
+    /// A watermark image is configured (`transform_watermark_path`), so `wm` may be asked for.
+    pub watermark: bool,
 }
 
 impl Default for TransformPolicy {
@@ -35,6 +39,7 @@ impl Default for TransformPolicy {
             max_sharpen: 10.0,
             presets: HashMap::new(),
             only_presets: false,
+            watermark: false,
         }
     }
 }
@@ -172,14 +177,15 @@ fn apply(
     };
     match name {
         "resize" | "rs" => {
-            at_most(5)?;
+            // type, width, height, enlarge, then extend's own four.
+            at_most(8)?;
             if let Some(kind) = arg(0) {
                 o.resizing_type = resizing_type(kind)?;
             }
             size(&args[1.min(args.len())..], o)?;
         }
         "size" | "s" => {
-            at_most(4)?;
+            at_most(7)?;
             size(args, o)?;
         }
         "resizing_type" | "rt" => {
@@ -198,22 +204,32 @@ fn apply(
             at_most(1)?;
             o.enlarge = boolean(arg(0).unwrap_or("1"))?;
         }
-        "gravity" | "g" => o.gravity = gravity(args)?,
+        "gravity" | "g" => (o.gravity, o.gravity_offset) = gravity(args)?,
         "crop" | "c" => {
             let width = number(arg(0).unwrap_or("0"), "crop width")?;
             let height = number(arg(1).unwrap_or("0"), "crop height")?;
-            let gravity = match args
+            let (gravity, offset) = match args
                 .get(2..)
                 .filter(|rest| rest.iter().any(|a| !a.is_empty()))
             {
-                Some(rest) => Some(gravity(rest)?),
-                None => None,
+                Some(rest) => {
+                    let (gravity, offset) = gravity(rest)?;
+                    (Some(gravity), offset)
+                }
+                None => (None, (0, 0)),
             };
             o.crop = (width != 0 || height != 0).then_some(CropOption {
                 width,
                 height,
                 gravity,
+                offset,
             });
+        }
+        "extend" | "ex" => o.extend = extend(args)?,
+        "extend_aspect_ratio" | "extend_ar" | "exar" => o.extend_aspect_ratio = extend(args)?,
+        "watermark" | "wm" => {
+            at_most(5)?;
+            o.watermark = watermark(args, policy)?;
         }
         "quality" | "q" => {
             at_most(1)?;
@@ -278,10 +294,91 @@ fn size(args: &[&str], o: &mut TransformOptions) -> Result<(), String> {
     if let Some(enlarge) = arg(2) {
         o.enlarge = boolean(enlarge)?;
     }
-    if arg(3).is_some_and(|extend| boolean(extend) != Ok(false)) {
-        return Err("extend is not supported".into());
+    if let Some(rest) = args.get(3..).filter(|rest| !rest.is_empty()) {
+        if rest.len() > 4 {
+            return Err("too many arguments for a size and its extend".into());
+        }
+        if rest.iter().any(|a| !a.is_empty()) {
+            o.extend = extend(rest)?;
+        }
     }
     Ok(())
+}
+
+/// `extend:%extend:%gravity[:%x:%y]`.
+fn extend(args: &[&str]) -> Result<Option<ExtendOption>, String> {
+    if args.len() > 4 {
+        return Err("extend takes at most 4 arguments".into());
+    }
+    let on = boolean(
+        args.first()
+            .copied()
+            .filter(|a| !a.is_empty())
+            .unwrap_or("1"),
+    )?;
+    let (gravity, offset) = match args
+        .get(1..)
+        .filter(|rest| rest.iter().any(|a| !a.is_empty()))
+    {
+        Some(rest) => gravity(rest)?,
+        None => (Gravity::Centre, (0, 0)),
+    };
+    if gravity == Gravity::Smart {
+        return Err("extend's gravity cannot be sm".into());
+    }
+    Ok(on.then_some(ExtendOption { gravity, offset }))
+}
+
+/// `watermark:%opacity:%position:%x_offset:%y_offset:%scale`; an opacity of 0 is no watermark.
+fn watermark(args: &[&str], policy: &TransformPolicy) -> Result<Option<WatermarkOption>, String> {
+    let arg = |i: usize| args.get(i).copied().filter(|a| !a.is_empty());
+    let opacity: f32 = arg(0)
+        .unwrap_or("0")
+        .parse()
+        .map_err(|_| "watermark opacity is a number from 0 to 1".to_owned())?;
+    if !(0.0..=1.0).contains(&opacity) {
+        return Err(format!("watermark opacity is 0 to 1, not {opacity}"));
+    }
+    if opacity == 0.0 {
+        return Ok(None);
+    }
+    if !policy.watermark {
+        return Err(
+            "no watermark is configured on this server (transform_watermark_path)".to_owned(),
+        );
+    }
+    let position = match arg(1).unwrap_or("ce") {
+        "re" => None,
+        "sm" => return Err("a watermark's position cannot be sm".into()),
+        name => Some(compass(name).ok_or_else(|| {
+            format!("watermark position is ce, no, so, ea, we, nowe, noea, sowe, soea or re, not {name:?}")
+        })?),
+    };
+    let offset = (
+        offset(arg(2).unwrap_or("0"), "watermark x offset")?,
+        offset(arg(3).unwrap_or("0"), "watermark y offset")?,
+    );
+    if position.is_none() && (offset.0 < 0 || offset.1 < 0) {
+        return Err("the space between replicated watermarks cannot be negative".into());
+    }
+    let scale: f32 = arg(4)
+        .unwrap_or("0")
+        .parse()
+        .map_err(|_| "watermark scale is a number from 0 to 1".to_owned())?;
+    if !(0.0..=1.0).contains(&scale) {
+        return Err(format!("watermark scale is 0 to 1, not {scale}"));
+    }
+    Ok(Some(WatermarkOption {
+        opacity,
+        position,
+        offset,
+        scale,
+    }))
+}
+
+fn offset(s: &str, what: &str) -> Result<i32, String> {
+    s.parse()
+        .map_err(|_| format!("{what} must be a whole number of pixels, not {s:?}"))
 }
 
 fn resizing_type(s: &str) -> Result<ResizingType, String> {
@@ -312,7 +409,8 @@ fn sigma(s: &str, what: &str, max: f32) -> Result<f32, String> {
     Ok(sigma)
 }
 
-fn gravity(args: &[&str]) -> Result<Gravity, String> {
+/// A gravity and its offsets: `type[:x:y]`, or `fp:x:y` whose two values are the point itself.
+fn gravity(args: &[&str]) -> Result<(Gravity, (i32, i32)), String> {
     match args {
         ["fp", x, y] => {
             let unit = |s: &str| {
@@ -321,16 +419,23 @@ fn gravity(args: &[&str]) -> Result<Gravity, String> {
                     .filter(|v| (0.0..=1.0).contains(v))
                     .ok_or_else(|| format!("a focus point coordinate is 0 to 1, not {s:?}"))
             };
-            Ok(Gravity::Focus {
+            let point = Gravity::Focus {
                 x: unit(x)?,
                 y: unit(y)?,
-            })
+            };
+            Ok((point, (0, 0)))
         }
         [kind, offsets @ ..] if offsets.len() <= 2 => {
-            if offsets.iter().any(|o| !matches!(*o, "" | "0")) {
-                return Err("gravity offsets are not supported".into());
+            let gravity = compass(kind).ok_or_else(|| format!("unknown gravity {kind:?}"))?;
+            let at = |i: usize| match offsets.get(i).copied().filter(|o| !o.is_empty()) {
+                Some(o) => offset(o, "a gravity offset"),
+                None => Ok(0),
+            };
+            let shift = (at(0)?, at(1)?);
+            if gravity == Gravity::Smart && shift != (0, 0) {
+                return Err("smart gravity takes no offsets".into());
             }
-            compass(kind).ok_or_else(|| format!("unknown gravity {kind:?}"))
+            Ok((gravity, shift))
         }
         _ => Err("gravity takes a type (and fp takes x and y)".into()),
     }
@@ -386,6 +491,23 @@ fn check(o: &TransformOptions, policy: &TransformPolicy) -> Result<(), String> {
                 crop.width, crop.height
             ));
         }
+    }
+    // No offset may move anything further than the largest image is wide or high.
+    let within = |(x, y): (i32, i32)| {
+        x.unsigned_abs() <= limits.max_width && y.unsigned_abs() <= limits.max_height
+    };
+    let offsets = [
+        Some(o.gravity_offset),
+        o.crop.map(|c| c.offset),
+        o.extend.map(|e| e.offset),
+        o.extend_aspect_ratio.map(|e| e.offset),
+        o.watermark.map(|w| w.offset),
+    ];
+    if let Some((x, y)) = offsets.into_iter().flatten().find(|&off| !within(off)) {
+        return Err(format!(
+            "an offset of {x}:{y} is over the limits ({}x{})",
+            limits.max_width, limits.max_height
+        ));
     }
     Ok(())
 }

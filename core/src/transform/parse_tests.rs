@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use super::*;
-use crate::imaging::{Fit, Operation};
+use crate::imaging::{Fit, MarkLayout, MarkSize, Operation, Overlay};
 
 const ID: &str = "0190d3f4-6a1b-7c2d-8e3f-405162738495";
 
@@ -46,7 +46,8 @@ fn long_and_short_names_and_plain_sources_agree() {
         Some(CropOption {
             width: 50,
             height: 60,
-            gravity: Some(Gravity::North)
+            gravity: Some(Gravity::North),
+            offset: (0, 0),
         })
     );
     // `s` and an `rs` without a type keep the type set before.
@@ -77,14 +78,20 @@ fn refuses_what_is_outside_the_policy() {
         format!("/rot:45/{ID}"),
         format!("/c:20000:10/{ID}"),
         format!("/g:xx/{ID}"),
-        format!("/g:no:10:0/{ID}"),
+        format!("/g:no:1.5:0/{ID}"),
+        format!("/g:sm:10:0/{ID}"),
+        format!("/g:no:20000:0/{ID}"),
+        format!("/c:10:10:ea:0:-20000/{ID}"),
+        format!("/ex:maybe/{ID}"),
+        format!("/ex:1:sm/{ID}"),
+        format!("/ex:1:so:0:0:9/{ID}"),
+        format!("/rs:fit:10:10:0:1:so:99999:0/{ID}"),
         format!("/g:fp:2:0/{ID}"),
         format!("/rs:stretch:10:10/{ID}"),
         format!("/w:-5/{ID}"),
         format!("/f:gif/{ID}"),
         format!("/wm:1/{ID}"),
         format!("/pr:nope/{ID}"),
-        format!("/rs:fit:10:10:0:1/{ID}"),
         format!("/w:10/{ID}.tiff"),
         "/w:10/not-an-id".to_owned(),
         "/".to_owned(),
@@ -147,7 +154,7 @@ fn the_plan_follows_imgproxys_resizing_types() {
     let fit_of = |path: &str| {
         let plan = parsed(&format!("{path}/{ID}"))
             .options
-            .plan(OutputFormat::Jpeg);
+            .plan(OutputFormat::Jpeg, None);
         plan.operations.iter().find_map(|op| match op {
             Operation::Resize(resize) => Some(resize.fit),
             _ => None,
@@ -161,7 +168,7 @@ fn the_plan_follows_imgproxys_resizing_types() {
     assert_eq!(fit_of("/q:50"), None);
     let plan = parsed(&format!("/rot:90/c:10:10/w:5/bg:0:0:0/bl:1/sh:1/{ID}"))
         .options
-        .plan(OutputFormat::Png);
+        .plan(OutputFormat::Png, None);
     let kinds: Vec<&str> = plan
         .operations
         .iter()
@@ -179,4 +186,213 @@ fn the_plan_follows_imgproxys_resizing_types() {
         kinds,
         ["rotate", "crop", "resize", "background", "blur", "sharpen"]
     );
+}
+
+fn with_watermark() -> TransformPolicy {
+    TransformPolicy {
+        watermark: true,
+        ..TransformPolicy::default()
+    }
+}
+
+#[test]
+fn gravity_offsets_go_to_the_crops_and_the_canonical_form() {
+    let o = parsed(&format!("/rs:fill:100:100/g:soea:10:-5/c:50:60/{ID}")).options;
+    assert_eq!(
+        (o.gravity, o.gravity_offset),
+        (Gravity::SouthEast, (10, -5))
+    );
+    let plan = o.plan(OutputFormat::Jpeg, None);
+    assert!(plan.operations.contains(&Operation::CropTo {
+        width: 50,
+        height: 60,
+        gravity: Gravity::SouthEast,
+        offset: (10, -5),
+    }));
+    assert!(plan.operations.iter().any(
+        |op| matches!(op, Operation::Resize(r) if r.offset == (10, -5) && r.fit == Fit::Cover)
+    ));
+    // A crop's own gravity brings its own offsets.
+    let own = parsed(&format!("/g:ea:7:0/c:50:60:no:0:3/{ID}")).options;
+    assert_eq!(
+        own.crop.map(|c| (c.gravity, c.offset)),
+        Some((Some(Gravity::North), (0, 3)))
+    );
+    // Offsets name a distinct result; zero offsets the same one as none (names stored before offsets).
+    let none = parsed(&format!("/rs:fill:100:100/g:soea/{ID}"))
+        .options
+        .canonical();
+    let zero = parsed(&format!("/rs:fill:100:100/g:soea:0:0/{ID}"))
+        .options
+        .canonical();
+    let moved = parsed(&format!("/rs:fill:100:100/g:soea:10:0/{ID}"))
+        .options
+        .canonical();
+    assert_eq!(none, zero);
+    assert_ne!(none, moved);
+    assert!(moved.contains("g:soea:10:0"), "{moved}");
+    // A focus point's two values are the point, not offsets.
+    let fp = parsed(&format!("/g:fp:0.5:0.25/{ID}")).options;
+    assert_eq!(fp.gravity_offset, (0, 0));
+}
+
+#[test]
+fn extend_pads_to_the_requested_size_after_the_resize() {
+    let o = parsed(&format!("/rs:fit:300:300/ex:1:we:4:0/{ID}")).options;
+    let extend = o.extend.expect("extend");
+    assert_eq!((extend.gravity, extend.offset), (Gravity::West, (4, 0)));
+    let plan = o.plan(OutputFormat::Png, None);
+    let at = |kind: fn(&Operation) -> bool| plan.operations.iter().position(kind);
+    let resize = at(|op| matches!(op, Operation::Resize(_))).unwrap();
+    let ext = at(|op| matches!(op, Operation::Extend { .. })).unwrap();
+    assert_eq!(ext, resize + 1);
+    assert_eq!(
+        plan.operations[ext],
+        Operation::Extend {
+            width: 300,
+            height: 300,
+            gravity: Gravity::West,
+            offset: (4, 0),
+            to_aspect_ratio: false,
+        }
+    );
+    // The same by rs's and s's trailing arguments, and by the long name; centred by default.
+    let by_rs = parsed(&format!("/rs:fit:300:300:0:1:we:4:0/{ID}")).options;
+    let by_s = parsed(&format!("/rt:fit/s:300:300:0:1:we:4:0/{ID}")).options;
+    assert_eq!(by_rs.extend, o.extend);
+    assert_eq!(by_s.extend, o.extend);
+    let centred = parsed(&format!("/w:300/extend:true/{ID}")).options;
+    assert_eq!(centred.extend.map(|e| e.gravity), Some(Gravity::Centre));
+    assert!(parsed(&format!("/w:300/ex:0/{ID}"))
+        .options
+        .extend
+        .is_none());
+    let plain = parsed(&format!("/rs:fit:300:300/{ID}")).options.canonical();
+    assert_ne!(o.canonical(), plain);
+    assert_ne!(o.canonical(), centred.canonical());
+    // Nothing to extend to without a size: no step, and the same result as without it.
+    let sizeless = parsed(&format!("/ex:1/q:80/{ID}")).options;
+    assert!(!sizeless
+        .plan(OutputFormat::Png, None)
+        .operations
+        .iter()
+        .any(|op| matches!(op, Operation::Extend { .. })));
+    assert_eq!(
+        sizeless.canonical(),
+        parsed(&format!("/q:80/{ID}")).options.canonical()
+    );
+}
+
+#[test]
+fn watermarks_need_one_configured_and_stay_in_bounds() {
+    let refused_here = refused(&format!("/wm:0.5/{ID}"));
+    assert!(
+        refused_here.contains("no watermark is configured"),
+        "{refused_here}"
+    );
+    // Opacity 0 is no watermark, configured or not, and the same result as none.
+    let zero = parsed(&format!("/w:10/wm:0:soea/{ID}")).options;
+    assert!(zero.watermark.is_none());
+    assert_eq!(
+        zero.canonical(),
+        parsed(&format!("/w:10/{ID}")).options.canonical()
+    );
+
+    let policy = with_watermark();
+    let o = parse(&format!("/w:10/wm:0.5:soea:10:20:0.25/{ID}"), &policy)
+        .unwrap()
+        .options;
+    let mark = o.watermark.expect("a watermark");
+    assert_eq!(
+        (mark.opacity, mark.position, mark.offset, mark.scale),
+        (0.5, Some(Gravity::SouthEast), (10, 20), 0.25)
+    );
+    let long = parse(
+        &format!("/w:10/watermark:0.5:soea:10:20:0.25/{ID}"),
+        &policy,
+    )
+    .unwrap();
+    assert_eq!(long.options, o);
+    let tiled = parse(&format!("/wm:1:re:5:5/{ID}"), &policy)
+        .unwrap()
+        .options;
+    assert_eq!(tiled.watermark.map(|w| w.position), Some(None));
+    assert_ne!(o.canonical(), tiled.canonical());
+    let other = parse(&format!("/w:10/wm:0.5:soea:10:21:0.25/{ID}"), &policy).unwrap();
+    assert_ne!(o.canonical(), other.options.canonical());
+
+    // The plan lays the overlay it is given, last.
+    let overlay = Overlay::Text("mark".into());
+    let plan = o.plan(OutputFormat::Jpeg, Some(&overlay));
+    assert_eq!(plan.overlays, [overlay]);
+    assert_eq!(
+        plan.operations.last(),
+        Some(&Operation::Watermark {
+            overlay: 0,
+            position: Gravity::SouthEast,
+            opacity: 0.5,
+            layout: MarkLayout {
+                offset: (10, 20),
+                size: MarkSize::WidthShare(0.25),
+                replicate: false,
+            },
+        })
+    );
+
+    for path in [
+        "/wm:1.5",
+        "/wm:-1",
+        "/wm:NaN",
+        "/wm:1:xx",
+        "/wm:1:sm",
+        "/wm:1:ce:a:0",
+        "/wm:1:ce:0:0:2",
+        "/wm:1:re:-5:0",
+        "/wm:1:ce:99999:0",
+        "/wm:1:ce:0:0:0:9",
+    ] {
+        parse(&format!("{path}/{ID}"), &policy).expect_err(path);
+    }
+}
+
+#[test]
+fn extend_aspect_ratio_needs_both_sides_and_yields_to_extend() {
+    let o = parsed(&format!("/rs:fit:400:200/exar:1:no/{ID}")).options;
+    let steps = |o: &TransformOptions| -> Vec<Operation> {
+        o.plan(OutputFormat::Png, None)
+            .operations
+            .into_iter()
+            .filter(|op| matches!(op, Operation::Extend { .. }))
+            .collect()
+    };
+    assert_eq!(
+        steps(&o),
+        [Operation::Extend {
+            width: 400,
+            height: 200,
+            gravity: Gravity::North,
+            offset: (0, 0),
+            to_aspect_ratio: true,
+        }]
+    );
+    let long = parsed(&format!("/rs:fit:400:200/extend_aspect_ratio:1:no/{ID}")).options;
+    assert_eq!(long.canonical(), o.canonical());
+    assert!(o.canonical().contains("exar:1:no"), "{}", o.canonical());
+    // One side only: no ratio to extend to.
+    let one_side = parsed(&format!("/w:400/exar:1/{ID}")).options;
+    assert!(steps(&one_side).is_empty());
+    assert_eq!(
+        one_side.canonical(),
+        parsed(&format!("/w:400/{ID}")).options.canonical()
+    );
+    // With ex too, ex decides.
+    let both = parsed(&format!("/rs:fit:400:200/exar:1:no/ex:1:so/{ID}")).options;
+    assert!(matches!(
+        steps(&both)[..],
+        [Operation::Extend {
+            to_aspect_ratio: false,
+            gravity: Gravity::South,
+            ..
+        }]
+    ));
 }

@@ -35,7 +35,12 @@ impl TransformsApi {
     /// `w`/`width`, `h`/`height`, `el`/`enlarge`, `g`/`gravity` (compass points, `ce`, `sm` smart,
     /// `fp:x:y`), `c`/`crop`, `q`/`quality`, `f`/`format` (`jpg`, `png`, `webp`, `avif`, `auto`),
     /// `bl`/`blur`, `sh`/`sharpen`, `rot`/`rotate` (multiples of 90), `bg`/`background`,
-    /// `exp`/`expires`, `pr`/`preset`. With `transform_key` set, the signature is imgproxy's: base64url
+    /// `ex`/`extend` (`ex:1:gravity[:x:y]`, also as `rs`/`s`'s trailing arguments: pads a smaller result
+    /// to the requested size with `bg`, transparent where the format allows, white for JPEG;
+    /// `exar`/`extend_aspect_ratio` only to its aspect ratio),
+    /// `wm`/`watermark` (`wm:opacity:position:x:y:scale`, the server's configured watermark; `re` tiles
+    /// it), `exp`/`expires`, `pr`/`preset`. Gravities take imgproxy's pixel offsets (`g:ea:10:0`), which
+    /// move the crops. With `transform_key` set, the signature is imgproxy's: base64url
     /// of HMAC-SHA256(key, salt ‖ path) over everything after the signature segment, leading `/`
     /// included (403 otherwise). Without a format, AVIF, WebP or JPEG is chosen from `Accept`
     /// (`Vary: Accept`). Rendered once, stored, and immutable; metadata is never carried over. Images

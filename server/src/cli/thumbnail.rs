@@ -102,6 +102,7 @@ impl ThumbnailArgs {
             },
             gravity: Gravity::Centre,
             enlarge: false,
+            offset: (0, 0),
         }))
     }
 

@@ -24,6 +24,7 @@ mod system;
 mod tags;
 mod temporary_urls;
 mod transform;
+mod transform_marks;
 mod tus;
 mod upload;
 mod uploads;

@@ -18,7 +18,7 @@ use self::singleflight::KeyedLocks;
 use super::images::{keys, Grant, ImageService, ServedBlob};
 use super::ServiceError;
 use crate::domain::{ImageId, ImageStatus, OutputFormat, UserId};
-use crate::imaging::Limits;
+use crate::imaging::{Limits, Overlay};
 use crate::ports::{BlobKey, BlobStore, BlobStoreExt, ImagePipeline, StorageError};
 use crate::transform::{parse, Signer, TransformPolicy};
 
@@ -31,6 +31,27 @@ pub struct TransformSettings {
     pub concurrency: usize,
     /// Renders that may wait for a slot; past them requests are refused with `Busy`.
     pub queue: usize,
+    /// The image `wm` lays (imgproxy's `IMGPROXY_WATERMARK_PATH`), decoded once at start-up.
+    pub watermark: Option<ConfiguredWatermark>,
+}
+
+/// A watermark image configured for transformations.
+#[derive(Debug, Clone)]
+pub struct ConfiguredWatermark {
+    pub overlay: Overlay,
+    /// A digest of the file, in the name of every result that lays it: a new watermark file renders
+    /// anew rather than serving results marked with the old one.
+    pub digest: String,
+}
+
+impl ConfiguredWatermark {
+    /// `overlay`, decoded from the file `bytes`.
+    pub fn new(overlay: Overlay, bytes: &[u8]) -> Self {
+        Self {
+            overlay,
+            digest: hex::encode(&Sha256::digest(bytes)[..8]),
+        }
+    }
 }
 
 /// A transformation to serve, and whether it was rendered for this request.
@@ -108,7 +129,11 @@ impl TransformService {
         if image.status != ImageStatus::Ready {
             return Err(ServiceError::NotReady);
         }
-        let canonical = request.options.canonical();
+        let mut canonical = request.options.canonical();
+        let watermark = self.settings.watermark.as_ref();
+        if let (Some(_), Some(mark)) = (request.options.watermark, watermark) {
+            canonical.push_str(&format!("/wmd:{}", mark.digest));
+        }
         let name = hex::encode(&Sha256::digest(format!("{canonical}|{format}"))[..16]);
         let key = keys::transform(image.id, &name, format);
         let blob = ServedBlob {
@@ -136,7 +161,9 @@ impl TransformService {
                 rendered: false,
             });
         }
-        let plan = request.options.plan(format);
+        let plan = request
+            .options
+            .plan(format, watermark.map(|mark| &mark.overlay));
         self.render(image.id, &image.original_key, &blob_key, plan)
             .await?;
         Ok(Transformed {
