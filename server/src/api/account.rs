@@ -5,14 +5,15 @@ use chrono::{DateTime, Utc};
 use darkroom_core::domain::Page;
 use darkroom_core::services::auth::SessionInfo;
 use darkroom_core::services::ServiceError;
+use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::login_failures::LoginFailures;
 use super::pagination::page_request;
-use super::problem::{ApiResult, ProblemResponse};
+use super::problem::{ApiResult, Problem};
 use super::rate_limits::ClientIp;
 use super::security::BearerAuth;
 use super::strict_json::StrictJson;
@@ -70,6 +71,17 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
+#[derive(Debug, ApiResponse)]
+pub enum PasswordChanged {
+    /// Changed; every other session of the account ended.
+    #[oai(status = 204)]
+    Done,
+    /// The current password is not right (the token is fine, so this is not a 401 that clients would take for
+    /// an expired session).
+    #[oai(status = 403, content_type = "application/problem+json")]
+    WrongPassword(Json<Problem>),
+}
+
 #[derive(Debug)]
 pub struct AccountApi;
 
@@ -123,7 +135,7 @@ impl AccountApi {
 
     /// Change the caller's password, proven by the current one. Every other session of the account ends
     /// (whoever logged in with the old password is out at once); the one asking goes on. A wrong current
-    /// password is 400 `invalid_credentials` and counts towards the account's login lockout.
+    /// password is 403 `invalid_credentials` and counts towards the account's login lockout.
     #[oai(
         path = "/v1/me/password",
         method = "post",
@@ -135,7 +147,7 @@ impl AccountApi {
         client: Data<&ClientIp>,
         auth: BearerAuth,
         body: StrictJson<PasswordChange>,
-    ) -> ApiResult<Done> {
+    ) -> ApiResult<PasswordChanged> {
         let bearer = auth.bearer(&state.auth)?;
         let me = state.auth.me(bearer.user).await?;
         let failures = LoginFailures::new(&state.rate_limits, &me.username, client.0 .0);
@@ -151,15 +163,14 @@ impl AccountApi {
             )
             .await
         {
-            Ok(_) => Ok(Done::NoContent),
-            // The token is fine; the proof is not: a 400, so that clients do not take it for an expired
-            // token (401) and throw the session away.
+            Ok(_) => Ok(PasswordChanged::Done),
             Err(ServiceError::InvalidCredentials) => {
                 failures.record().await;
-                Err(ProblemResponse::bad_request(
+                Ok(PasswordChanged::WrongPassword(Json(Problem::new(
+                    StatusCode::FORBIDDEN,
                     "invalid_credentials",
                     "the current password is not right",
-                ))
+                ))))
             }
             Err(err) => Err(err.into()),
         }

@@ -244,8 +244,9 @@ impl ImagesApi {
     }
 
     /// Bring back one of your deleted images within its retention window (`retention_days` after the
-    /// delete), exactly as it was: same id, variants and ETags. Answers 200 with the image. An image that
-    /// is not yours, not deleted, or deleted longer ago than the window is 404.
+    /// delete), exactly as it was: same id, variants and ETags. Answers 200 with the image; restoring is
+    /// idempotent (one of yours that is not deleted answers as it is). An image that is not yours, or deleted
+    /// longer ago than the window, is 404.
     #[oai(
         path = "/v1/images/:id/restore",
         method = "post",

@@ -173,8 +173,12 @@ async fn a_deleted_image_is_hidden_everywhere_then_restored_as_it_was() {
     let timeline = app.read_json(Some(&fan), "/v1/timeline").await;
     assert_eq!(image_ids(&timeline["items"][0]), vec![id.clone(), other]);
 
-    // Restoring what is not deleted, or what never existed, is 404.
-    assert_problem(restore(&app, &owner, &id).await, 404, "not_found").await;
+    // Restoring again is idempotent (a retry whose answer was lost): 200 with the image as it is. What never
+    // existed is 404.
+    let again = restore(&app, &owner, &id).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Value>().await.unwrap(), before);
+    assert_problem(restore(&app, &stranger, &id).await, 404, "not_found").await;
     let unknown = uuid::Uuid::new_v4();
     assert_problem(
         restore(&app, &owner, &unknown.to_string()).await,

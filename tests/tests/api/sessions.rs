@@ -159,7 +159,7 @@ async fn a_password_change_needs_the_current_one_and_ends_every_other_session() 
         change_password(&app, &desk, "not my password", "a brand new secret").await;
     assert_eq!(
         (status, body["code"].as_str()),
-        (400, Some("invalid_credentials")),
+        (403, Some("invalid_credentials")),
         "{body}"
     );
     let (status, body) = change_password(&app, &desk, "correct horse battery", "short").await;

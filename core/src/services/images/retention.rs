@@ -26,6 +26,9 @@ impl ImageService {
     pub async fn restore(&self, viewer: UserId, id: ImageId) -> Result<Image, ServiceError> {
         match self.images.image(id).await? {
             Some(image) if image.owner_id == viewer && image.is_deleted() => {}
+            // Restoring is idempotent: a restore retried after its answer was lost, or of an image that was
+            // never deleted, finds the image as wanted.
+            Some(image) if image.owner_id == viewer => return Ok(image),
             _ => return Err(ServiceError::NotFound),
         }
         let restored = self
