@@ -55,6 +55,7 @@ impl ImageRepository for MemoryImages {
             variants: Vec::new(),
             original_key: image.original_key.clone(),
             public_original_key: None,
+            public_original_sha256: None,
             source_image_id: image.derivation.as_ref().map(|d| d.source_image_id),
             operations: image.derivation.as_ref().map(|d| d.operations.clone()),
             created_at: image.created_at,
@@ -289,6 +290,7 @@ async fn no_write_is_followed_by_a_stale_read() {
         dominant_color: "#336699".into(),
         variants: Vec::new(),
         public_original_key: "k".into(),
+        public_original_sha256: "ab".repeat(32),
         auto_tags: vec!["landscape".into(), "camera:canon".into()],
         capture: Capture {
             camera_make: Some("Canon".into()),

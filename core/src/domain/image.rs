@@ -182,6 +182,11 @@ pub struct Image {
     pub original_key: String,
     /// The key of the original with its metadata (GPS above all) removed, once processing made it.
     pub public_original_key: Option<String>,
+    /// The hex SHA-256 of that copy: what everyone but the owner is told (`sha256`, `ETag`), since the
+    /// upload's own hash would let anyone confirm a guess of the unstripped original, GPS and all. Absent
+    /// for images processed before it was kept (and in cache entries written before), hence the default.
+    #[serde(default)]
+    pub public_original_sha256: Option<String>,
     /// For an edit's result: the image it was made from (which may since have been deleted).
     #[serde(default)]
     pub source_image_id: Option<ImageId>,
@@ -228,6 +233,8 @@ pub struct ProcessedImage {
     pub dominant_color: String,
     pub variants: Vec<Variant>,
     pub public_original_key: String,
+    /// See `Image::public_original_sha256`.
+    pub public_original_sha256: String,
     /// See `Image::auto_tags`.
     pub auto_tags: Vec<String>,
     /// See `Image::capture`.

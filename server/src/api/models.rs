@@ -215,7 +215,11 @@ pub struct ImageView {
     /// The format of the original: jpeg, png, gif, webp, tiff.
     pub format: String,
     pub bytes: u64,
-    pub sha256: String,
+    /// The hex SHA-256 of the original the caller can download: as uploaded, for its owner; for anyone else
+    /// the copy with its metadata removed (null until processing has made it). The upload's own hash is
+    /// never shown to others: it would let them confirm a guess of the unstripped original, GPS and all.
+    #[oai(nullable)]
+    pub sha256: Option<String>,
     pub visibility: VisibilityView,
     #[oai(nullable)]
     pub alt_text: Option<String>,
@@ -297,7 +301,11 @@ impl From<ShownImage> for ImageView {
             height: i.height,
             format: i.format.to_string(),
             bytes: i.bytes,
-            sha256: i.sha256,
+            sha256: if to_owner {
+                Some(i.sha256)
+            } else {
+                i.public_original_sha256
+            },
             visibility: i.visibility.into(),
             alt_text: i.alt_text,
             variants: i

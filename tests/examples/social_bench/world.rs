@@ -178,6 +178,7 @@ impl World {
             dominant_color: "#5a6b7c".into(),
             variants,
             public_original_key: keys::public_original(id, ImageFormat::Jpeg),
+            public_original_sha256: "ab".repeat(32),
             auto_tags: Vec::new(),
             capture: Default::default(),
         };

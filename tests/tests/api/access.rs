@@ -196,3 +196,43 @@ async fn the_owner_changes_visibility_and_deletes_everything() {
     let left = app.stored_blobs().await;
     assert!(left.is_empty(), "blobs left: {:?}", left);
 }
+
+/// Others are told the hash of what they can download, the stripped copy, never the upload's: that would let
+/// anyone confirm a guess of the unstripped original (GPS and all) against `sha256` or the `ETag`.
+#[tokio::test]
+async fn others_see_the_hash_of_the_stripped_original_not_the_uploads() {
+    use sha2::{Digest, Sha256};
+
+    let app = spawn_app().await;
+    let owner = app.register("geotagger").await;
+    let stranger = app.register("guesser").await;
+    let photo = read_testdata("photos/DSCN0010.jpg");
+    let uploaded = hex::encode(Sha256::digest(&photo));
+    let image = app
+        .upload_testdata(&owner, "photos/DSCN0010.jpg", "public")
+        .await;
+    let id = image["id"].as_str().unwrap();
+    assert_eq!(app.wait_processed(&owner, id).await["sha256"], uploaded);
+
+    for who in [None, Some(&stranger)] {
+        let seen = app.read_json(who, &format!("/v1/images/{id}")).await;
+        let told = seen["sha256"].as_str().expect("a hash once processed");
+        assert_ne!(told, uploaded);
+        let original = app
+            .get(who, &format!("/v1/images/{id}/original"), &[])
+            .await;
+        assert_eq!(original.status(), 200);
+        assert_eq!(original.headers()["etag"], format!("\"{told}\"").as_str());
+        let bytes = original.bytes().await.unwrap();
+        assert_eq!(
+            hex::encode(Sha256::digest(&bytes)),
+            told,
+            "the hash of what is served"
+        );
+    }
+    // The owner still sees, and downloads under, the upload's own hash.
+    let mine = app
+        .get(Some(&owner), &format!("/v1/images/{id}/original"), &[])
+        .await;
+    assert_eq!(mine.headers()["etag"], format!("\"{uploaded}\"").as_str());
+}

@@ -149,6 +149,7 @@ impl DynamoDatabase {
                     (":dominant_color", s(&result.dominant_color)),
                     (":variants", json(&result.variants)?),
                     (":public_original_key", s(&result.public_original_key)),
+                    (":public_original_sha256", s(&result.public_original_sha256)),
                     (":auto_tags", strings(&result.auto_tags)),
                 ]));
                 let mut set = vec![
@@ -159,6 +160,7 @@ impl DynamoDatabase {
                     "#dominant_color = :dominant_color",
                     "#variants = :variants",
                     "#public_original_key = :public_original_key",
+                    "#public_original_sha256 = :public_original_sha256",
                     "#auto_tags = :auto_tags",
                 ];
                 let mut remove = vec!["#failure_code", "#failure_message"];

@@ -233,6 +233,7 @@ for_every_sql_backend!(impl ImageRepository {
             .bind(result.capture.camera_make.clone())
             .bind(result.capture.camera_model.clone())
             .bind(result.capture.taken_at_text())
+            .bind(result.public_original_sha256.clone())
             .execute(self.driver().pool())
             .await
             .map_err(B::db_error)?;

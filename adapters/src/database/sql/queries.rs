@@ -167,7 +167,7 @@ impl Dialect {
              i.format, i.bytes, i.sha256, i.width, i.height, i.visibility, i.alt_text, \
              i.tags{json} AS tags, i.auto_tags{json} AS auto_tags, i.camera_make, i.camera_model, \
              i.taken_at, i.blurhash, i.dominant_color, i.variants{json} AS variants, \
-             i.original_key, i.public_original_key, i.source_image_id, \
+             i.original_key, i.public_original_key, i.public_original_sha256, i.source_image_id, \
              i.operations{json} AS operations, i.created_at, i.updated_at, i.deleted_at"
         )
     }
@@ -205,14 +205,15 @@ impl Dialect {
     }
 
     /// Moves processing image `$1` to ready: `$2`..`$7` what processing made, `$8` now, `$9` the automatic
-    /// tags (JSON), `$10`..`$12` camera make, model and shooting time.
+    /// tags (JSON), `$10`..`$12` camera make, model and shooting time, `$13` the public original's SHA-256.
     pub fn complete_processing(&self) -> String {
         format!(
             "UPDATE images SET status = 'ready', width = $2, height = $3, blurhash = $4, \
                                dominant_color = $5, variants = $6{json}, public_original_key = $7, \
                                failure_code = NULL, failure_message = NULL, \
                                updated_at = {greatest}($8, created_at), auto_tags = $9{json}, \
-                               camera_make = $10, camera_model = $11, taken_at = $12 \
+                               camera_make = $10, camera_model = $11, taken_at = $12, \
+                               public_original_sha256 = $13 \
              WHERE id = $1 AND status = 'processing'",
             json = self.json_in,
             greatest = self.greatest,

@@ -89,6 +89,7 @@ pub struct ImageRow<Id, At> {
     variants: String,
     original_key: String,
     public_original_key: Option<String>,
+    public_original_sha256: Option<String>,
     source_image_id: Option<Id>,
     operations: Option<String>,
     created_at: At,
@@ -135,6 +136,7 @@ impl<Id: StoredId, At: StoredTime> TryFrom<ImageRow<Id, At>> for Image {
             variants,
             original_key: row.original_key,
             public_original_key: row.public_original_key,
+            public_original_sha256: row.public_original_sha256,
             source_image_id: row
                 .source_image_id
                 .map(|id| id.into_uuid().map(ImageId))

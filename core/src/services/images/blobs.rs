@@ -118,8 +118,12 @@ impl ImageService {
             return Err(ServiceError::NotFound);
         }
         let key = image.public_original_key.ok_or(ServiceError::NotReady)?;
-        // Stripping is a pure function of the original, so the original's hash, marked, is a strong validator.
-        let etag = format!("{}-stripped", image.sha256);
+        // The stripped copy's own hash: the upload's would let anyone confirm a guess of the unstripped
+        // original. A copy made before its hash was kept is written once under its key, so the image's id,
+        // marked, is a strong validator for it too.
+        let etag = image
+            .public_original_sha256
+            .unwrap_or_else(|| format!("{}-public", image.id));
         Ok(ServedBlob {
             key,
             mime: public_original_mime(image.format),

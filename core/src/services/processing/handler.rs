@@ -144,6 +144,7 @@ impl Processor {
             });
         }
         let public_original_key = keys::public_original(id, processed.format);
+        let public_original_sha256 = hex::encode(Sha256::digest(&processed.public_original));
         self.storage
             .put(
                 &BlobKey::parse(&public_original_key)?,
@@ -158,6 +159,7 @@ impl Processor {
             dominant_color: processed.dominant_color,
             variants,
             public_original_key,
+            public_original_sha256,
             auto_tags,
             capture: processed.facts.capture,
         })

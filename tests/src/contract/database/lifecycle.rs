@@ -40,6 +40,7 @@ fn processed(id: ImageId) -> ProcessedImage {
             },
         ],
         public_original_key: format!("images/{id}/public"),
+        public_original_sha256: "ab".repeat(32),
         auto_tags: Vec::new(),
         capture: Default::default(),
     }
@@ -70,6 +71,10 @@ pub async fn complete_processing_only_moves_processing_images(db: Arc<TestDataba
     assert_eq!(
         ready.public_original_key.as_deref(),
         Some(result.public_original_key.as_str())
+    );
+    assert_eq!(
+        ready.public_original_sha256.as_deref(),
+        Some(result.public_original_sha256.as_str())
     );
 
     // A redelivered job must not undo or redo anything.

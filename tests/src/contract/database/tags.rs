@@ -20,6 +20,7 @@ fn processed(id: ImageId, auto_tags: &[&str], capture: Capture) -> ProcessedImag
         dominant_color: "#336699".into(),
         variants: Vec::new(),
         public_original_key: format!("images/{id}/public"),
+        public_original_sha256: "ab".repeat(32),
         auto_tags: auto_tags.iter().map(|t| (*t).to_owned()).collect(),
         capture,
     }

@@ -45,6 +45,7 @@ fn processed(id: ImageId) -> ProcessedImage {
             variant(VariantName::Large, 2048),
         ],
         public_original_key: format!("images/{id}/public-original.jpeg"),
+        public_original_sha256: "ab".repeat(32),
         auto_tags: Vec::new(),
         capture: Default::default(),
     }

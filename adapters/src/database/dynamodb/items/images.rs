@@ -84,6 +84,7 @@ pub(crate) fn image(item: &Item) -> Result<Image, DbError> {
         variants: req_json(item, "variants")?,
         original_key: req_string(item, "original_key")?,
         public_original_key: opt_string(item, "public_original_key")?,
+        public_original_sha256: opt_string(item, "public_original_sha256")?,
         source_image_id: opt_uuid(item, "source_image_id")?.map(ImageId),
         operations: match item.contains_key("operations") {
             true => Some(req_json(item, "operations")?),
