@@ -26,6 +26,22 @@ use super::DynamoDatabase;
 const CREATE_ROUNDS: usize = 3;
 
 impl DynamoDatabase {
+    /// The images an owner's listing entries name, by id (one BatchGetItem per 100); an image deleted since
+    /// the listing was read is not among them.
+    pub(super) async fn listed_images(
+        &self,
+        listed: &[(ImageId, DateTime<Utc>)],
+    ) -> Result<HashMap<ImageId, Image>, DbError> {
+        self.batch_get(
+            listed.iter().map(|(id, _)| keys::image(*id)).collect(),
+            "reading a page of images",
+        )
+        .await?
+        .iter()
+        .map(|item| items::image(item).map(|image| (image.id, image)))
+        .collect()
+    }
+
     async fn try_create_image(
         &self,
         image: &NewImage,
@@ -162,16 +178,7 @@ impl ImageRepository for DynamoDatabase {
             .map(items::listed_image)
             .collect::<Result<Vec<_>, _>>()?;
 
-        let found = self
-            .batch_get(
-                listed.iter().map(|(id, _)| keys::image(*id)).collect(),
-                "reading a page of images",
-            )
-            .await?;
-        let mut by_id: HashMap<ImageId, Image> = found
-            .iter()
-            .map(|item| items::image(item).map(|image| (image.id, image)))
-            .collect::<Result<_, _>>()?;
+        let mut by_id = self.listed_images(&listed).await?;
         // In the listing's order; an image deleted between the two reads is left out.
         let items = listed
             .iter()

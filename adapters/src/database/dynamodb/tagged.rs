@@ -39,16 +39,7 @@ impl DynamoDatabase {
         loop {
             let (listed, exhausted) = self.listing_after(owner, position, CHUNK).await?;
             let exhausted = exhausted || listed.is_empty();
-            let found = self
-                .batch_get(
-                    listed.iter().map(|(id, _)| keys::image(*id)).collect(),
-                    "reading a page of images",
-                )
-                .await?;
-            let mut by_id: HashMap<ImageId, Image> = found
-                .iter()
-                .map(|item| items::image(item).map(|image| (image.id, image)))
-                .collect::<Result<_, _>>()?;
+            let mut by_id = self.listed_images(&listed).await?;
             for (id, created_at) in &listed {
                 examined += 1;
                 position = Some(Cursor {
