@@ -8,8 +8,6 @@
 //! allows a short, even empty, page with `next` set), so one request's work stays bounded however rare
 //! the tag.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use darkroom_core::domain::{Cursor, Image, ImageId, Page, PageRequest, UserId};
 use darkroom_core::ports::DbError;
