@@ -156,7 +156,7 @@ impl AccountApi {
         match state
             .auth
             .change_password(
-                bearer.user,
+                &me,
                 bearer.session,
                 &body.current_password,
                 &body.new_password,

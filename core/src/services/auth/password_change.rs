@@ -5,7 +5,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::AuthService;
-use crate::domain::{Password, UserId};
+use crate::domain::{Password, User, UserId};
 use crate::ports::LiveSession;
 use crate::services::ServiceError;
 
@@ -14,33 +14,29 @@ const SESSIONS_PER_ROUND: u32 = 100;
 
 impl AuthService {
     /// Replaces `user`'s password when `current` is right (`InvalidCredentials` otherwise), then ends every
-    /// session of theirs but `keep` (the one asking). Answers how many sessions it ended.
+    /// session of theirs but `keep` (the one asking). Answers how many sessions it ended. `user` is the
+    /// account as the caller already read it (`me`), so it is not read again.
     pub async fn change_password(
         &self,
-        user: UserId,
+        user: &User,
         keep: Option<Uuid>,
         current: &str,
         new: &str,
     ) -> Result<usize, ServiceError> {
         let new = Password::parse(new)?;
-        let me = self
-            .users
-            .user_by_id(user)
-            .await?
-            .ok_or(ServiceError::Unauthenticated)?;
         let hash = self
             .users
-            .credentials(me.username.as_str())
+            .credentials(user.username.as_str())
             .await?
             .map(|(_, hash)| hash);
         if !self.hasher.verify(current.to_owned(), hash).await? {
             return Err(ServiceError::InvalidCredentials);
         }
         let hash = self.hasher.hash(new).await?;
-        if !self.users.set_password_hash(user, &hash).await? {
+        if !self.users.set_password_hash(user.id, &hash).await? {
             return Err(ServiceError::Unauthenticated);
         }
-        self.end_sessions_but(user, keep).await
+        self.end_sessions_but(user.id, keep).await
     }
 
     /// Ends every live session of `user` but `keep`.
