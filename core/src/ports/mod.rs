@@ -12,7 +12,7 @@ pub mod search;
 pub mod source;
 pub mod storage;
 
-pub use cache::{Cache, CacheError};
+pub use cache::{Cache, CacheError, FILL_GUARD};
 pub use database::{
     lease_end, CommentRepository, Conflict, CreateImageOutcome, DatabaseHealth, DbError,
     FollowOutcome, FollowRepository, ImageRepository, LeaseRepository, LikeRepository, LiveSession,
