@@ -33,10 +33,10 @@
 mod aws;
 #[cfg(any(feature = "memory-cache", feature = "redis"))]
 pub mod cache;
-#[cfg(any(feature = "dynamodb", feature = "sqs", feature = "s3"))]
-pub mod iam;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "dynamodb"))]
 pub mod database;
+#[cfg(any(feature = "dynamodb", feature = "sqs", feature = "s3"))]
+pub mod iam;
 #[cfg(any(
     feature = "embedded-queue",
     feature = "nats",

@@ -121,7 +121,7 @@ async fn ranges_across_segment_boundaries_return_exact_bytes() {
     }
 }
 
-/// Stores `stored` beneath `k` and expects every read touching `bad_from..` to fail.
+/// Expects the read of `range` of `k` to fail as a blob that cannot be read (or is under another key).
 async fn assert_refused(store: &EncryptedBlobs, k: &BlobKey, range: Option<std::ops::Range<u64>>) {
     match store.get(k, range.clone()).await {
         Err(StorageError::Other { message, .. }) => assert!(
