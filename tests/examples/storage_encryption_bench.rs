@@ -48,10 +48,8 @@ async fn main() {
         ),
     ];
     let key = BlobKey::parse("images/bench/original").expect("key");
-    let mut times = vec![
-        [Vec::new(), Vec::new(), Vec::new()],
-        [Vec::new(), Vec::new(), Vec::new()],
-    ];
+    // Per store, per operation (write, read, ranges): each round's time.
+    let mut times: [[Vec<Duration>; 3]; 2] = Default::default();
     for _ in 0..ROUNDS {
         for (which, (_, store)) in stores.iter().enumerate() {
             let chunks: Vec<_> = (0..size)
