@@ -260,4 +260,16 @@ async fn server_side_encryption_applies_to_every_write_multipart_included() {
         );
         remove_bucket(&s3_url).await;
     }
+    // The control: without `sse` the store asks for nothing (the server may still apply its default
+    // SSE-S3, as AWS does since 2023, but never KMS).
+    let s3_url = format!("s3://{}?endpoint={endpoint}&prefix=enc", fresh_bucket());
+    ObjectStoreBlobs::ensure_s3_bucket(&s3_url).await.unwrap();
+    let store = ObjectStoreBlobs::s3_from_url(&s3_url).await.unwrap();
+    let plain = BlobKey::parse("a/plain").unwrap();
+    store.put(&plain, Bytes::from_static(b"x")).await.unwrap();
+    let (found, found_key) = encryption_of(&s3_url, "a/plain").await;
+    eprintln!("without sse the server reports {found:?}");
+    assert_ne!(found.as_deref(), Some("aws:kms"));
+    assert_eq!(found_key, None);
+    remove_bucket(&s3_url).await;
 }
