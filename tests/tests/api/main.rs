@@ -6,6 +6,7 @@ mod auth;
 mod backup;
 mod cors;
 mod edits;
+mod encryption_at_rest;
 mod heif;
 mod late_variants;
 mod leases;

@@ -112,6 +112,7 @@ mod comments;
 mod errors;
 mod feed;
 mod follows;
+pub mod iam;
 mod images;
 mod items;
 mod keys;
