@@ -10,6 +10,7 @@ mod encryption_at_rest;
 mod heif;
 mod late_variants;
 mod leases;
+mod mfa;
 mod openapi;
 mod processing;
 mod rate_limits;
