@@ -3,6 +3,7 @@
 
 mod images;
 mod local_copies;
+mod original_tiers;
 #[cfg(test)]
 mod map_cache;
 mod posts;
@@ -10,5 +11,6 @@ mod users;
 
 pub use images::CachedImageRepository;
 pub use local_copies::LocalCopies;
+pub use original_tiers::InvalidatingOriginalTiers;
 pub use posts::CachedPostRepository;
 pub use users::CachedUserRepository;

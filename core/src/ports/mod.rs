@@ -11,12 +11,13 @@ pub mod rate_limit;
 pub mod search;
 pub mod source;
 pub mod storage;
+pub mod storage_classes;
 
 pub use cache::{Cache, CacheError};
 pub use database::{
     lease_end, CommentRepository, Conflict, CreateImageOutcome, DatabaseHealth, DbError,
     FollowOutcome, FollowRepository, ImageRepository, LeaseRepository, LikeRepository, LiveSession,
-    NotificationRepository, OutboxRepository, PostRepository, RefreshOutcome, Repositories,
+    NotificationRepository, OriginalTierRepository, OutboxRepository, PostRepository, RefreshOutcome, Repositories,
     SessionRepository, StoredTimelinePage, TimelineRepository, UploadRepository, UserRepository,
 };
 pub use multipart::{MultipartStore, PartReceipt};
@@ -26,3 +27,4 @@ pub use rate_limit::{Decision, Quota, RateLimitError, RateLimiter};
 pub use search::{SearchError, UserDocument, UserSearch};
 pub use source::BoxError;
 pub use storage::{BlobKey, BlobMeta, BlobStore, BlobStoreExt, ByteStream, StorageError};
+pub use storage_classes::{Retrieval, StorageClassStore};

@@ -3,6 +3,7 @@
 //! (`Repositories::of`), which implements each trait in files of its own. A new aggregate (follows, posts,
 //! …) adds a trait here, and a field to `Repositories`.
 
+mod archive;
 mod error;
 mod follows;
 mod health;
@@ -19,6 +20,7 @@ mod users;
 use std::fmt;
 use std::sync::Arc;
 
+pub use archive::OriginalTierRepository;
 pub use error::{Conflict, DbError};
 pub use follows::{FollowOutcome, FollowRepository};
 pub use health::DatabaseHealth;
@@ -47,6 +49,8 @@ pub struct Repositories {
     pub notifications: Arc<dyn NotificationRepository>,
     pub uploads: Arc<dyn UploadRepository>,
     pub leases: Arc<dyn LeaseRepository>,
+    /// Which tier images' originals are in, and when they were last read (`services::archive`).
+    pub original_tiers: Arc<dyn OriginalTierRepository>,
     pub health: Arc<dyn DatabaseHealth>,
 }
 
@@ -66,6 +70,7 @@ impl Repositories {
             + NotificationRepository
             + UploadRepository
             + LeaseRepository
+            + OriginalTierRepository
             + DatabaseHealth
             + 'static,
     {
@@ -82,6 +87,7 @@ impl Repositories {
             notifications: db.clone(),
             uploads: db.clone(),
             leases: db.clone(),
+            original_tiers: db.clone(),
             health: db,
         }
     }
