@@ -16,6 +16,8 @@ mod s3;
 pub use blobs::ObjectStoreBlobs;
 #[cfg(feature = "memory-cache")]
 pub use hot_cache::HotBlobCache;
+#[cfg(feature = "s3")]
+pub use s3::S3StorageClasses;
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@
 //! container credentials, instance metadata).
 
 mod bucket;
+mod classes;
 #[cfg(test)]
 mod tests;
 mod url;
@@ -20,6 +21,7 @@ use object_store::aws::AmazonS3Builder;
 use object_store::prefix::PrefixStore;
 use object_store::{ClientOptions, ObjectStore, RetryConfig};
 
+pub use self::classes::S3StorageClasses;
 use self::url::S3Url;
 use super::ObjectStoreBlobs;
 
