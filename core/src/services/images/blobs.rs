@@ -167,10 +167,12 @@ impl ImageService {
             Err(StorageError::NotFound(_)) => {}
             other => return Ok(other?),
         }
-        match (&self.archive, blob.original_of) {
-            (Some(archive), Some(id)) if archive.recover(id).await? => Ok(read(key).await?),
-            _ => Err(ServiceError::NotFound),
+        if let (Some(archive), Some(id)) = (&self.archive, blob.original_of) {
+            if archive.recover(id).await? {
+                return Ok(read(key).await?);
+            }
         }
+        Err(ServiceError::NotFound)
     }
 
     /// Opens a blob chosen by `variant` or `original` for reading.
