@@ -7,6 +7,7 @@ pub mod config;
 mod config_transform;
 pub mod connection;
 pub mod example_secrets;
+pub mod lifecycle_rules;
 pub mod listener;
 mod passes;
 mod signing_key;

@@ -16,6 +16,7 @@ mod inbox;
 mod limits;
 mod login_failures;
 mod models;
+mod original_response;
 mod pagination;
 mod posts;
 mod problem;
