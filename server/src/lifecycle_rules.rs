@@ -119,6 +119,9 @@ mod tests {
             archive_after_days: 0,
             ..config
         };
-        assert_eq!(s3_rules(&off).unwrap().0["Rules"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            s3_rules(&off).unwrap().0["Rules"].as_array().unwrap().len(),
+            2
+        );
     }
 }

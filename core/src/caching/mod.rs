@@ -3,9 +3,9 @@
 
 mod images;
 mod local_copies;
-mod original_tiers;
 #[cfg(test)]
 mod map_cache;
+mod original_tiers;
 mod posts;
 mod users;
 

@@ -17,8 +17,9 @@ pub use cache::{Cache, CacheError};
 pub use database::{
     lease_end, CommentRepository, Conflict, CreateImageOutcome, DatabaseHealth, DbError,
     FollowOutcome, FollowRepository, ImageRepository, LeaseRepository, LikeRepository, LiveSession,
-    NotificationRepository, OriginalTierRepository, OutboxRepository, PostRepository, RefreshOutcome, Repositories,
-    SessionRepository, StoredTimelinePage, TimelineRepository, UploadRepository, UserRepository,
+    NotificationRepository, OriginalTierRepository, OutboxRepository, PostRepository,
+    RefreshOutcome, Repositories, SessionRepository, StoredTimelinePage, TimelineRepository,
+    UploadRepository, UserRepository,
 };
 pub use multipart::{MultipartStore, PartReceipt};
 pub use pipeline::ImagePipeline;

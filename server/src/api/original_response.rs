@@ -56,7 +56,8 @@ impl ApiResponse for OriginalResponse {
         meta.responses.insert(
             1,
             MetaResponse {
-                description: "The original is in a slow archive tier and being restored: ask again after \
+                description:
+                    "The original is in a slow archive tier and being restored: ask again after \
                               `Retry-After` seconds (code `original_restoring`).",
                 status: Some(202),
                 status_range: None,

@@ -41,9 +41,7 @@ pub async fn connect(config: &Config, migrate: bool) -> anyhow::Result<Option<Ar
         );
     }
     if super::scheme(&storage_url) != "s3" {
-        tracing::info!(
-            "archive tier off: storage is not S3 and archive_storage_url is not set"
-        );
+        tracing::info!("archive tier off: storage is not S3 and archive_storage_url is not set");
         return Ok(None);
     }
     classes(&storage_url, class).await.map(Some)

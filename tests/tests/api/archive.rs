@@ -140,7 +140,10 @@ async fn unread_originals_move_to_the_archive_and_come_back_when_read() {
     let owners_copy = fetched(&app, Some(&owner), &original(&unread)).await;
     let public_copy = fetched(&app, None, &original(&unread)).await;
     assert_eq!((owners_copy.0, public_copy.0), (200, 200));
-    assert_ne!(owners_copy.1, public_copy.1, "the upload's hash is the owner's");
+    assert_ne!(
+        owners_copy.1, public_copy.1,
+        "the upload's hash is the owner's"
+    );
     let keys = original_keys(&app, &unread).await;
     let read_keys = original_keys(&app, &read).await;
     let variants: Vec<String> = app
@@ -170,7 +173,10 @@ async fn unread_originals_move_to_the_archive_and_come_back_when_read() {
     }
 
     // Read, it comes back: the same bytes under the same validators, for the owner and for everyone.
-    assert_eq!(fetched(&app, Some(&owner), &original(&unread)).await, owners_copy);
+    assert_eq!(
+        fetched(&app, Some(&owner), &original(&unread)).await,
+        owners_copy
+    );
     for key in &keys {
         assert_eq!(place(&app, key).await, Place::Hot, "{key} brought back");
     }

@@ -47,7 +47,11 @@ impl DynamoDatabase {
         &self,
         id: ImageId,
         doing: &str,
-        writes_for: impl Fn(&Image, u64) -> Result<Option<Vec<aws_sdk_dynamodb::types::TransactWriteItem>>, DbError>,
+        writes_for: impl Fn(
+            &Image,
+            u64,
+        )
+            -> Result<Option<Vec<aws_sdk_dynamodb::types::TransactWriteItem>>, DbError>,
     ) -> Result<bool, DbError> {
         for _ in 0..ROUNDS {
             let Some((image, version)) = self.image_and_version(id).await? else {
@@ -60,7 +64,12 @@ impl DynamoDatabase {
                 Transacted::Done => return Ok(true),
                 // The image changed since we read it: look again.
                 outcome if outcome.failed(0) => {}
-                _ => return Err(DbError::other(format!("{doing}: an entry of image {} is out of step", id.0))),
+                _ => {
+                    return Err(DbError::other(format!(
+                        "{doing}: an entry of image {} is out of step",
+                        id.0
+                    )))
+                }
             }
         }
         Err(DbError::unavailable(format!(
@@ -82,7 +91,11 @@ impl OriginalTierRepository for DynamoDatabase {
                 keys::image(id),
                 "SET #original_read_at = :at ADD #version :one",
                 Some(UNCHANGED),
-                vals([(":at", micros(at)), (":one", n(1)), (":version", n(version))]),
+                vals([
+                    (":at", micros(at)),
+                    (":one", n(1)),
+                    (":version", n(version)),
+                ]),
             )?];
             if !image.original_archived() {
                 writes.push(self.delete(keys::hot_original(last, id), None, Item::new())?);
@@ -104,7 +117,11 @@ impl OriginalTierRepository for DynamoDatabase {
             descending: false,
         };
         let entries = self
-            .query_items(&query, Some(limit.saturating_mul(READ_AHEAD)), "reading hot originals")
+            .query_items(
+                &query,
+                Some(limit.saturating_mul(READ_AHEAD)),
+                "reading hot originals",
+            )
             .await?;
         let listed = entries
             .iter()
@@ -155,7 +172,11 @@ impl OriginalTierRepository for DynamoDatabase {
                     keys::image(id),
                     "SET #original_archived_at = :at ADD #version :one",
                     Some(UNCHANGED),
-                    vals([(":at", micros(at)), (":one", n(1)), (":version", n(version))]),
+                    vals([
+                        (":at", micros(at)),
+                        (":one", n(1)),
+                        (":version", n(version)),
+                    ]),
                 )?,
                 self.delete(
                     keys::hot_original(image.original_last_read(), id),
@@ -177,7 +198,11 @@ impl OriginalTierRepository for DynamoDatabase {
                     keys::image(id),
                     "SET #original_read_at = :at REMOVE #original_archived_at ADD #version :one",
                     Some(UNCHANGED),
-                    vals([(":at", micros(at)), (":one", n(1)), (":version", n(version))]),
+                    vals([
+                        (":at", micros(at)),
+                        (":one", n(1)),
+                        (":version", n(version)),
+                    ]),
                 )?,
                 self.put_new(items::hot_original_entry(at, id))?,
             ]))

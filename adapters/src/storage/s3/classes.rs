@@ -186,7 +186,10 @@ mod tests {
 
     #[test]
     fn copy_sources_escape_what_is_not_a_plain_key_character() {
-        assert_eq!(urlencoding_path("p/images/a-b/original"), "p/images/a-b/original");
+        assert_eq!(
+            urlencoding_path("p/images/a-b/original"),
+            "p/images/a-b/original"
+        );
         assert_eq!(urlencoding_path("a b+c"), "a%20b%2Bc");
     }
 }

@@ -41,10 +41,7 @@ impl OriginalArchive {
         let read_before = self.read_before();
         let mut moved = 0;
         for _ in 0..MAX_ROUNDS {
-            let due = self
-                .tiers
-                .originals_to_archive(read_before, BATCH)
-                .await?;
+            let due = self.tiers.originals_to_archive(read_before, BATCH).await?;
             let mut moved_this_round = 0;
             for id in &due {
                 match self.archive_one(*id, read_before).await {
@@ -67,7 +64,11 @@ impl OriginalArchive {
     }
 
     /// Moves one image's originals; false when it no longer qualifies.
-    async fn archive_one(&self, id: ImageId, read_before: DateTime<Utc>) -> Result<bool, ServiceError> {
+    async fn archive_one(
+        &self,
+        id: ImageId,
+        read_before: DateTime<Utc>,
+    ) -> Result<bool, ServiceError> {
         let Some(image) = self.images.image(id).await? else {
             return Ok(false);
         };

@@ -3,9 +3,7 @@
 use std::ops::Range;
 
 use super::ImageService;
-use crate::domain::{
-    Image, ImageFormat, ImageId, ImageStatus, OutputFormat, UserId, VariantName,
-};
+use crate::domain::{Image, ImageFormat, ImageId, ImageStatus, OutputFormat, UserId, VariantName};
 use crate::ports::{BlobKey, BlobMeta, ByteStream, StorageError};
 use crate::services::ServiceError;
 

@@ -54,13 +54,21 @@ pub async fn reads_of_originals_are_noted_forward_only(db: Arc<TestDatabase>) {
     assert_eq!(before.original_last_read(), new.created_at);
 
     let at = now() + Duration::seconds(5);
-    assert!(db.original_tiers.note_original_read(new.id, at).await.unwrap());
+    assert!(db
+        .original_tiers
+        .note_original_read(new.id, at)
+        .await
+        .unwrap());
     let noted = image(db.as_ref(), new.id).await;
     assert_eq!(noted.original_read_at, Some(at));
     assert_eq!(noted.updated_at, before.updated_at, "a read is no edit");
 
     // Never back, never to the same time again, never before the upload.
-    assert!(!db.original_tiers.note_original_read(new.id, at).await.unwrap());
+    assert!(!db
+        .original_tiers
+        .note_original_read(new.id, at)
+        .await
+        .unwrap());
     assert!(!db
         .original_tiers
         .note_original_read(new.id, at - Duration::seconds(1))
@@ -68,8 +76,15 @@ pub async fn reads_of_originals_are_noted_forward_only(db: Arc<TestDatabase>) {
         .unwrap());
     assert_eq!(image(db.as_ref(), new.id).await.original_read_at, Some(at));
     let later = at + Duration::days(1);
-    assert!(db.original_tiers.note_original_read(new.id, later).await.unwrap());
-    assert_eq!(image(db.as_ref(), new.id).await.original_read_at, Some(later));
+    assert!(db
+        .original_tiers
+        .note_original_read(new.id, later)
+        .await
+        .unwrap());
+    assert_eq!(
+        image(db.as_ref(), new.id).await.original_read_at,
+        Some(later)
+    );
     assert!(!db
         .original_tiers
         .note_original_read(ImageId::new(), later)
@@ -116,7 +131,11 @@ pub async fn originals_to_archive_are_the_long_unread_hot_originals_of_live_proc
         .note_original_read(older.id, minute(6))
         .await
         .unwrap());
-    db.images.delete_image(deleted.id, now()).await.unwrap().unwrap();
+    db.images
+        .delete_image(deleted.id, now())
+        .await
+        .unwrap()
+        .unwrap();
     let mine = [
         oldest.id,
         older.id,
@@ -133,7 +152,10 @@ pub async fn originals_to_archive_are_the_long_unread_hot_originals_of_live_proc
         vec![oldest.id, failed.id, older.id],
         "longest unread first; no deleted, processing or recently read image"
     );
-    assert_eq!(listed(db.as_ref(), minute(0), &mine).await, Vec::<ImageId>::new());
+    assert_eq!(
+        listed(db.as_ref(), minute(0), &mine).await,
+        Vec::<ImageId>::new()
+    );
     // The limit holds.
     let two = db
         .original_tiers
@@ -193,7 +215,10 @@ pub async fn originals_move_between_tiers_only_when_they_qualify(db: Arc<TestDat
 
     let cutoff = start + Duration::days(1);
     let at = now();
-    assert!(tiers.mark_original_archived(new.id, cutoff, at).await.unwrap());
+    assert!(tiers
+        .mark_original_archived(new.id, cutoff, at)
+        .await
+        .unwrap());
     let archived = image(db.as_ref(), new.id).await;
     assert_eq!(archived.original_archived_at, Some(at));
     assert_eq!(
@@ -204,7 +229,10 @@ pub async fn originals_move_between_tiers_only_when_they_qualify(db: Arc<TestDat
         before,
         "nothing else changes, updated_at included"
     );
-    assert!(!tiers.mark_original_archived(new.id, cutoff, now()).await.unwrap());
+    assert!(!tiers
+        .mark_original_archived(new.id, cutoff, now())
+        .await
+        .unwrap());
     // A noted read of an archived original moves its time, not its tier.
     let read = now() + Duration::seconds(1);
     assert!(tiers.note_original_read(new.id, read).await.unwrap());
@@ -216,17 +244,33 @@ pub async fn originals_move_between_tiers_only_when_they_qualify(db: Arc<TestDat
     let back = now() + Duration::seconds(2);
     assert!(tiers.mark_original_hot(new.id, back).await.unwrap());
     let hot = image(db.as_ref(), new.id).await;
-    assert_eq!((hot.original_archived_at, hot.original_read_at), (None, Some(back)));
+    assert_eq!(
+        (hot.original_archived_at, hot.original_read_at),
+        (None, Some(back))
+    );
     assert_eq!(hot.updated_at, before.updated_at);
     assert!(!tiers.mark_original_hot(new.id, now()).await.unwrap());
-    assert!(!tiers.mark_original_hot(ImageId::new(), now()).await.unwrap());
+    assert!(!tiers
+        .mark_original_hot(ImageId::new(), now())
+        .await
+        .unwrap());
 
     // Deleted or processing images are not archived; a deleted archived one may still come back.
     let deleted = ready_image(db.as_ref(), start).await;
-    assert!(tiers.mark_original_archived(deleted.id, cutoff, now()).await.unwrap());
-    db.images.delete_image(deleted.id, now()).await.unwrap().unwrap();
+    assert!(tiers
+        .mark_original_archived(deleted.id, cutoff, now())
+        .await
+        .unwrap());
+    db.images
+        .delete_image(deleted.id, now())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(tiers.mark_original_hot(deleted.id, now()).await.unwrap());
-    assert!(!tiers.mark_original_archived(deleted.id, now() + Duration::days(400), now()).await.unwrap());
+    assert!(!tiers
+        .mark_original_archived(deleted.id, now() + Duration::days(400), now())
+        .await
+        .unwrap());
     let owner = create_user(db.as_ref()).await;
     let processing = new_image(owner.id, start);
     stored_image(db.as_ref(), &processing).await;
