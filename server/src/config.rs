@@ -93,6 +93,18 @@ pub struct Config {
     pub retention_days: u32,
     /// How often the worker's purge pass runs.
     pub retention_pass_secs: u64,
+    /// Originals (the upload and the public original; never variants) not read for this many days move to
+    /// the archive tier; 0 turns the tier off. The tier is `archive_storage_url`, or on S3 storage without
+    /// one, `archive_storage_class`; on other storage without `archive_storage_url` there is no tier.
+    pub archive_after_days: u32,
+    /// A second storage URL (any the storage accepts: `file:///…`, `s3://…`) that archived originals move
+    /// to. Must not be the storage URL itself.
+    pub archive_storage_url: Option<String>,
+    /// On S3 storage with no `archive_storage_url`: the storage class archived originals are copied into
+    /// (`GLACIER_IR`, `STANDARD_IA`, `ONEZONE_IA`, `INTELLIGENT_TIERING`, `GLACIER`, `DEEP_ARCHIVE`).
+    pub archive_storage_class: String,
+    /// How often the worker's archive pass runs.
+    pub archive_pass_secs: u64,
     pub max_image_width: u32,
     pub max_image_height: u32,
     pub max_image_pixels: u64,
@@ -215,6 +227,10 @@ impl Default for Config {
             upload_expiry_pass_secs: 300,
             retention_days: 7,
             retention_pass_secs: 3600,
+            archive_after_days: 90,
+            archive_storage_url: None,
+            archive_storage_class: "GLACIER_IR".into(),
+            archive_pass_secs: 3600,
             max_image_width: limits.max_width,
             max_image_height: limits.max_height,
             max_image_pixels: limits.max_pixels,
@@ -309,6 +325,12 @@ impl Config {
     /// How long a deleted image stays restorable: `retention_days`.
     pub fn retention(&self) -> Duration {
         Duration::from_secs(u64::from(self.retention_days) * 86_400)
+    }
+
+    /// How long an original stays unread before it moves to the archive tier; `None`: no tier.
+    pub fn archive_after(&self) -> Option<Duration> {
+        (self.archive_after_days > 0)
+            .then(|| Duration::from_secs(u64::from(self.archive_after_days) * 86_400))
     }
 
     pub fn limits(&self) -> Limits {

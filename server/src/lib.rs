@@ -8,6 +8,7 @@ mod config_transform;
 pub mod connection;
 pub mod example_secrets;
 pub mod iam_policy;
+pub mod lifecycle_rules;
 pub mod listener;
 mod passes;
 mod signing_key;

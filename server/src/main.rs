@@ -77,6 +77,16 @@ enum Command {
         #[arg(long, env = "AWS_ACCOUNT_ID")]
         account_id: Option<String>,
     },
+    /// Storage lifecycle helpers.
+    #[command(subcommand)]
+    Lifecycle(LifecycleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum LifecycleCommand {
+    /// Print the S3 lifecycle configuration (JSON, on stdout) matching the archive tier, the retention
+    /// window and abandoned multipart uploads, for the configured bucket; notes go to stderr.
+    S3Rules,
 }
 
 fn main() -> ExitCode {
@@ -124,6 +134,7 @@ fn main() -> ExitCode {
         | Command::IamPolicy { .. }
         | Command::Thumbnail(_)
         | Command::Healthcheck(_)
+        | Command::Lifecycle(_)
         | Command::Restore { .. } => Overrides::default(),
     };
     let config = match Config::load(cli.config.as_deref(), &overrides) {
@@ -139,6 +150,21 @@ fn main() -> ExitCode {
             return ExitCode::from(status);
         }
     };
+    if let Command::Lifecycle(LifecycleCommand::S3Rules) = &cli.command {
+        return match darkroom::lifecycle_rules::s3_rules(&config) {
+            Ok((rules, notes)) => {
+                println!("{rules:#}");
+                for note in notes {
+                    eprintln!("note: {note}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("darkroom: lifecycle s3-rules: {err:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Command::Healthcheck(args) = &cli.command {
         let url = args
             .url

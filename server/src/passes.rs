@@ -1,11 +1,13 @@
 //! The worker role's scheduled passes, each run by one replica at a time (a lease in the database): the
-//! expiry of abandoned resumable uploads, and the retention purge of deleted images.
+//! expiry of abandoned resumable uploads, the retention purge of deleted images, and the archive pass of
+//! originals nobody read.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use darkroom_core::caching::CachedImageRepository;
 use darkroom_core::clock::Clock;
+use darkroom_core::services::archive::OriginalArchive;
 use darkroom_core::services::retention::Purge;
 use darkroom_core::services::uploads::UploadService;
 use tokio::sync::watch;
@@ -19,6 +21,7 @@ pub fn spawn(
     config: &Config,
     backends: &Backends,
     uploads: &UploadService,
+    archive: Option<OriginalArchive>,
     clock: &Clock,
     stop: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
@@ -38,10 +41,19 @@ pub fn spawn(
         clock.clone(),
         config.retention(),
     )
+    .with_archive(archive.as_ref().and_then(OriginalArchive::store))
     .run(
         backends.db.leases.clone(),
         Duration::from_secs(config.retention_pass_secs.max(1)),
         stop.clone(),
     );
-    vec![tokio::spawn(expiry), tokio::spawn(purge)]
+    let mut passes = vec![tokio::spawn(expiry), tokio::spawn(purge)];
+    if let Some(archive) = archive {
+        passes.push(tokio::spawn(archive.run(
+            backends.db.leases.clone(),
+            Duration::from_secs(config.archive_pass_secs.max(1)),
+            stop.clone(),
+        )));
+    }
+    passes
 }

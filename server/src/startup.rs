@@ -8,12 +8,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use darkroom_core::caching::{
-    CachedImageRepository, CachedPostRepository, CachedUserRepository, LocalCopies,
+    CachedImageRepository, CachedPostRepository, CachedUserRepository, InvalidatingOriginalTiers,
+    LocalCopies,
 };
 use darkroom_core::clock::Clock;
 use darkroom_core::domain::{Image, ImageId};
 use darkroom_core::ports::{ImagePipeline, ImageRepository, UserRepository};
 use darkroom_core::services::access::Audience;
+use darkroom_core::services::archive::OriginalArchive;
 use darkroom_core::services::auth::{AuthService, AuthSettings, LiveAccounts};
 use darkroom_core::services::images::{ImageService, ImageSettings, TemporaryUrls};
 use darkroom_core::services::outbox::run_relay;
@@ -139,7 +141,13 @@ impl Application {
             Audience::new(users.clone(), backends.db.follows.clone()),
         )
         .with_clock(clock.clone())
-        .with_temporary_urls(temporary_urls);
+        .with_temporary_urls(temporary_urls)
+        .with_archive(original_archive(
+            &config,
+            &backends,
+            local_images.clone(),
+            &clock,
+        ));
         // Transformations run one render per slot, each on one core: the slots are the parallelism.
         let transform_pipeline: Arc<dyn ImagePipeline> =
             Arc::new(NativePipeline::with_settings(RenderSettings {
@@ -210,7 +218,7 @@ impl Application {
                         backends.db.images.clone(),
                         backends.cache.clone(),
                     )
-                    .with_local_copies(local_images),
+                    .with_local_copies(local_images.clone()),
                 ),
                 backends.storage.clone(),
                 backends.queue.clone(),
@@ -231,7 +239,12 @@ impl Application {
             };
             // The scheduled passes (upload expiry, retention purge), on one worker replica at a time.
             background.extend(crate::passes::spawn(
-                &config, &backends, &uploads, &clock, &stop_rx,
+                &config,
+                &backends,
+                &uploads,
+                original_archive(&config, &backends, local_images, &clock),
+                &clock,
+                &stop_rx,
             ));
             let mut handlers = processor.handlers();
             handlers.extend(events.handlers());
@@ -396,6 +409,33 @@ async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = terminate => {}
     }
+}
+
+/// The archive tier of originals with what it moves them by, when the config has one. Its marks drop the
+/// images' cached entries (`copies`: the process's decoded copies, which they must drop too).
+fn original_archive(
+    config: &Config,
+    backends: &Backends,
+    copies: Option<LocalCopies<ImageId, Image>>,
+    clock: &Clock,
+) -> Option<OriginalArchive> {
+    let (tier, after) = (backends.archive.clone()?, config.archive_after()?);
+    let invalidating = CachedImageRepository::invalidating_only(
+        backends.db.images.clone(),
+        backends.cache.clone(),
+    )
+    .with_local_copies(copies);
+    Some(OriginalArchive::new(
+        Arc::new(InvalidatingOriginalTiers::new(
+            backends.db.original_tiers.clone(),
+            invalidating,
+        )),
+        backends.db.images.clone(),
+        backends.storage.clone(),
+        tier,
+        clock.clone(),
+        after,
+    ))
 }
 
 /// Decoded image metadata kept beside an in-process cache (see `LocalCopies`); none with a shared cache,

@@ -20,6 +20,8 @@ pub use blobs::ObjectStoreBlobs;
 pub use encrypted::{EncryptedBlobs, MasterKey, Plaintext};
 #[cfg(feature = "memory-cache")]
 pub use hot_cache::HotBlobCache;
+#[cfg(feature = "s3")]
+pub use s3::S3StorageClasses;
 
 #[cfg(test)]
 mod tests {

@@ -125,7 +125,7 @@ impl CachedImageRepository {
     }
 
     /// Drops an image's entry after a write. A failure only delays the change by one TTL.
-    async fn forget(&self, id: ImageId) {
+    pub(crate) async fn forget(&self, id: ImageId) {
         if let Some(local) = &self.local {
             local.forget(&id);
         }

@@ -71,6 +71,8 @@ impl ImageRepository for MemoryImages {
             created_at: image.created_at,
             updated_at: image.created_at,
             deleted_at: None,
+            original_read_at: None,
+            original_archived_at: None,
         };
         self.images.lock().unwrap().insert(image.id, stored);
         Ok(CreateImageOutcome::Created)

@@ -8,12 +8,14 @@ mod images;
 mod local_copies;
 #[cfg(test)]
 mod map_cache;
+mod original_tiers;
 mod posts;
 mod source_read;
 mod users;
 
 pub use images::CachedImageRepository;
 pub use local_copies::LocalCopies;
+pub use original_tiers::InvalidatingOriginalTiers;
 pub use posts::CachedPostRepository;
 pub(crate) use source_read::SourceRead;
 pub use users::CachedUserRepository;

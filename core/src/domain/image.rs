@@ -199,12 +199,31 @@ pub struct Image {
     /// `services::retention`). Absent in cache entries written before retention existed, hence the default.
     #[serde(default)]
     pub deleted_at: Option<DateTime<Utc>>,
+    /// When its original was last read, as noted at most once a day (see `services::archive`); `None`:
+    /// not since its upload, whose time counts instead. Absent in older cache entries, hence the default.
+    #[serde(default)]
+    pub original_read_at: Option<DateTime<Utc>>,
+    /// When its originals (the upload and the public original) moved to the archive tier; `None` while
+    /// they are in the hot store. Absent in older cache entries, hence the default.
+    #[serde(default)]
+    pub original_archived_at: Option<DateTime<Utc>>,
 }
 
 impl Image {
     /// Whether its owner deleted it (and it waits, hidden, for a restore or the purge).
     pub fn is_deleted(&self) -> bool {
         self.deleted_at.is_some()
+    }
+
+    /// When its original was last read, or uploaded if it never was since: what the archive tier's
+    /// window counts from.
+    pub fn original_last_read(&self) -> DateTime<Utc> {
+        self.original_read_at.unwrap_or(self.created_at)
+    }
+
+    /// Whether its originals are in the archive tier.
+    pub fn original_archived(&self) -> bool {
+        self.original_archived_at.is_some()
     }
 }
 

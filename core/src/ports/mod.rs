@@ -11,13 +11,15 @@ pub mod rate_limit;
 pub mod search;
 pub mod source;
 pub mod storage;
+pub mod storage_classes;
 
 pub use cache::{Cache, CacheError, FILL_GUARD};
 pub use database::{
     lease_end, CommentRepository, Conflict, CreateImageOutcome, DatabaseHealth, DbError,
     FollowOutcome, FollowRepository, ImageRepository, LeaseRepository, LikeRepository, LiveSession,
-    NotificationRepository, OutboxRepository, PostRepository, RefreshOutcome, Repositories,
-    SecondFactorRepository, SessionRepository, StoredTimelinePage, StoredTotp, TimelineRepository,
+    NotificationRepository, OriginalTierRepository, OutboxRepository, PostRepository,
+    RefreshOutcome, Repositories, SecondFactorRepository, SessionRepository, StoredTimelinePage,
+    StoredTotp, TimelineRepository,
     UploadRepository, UserRepository,
 };
 pub use multipart::{MultipartStore, PartReceipt};
@@ -27,3 +29,4 @@ pub use rate_limit::{Decision, Quota, RateLimitError, RateLimiter};
 pub use search::{SearchError, UserDocument, UserSearch};
 pub use source::BoxError;
 pub use storage::{BlobKey, BlobMeta, BlobStore, BlobStoreExt, ByteStream, StorageError};
+pub use storage_classes::{Retrieval, StorageClassStore};

@@ -74,6 +74,10 @@ pub enum ServiceError {
     /// The parts received do not make a whole upload (a gap, a short part, a size unlike the declared one).
     #[error("{0}")]
     UploadIncomplete(String),
+    /// The original is in an archive class that must be restored before it is read; the restore is under
+    /// way. Not a failure: ask again after `retry_after`.
+    #[error("the original is being restored from the archive; try again later")]
+    OriginalRestoring { retry_after: std::time::Duration },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -113,6 +117,7 @@ impl ServiceError {
             Self::PartTooLarge { .. } => "part_too_large",
             Self::UploadNotOpen(_) => "upload_not_open",
             Self::UploadIncomplete(_) => "upload_incomplete",
+            Self::OriginalRestoring { .. } => "original_restoring",
             Self::Internal(_) => "internal_error",
         }
     }

@@ -1,5 +1,6 @@
 //! The purge pass: images deleted longer ago than the retention window lose their blobs (original, public
-//! original, variants, transformation results: everything under `images/{id}/`), then their rows, for
+//! original, variants, transformation results: everything under `images/{id}/`, in the hot store and in
+//! the archive tier's second store), then their rows, for
 //! good. Blobs go first, so a pass cut short leaves a row the next pass finishes, never a blob nobody
 //! points to. Every step is idempotent; a lease makes one replica at a time run it.
 
@@ -36,6 +37,8 @@ pub struct Purge {
     storage: Arc<dyn BlobStore>,
     clock: Clock,
     retention: Duration,
+    /// The archive tier's second store, whose copies of originals go with the image.
+    archive: Option<Arc<dyn BlobStore>>,
 }
 
 impl Purge {
@@ -50,7 +53,14 @@ impl Purge {
             storage,
             clock,
             retention,
+            archive: None,
         }
+    }
+
+    /// The same pass also removing images' copies in the archive tier's second store.
+    pub fn with_archive(mut self, archive: Option<Arc<dyn BlobStore>>) -> Self {
+        self.archive = archive;
+        self
     }
 
     /// Images deleted before this may be purged.
@@ -66,7 +76,10 @@ impl Purge {
             let due = self.images.deleted_images(cutoff, BATCH).await?;
             let round = due.len();
             for id in due {
-                let blobs = self.storage.delete_prefix(&keys::prefix(id)).await?;
+                let mut blobs = self.storage.delete_prefix(&keys::prefix(id)).await?;
+                if let Some(archive) = &self.archive {
+                    blobs += archive.delete_prefix(&keys::prefix(id)).await?;
+                }
                 if self.images.purge_image(id, cutoff).await? {
                     tracing::info!(image = %id, blobs, "deleted image purged");
                     purged += 1;

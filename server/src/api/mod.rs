@@ -17,6 +17,7 @@ mod limits;
 mod login_failures;
 mod mfa;
 mod models;
+mod original_response;
 mod pagination;
 mod posts;
 mod problem;

@@ -131,6 +131,11 @@ impl From<ServiceError> for ProblemResponse {
             ServiceError::Busy => {
                 return Self::new(StatusCode::SERVICE_UNAVAILABLE, err.code(), err.to_string())
             }
+            // An archived original restoring (where the operation has no 202 of its own, as
+            // `downloadOriginal` has): nothing failed either.
+            ServiceError::OriginalRestoring { .. } => {
+                return Self::new(StatusCode::SERVICE_UNAVAILABLE, err.code(), err.to_string())
+            }
             err if err.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };

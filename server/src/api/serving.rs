@@ -12,6 +12,7 @@ use poem_openapi::{Enum, OpenApi};
 
 use super::blob_response::BlobResponse;
 use super::conditional::{none_match, parse_range, RangeRequest};
+use super::original_response::OriginalResponse;
 use super::problem::ApiResult;
 use super::security::MaybeAuth;
 use super::{ApiTags, AppState};
@@ -113,7 +114,9 @@ impl ServingApi {
     }
 
     /// The original bytes: as uploaded for the owner; for others only when the image is public, and then
-    /// with its metadata (GPS above all) removed. A single `Range: bytes=…` is answered with 206.
+    /// with its metadata (GPS above all) removed. A single `Range: bytes=…` is answered with 206. An
+    /// original in the archive tier is brought back first (same bytes, same ETag); where the tier needs a
+    /// restore (S3 Glacier), the answer is 202 with `Retry-After` until it is done.
     #[oai(
         path = "/v1/images/:id/original",
         method = "get",
@@ -128,9 +131,12 @@ impl ServingApi {
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
         request: &Request,
-    ) -> ApiResult<BlobResponse> {
+    ) -> ApiResult<OriginalResponse> {
         let viewer = auth.viewer(&state.auth)?;
-        let blob = state.images.original(viewer, ImageId(id.0)).await?;
+        let blob = match state.images.original(viewer, ImageId(id.0)).await {
+            Ok(blob) => blob,
+            Err(err) => return Ok(OriginalResponse::restoring(err)?),
+        };
         serve(
             &state,
             blob,
@@ -139,6 +145,7 @@ impl ServingApi {
             false,
         )
         .await
+        .map(OriginalResponse::Blob)
     }
 }
 

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod archive;
 pub mod cache;
 pub mod data_dir;
 pub mod database;
@@ -17,6 +18,8 @@ use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{
     BlobStore, Cache, MultipartStore, Queue, QueueSettings, RateLimiter, Repositories, UserSearch,
 };
+
+use darkroom_core::services::archive::ArchiveTier;
 
 use crate::config::Config;
 
@@ -36,6 +39,8 @@ pub struct Backends {
     /// Request counts for rate limits: in Redis when the cache is (shared by replicas), else in-process.
     pub rate_limiter: Arc<dyn RateLimiter>,
     pub queue_settings: QueueSettings,
+    /// Where originals nobody reads move (`archive_after_days`): none when the tier is off.
+    pub archive: Option<ArchiveTier>,
 }
 
 /// One line of `/readyz`.
@@ -73,6 +78,7 @@ impl Backends {
         let storage: Arc<dyn darkroom_core::ports::BlobStore> =
             Arc::new(metered_storage::MeteredBlobStore::new(storage));
         let storage = storage::with_hot_cache(storage, config.serving_cache_bytes);
+        let archive = archive::connect(config, migrate).await?;
         let queue = queue::connect(config, queue_settings, migrate)
             .await
             .with_context(|| format!("queue {}", redact(&config.queue_url)))?;
@@ -88,6 +94,7 @@ impl Backends {
             cache,
             rate_limiter,
             queue_settings,
+            archive,
         };
         for check in backends.readiness().await {
             if let Some(error) = check.error {

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod access;
+mod archive;
 mod auth;
 mod backup;
 mod cors;

@@ -68,6 +68,8 @@ impl DynamoDatabase {
         if let Some(key) = &image.idempotency_key {
             writes.push(self.put_new(items::idempotency(image, key))?);
         }
+        // Last, so the indexes above stay put: the entry the archive pass finds its original by.
+        writes.push(self.put_new(items::hot_original_entry(image.created_at, image.id))?);
         let outcome = self.transact(writes, "creating an image").await?;
         if outcome == Transacted::Done {
             return Ok(Some(CreateImageOutcome::Created));

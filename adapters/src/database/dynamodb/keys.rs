@@ -22,6 +22,9 @@ const OUTBOX: &str = "OUTBOX";
 /// The partition of deleted images waiting for the purge.
 const DELETED_IMAGES: &str = "DELETED_IMAGES";
 
+/// The partition of hot originals by last read, which the archive pass reads oldest first.
+const HOT_ORIGINALS: &str = "HOT_ORIGINALS";
+
 fn key(pk: String, sk: impl Into<String>) -> Item {
     HashMap::from([
         (PK.to_owned(), AttributeValue::S(pk)),
@@ -98,6 +101,17 @@ pub(super) fn deleted_images() -> String {
 /// The entry of an image deleted at `deleted_at`.
 pub(super) fn deleted_image(deleted_at: DateTime<Utc>, id: ImageId) -> Item {
     key(deleted_images(), order(deleted_at, id.0))
+}
+
+/// The partition listing images whose originals are hot by `order(last read, id)`: the archive pass reads
+/// it oldest first. One partition for the whole table, as the outbox's.
+pub(super) fn hot_originals() -> String {
+    HOT_ORIGINALS.to_owned()
+}
+
+/// The entry of an image whose originals are hot and were last read (or uploaded) at `last_read`.
+pub(super) fn hot_original(last_read: DateTime<Utc>, id: ImageId) -> Item {
+    key(hot_originals(), order(last_read, id.0))
 }
 
 /// Claims an owner's idempotency key; holds the id of the image it made.

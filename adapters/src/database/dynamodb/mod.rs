@@ -15,6 +15,7 @@
 //! | listing entry          | `IMAGES#<owner id>`          | `<order>`                | `image_id`, `created_at`           |
 //! | idempotency claim      | `IDEMPOTENCY#<owner>#<key>`  | `IDEMPOTENCY`            | `image_id`                         |
 //! | deleted image entry    | `DELETED_IMAGES`             | `<order>` of deletion    | `image_id`, `deleted_at`           |
+//! | hot original entry     | `HOT_ORIGINALS`              | `<order>` of last read   | `image_id`, `last_read`            |
 //! | outbox entry           | `OUTBOX`                     | `<order>`                | the message                        |
 //! | outbox pointer         | `OUTBOX#<message id>`        | `OUTBOX`                 | `entry_sk`                         |
 //! | follow                 | `FOLLOW#<follower>#<followee>` | `FOLLOW`               | the follow (state, created_at)     |
@@ -123,6 +124,7 @@ mod leases;
 mod lifecycle;
 mod likes;
 mod notifications;
+mod original_tiers;
 mod outbox;
 mod posts;
 mod profiles;

@@ -14,6 +14,7 @@ mod images;
 mod leases;
 mod likes;
 mod notifications;
+mod original_tiers;
 mod outbox;
 mod posts;
 pub mod queries;

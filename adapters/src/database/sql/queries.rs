@@ -168,7 +168,8 @@ impl Dialect {
              i.tags{json} AS tags, i.auto_tags{json} AS auto_tags, i.camera_make, i.camera_model, \
              i.taken_at, i.blurhash, i.dominant_color, i.variants{json} AS variants, \
              i.original_key, i.public_original_key, i.public_original_sha256, i.source_image_id, \
-             i.operations{json} AS operations, i.created_at, i.updated_at, i.deleted_at"
+             i.operations{json} AS operations, i.created_at, i.updated_at, i.deleted_at, \
+             i.original_read_at, i.original_archived_at"
         )
     }
 

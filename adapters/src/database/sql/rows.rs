@@ -95,6 +95,8 @@ pub struct ImageRow<Id, At> {
     created_at: At,
     updated_at: At,
     deleted_at: Option<At>,
+    original_read_at: Option<At>,
+    original_archived_at: Option<At>,
 }
 
 impl<Id: StoredId, At: StoredTime> TryFrom<ImageRow<Id, At>> for Image {
@@ -145,6 +147,14 @@ impl<Id: StoredId, At: StoredTime> TryFrom<ImageRow<Id, At>> for Image {
             created_at: row.created_at.into_time()?,
             updated_at: row.updated_at.into_time()?,
             deleted_at: row.deleted_at.map(StoredTime::into_time).transpose()?,
+            original_read_at: row
+                .original_read_at
+                .map(StoredTime::into_time)
+                .transpose()?,
+            original_archived_at: row
+                .original_archived_at
+                .map(StoredTime::into_time)
+                .transpose()?,
         })
     }
 }

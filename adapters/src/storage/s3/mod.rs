@@ -10,6 +10,7 @@
 
 mod bucket;
 pub mod iam;
+mod classes;
 #[cfg(test)]
 mod tests;
 mod url;
@@ -22,6 +23,7 @@ use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::prefix::PrefixStore;
 use object_store::{ClientOptions, ObjectStore, RetryConfig};
 
+pub use self::classes::S3StorageClasses;
 use self::url::S3Url;
 use super::ObjectStoreBlobs;
 

@@ -3,6 +3,7 @@
 //! (`Repositories::of`), which implements each trait in files of its own. A new aggregate (follows, posts,
 //! …) adds a trait here, and a field to `Repositories`.
 
+mod archive;
 mod error;
 mod follows;
 mod health;
@@ -20,6 +21,7 @@ mod users;
 use std::fmt;
 use std::sync::Arc;
 
+pub use archive::OriginalTierRepository;
 pub use error::{Conflict, DbError};
 pub use follows::{FollowOutcome, FollowRepository};
 pub use health::DatabaseHealth;
@@ -50,6 +52,8 @@ pub struct Repositories {
     pub notifications: Arc<dyn NotificationRepository>,
     pub uploads: Arc<dyn UploadRepository>,
     pub leases: Arc<dyn LeaseRepository>,
+    /// Which tier images' originals are in, and when they were last read (`services::archive`).
+    pub original_tiers: Arc<dyn OriginalTierRepository>,
     pub health: Arc<dyn DatabaseHealth>,
 }
 
@@ -70,6 +74,7 @@ impl Repositories {
             + NotificationRepository
             + UploadRepository
             + LeaseRepository
+            + OriginalTierRepository
             + DatabaseHealth
             + 'static,
     {
@@ -87,6 +92,7 @@ impl Repositories {
             notifications: db.clone(),
             uploads: db.clone(),
             leases: db.clone(),
+            original_tiers: db.clone(),
             health: db,
         }
     }

@@ -3,8 +3,8 @@
 use std::ops::Range;
 
 use super::ImageService;
-use crate::domain::{ImageFormat, ImageId, ImageStatus, OutputFormat, UserId, VariantName};
-use crate::ports::{BlobKey, BlobMeta, ByteStream};
+use crate::domain::{Image, ImageFormat, ImageId, ImageStatus, OutputFormat, UserId, VariantName};
+use crate::ports::{BlobKey, BlobMeta, ByteStream, StorageError};
 use crate::services::ServiceError;
 
 /// The storage layout. Every key of an image starts with `prefix(id)`, so a purge is one prefix delete.
@@ -62,6 +62,8 @@ pub struct ServedBlob {
     pub etag: String,
     /// Whether shared caches may keep it (the image is public).
     pub public: bool,
+    /// The image whose original (or public original) this is: such a blob may be in the archive tier.
+    pub original_of: Option<ImageId>,
 }
 
 impl ImageService {
@@ -93,6 +95,7 @@ impl ImageService {
             mime: file.format.mime(),
             etag: file.sha256.clone(),
             public: access.public,
+            original_of: None,
         })
     }
 
@@ -106,17 +109,23 @@ impl ImageService {
         let (image, access) = self.get_with_access(viewer, id).await?;
         let public = access.public;
         if viewer == Some(image.owner_id) {
+            self.prepare_original(&image).await?;
             return Ok(ServedBlob {
                 key: image.original_key,
                 mime: image.format.mime(),
                 etag: image.sha256,
                 public: false,
+                original_of: Some(image.id),
             });
         }
         // Only the owner gets the original of anything not open to everyone.
         if !self.settings.public_originals || !public {
             return Err(ServiceError::NotFound);
         }
+        if image.public_original_key.is_none() {
+            return Err(ServiceError::NotReady);
+        }
+        self.prepare_original(&image).await?;
         let key = image.public_original_key.ok_or(ServiceError::NotReady)?;
         // The stripped copy's own hash: the upload's would let anyone confirm a guess of the unstripped
         // original. A copy made before its hash was kept is written once under its key, so the image's id,
@@ -129,7 +138,39 @@ impl ImageService {
             mime: public_original_mime(image.format),
             etag,
             public,
+            original_of: Some(image.id),
         })
+    }
+
+    /// Makes an image's originals readable from the hot store before they are read (downloaded,
+    /// transformed, edited): brought back from the archive tier when they are there, the read noted
+    /// otherwise (see `services::archive`). `OriginalRestoring` while a slow tier restores them.
+    pub async fn prepare_original(&self, image: &Image) -> Result<(), ServiceError> {
+        match &self.archive {
+            Some(archive) => archive.before_read(image).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `read` on `blob`, and once more after bringing an original back from the archive tier when
+    /// the hot store lacks it (the image looked hot to this reader: a cached row older than the pass's
+    /// mark).
+    async fn reading<T, F, Fut>(&self, blob: &ServedBlob, read: F) -> Result<T, ServiceError>
+    where
+        F: Fn(BlobKey) -> Fut,
+        Fut: std::future::Future<Output = Result<T, StorageError>>,
+    {
+        let key = BlobKey::parse(&blob.key)?;
+        match read(key.clone()).await {
+            Err(StorageError::NotFound(_)) => {}
+            other => return Ok(other?),
+        }
+        if let (Some(archive), Some(id)) = (&self.archive, blob.original_of) {
+            if archive.recover(id).await? {
+                return Ok(read(key).await?);
+            }
+        }
+        Err(ServiceError::NotFound)
     }
 
     /// Opens a blob chosen by `variant` or `original` for reading.
@@ -138,13 +179,19 @@ impl ImageService {
         blob: &ServedBlob,
         range: Option<Range<u64>>,
     ) -> Result<(BlobMeta, ByteStream), ServiceError> {
-        let key = BlobKey::parse(&blob.key)?;
-        Ok(self.storage.get_stream(&key, range).await?)
+        self.reading(blob, |key| {
+            let range = range.clone();
+            async move { self.storage.get_stream(&key, range).await }
+        })
+        .await
     }
 
     /// Size of a blob, for `Content-Range` and `416` answers.
     pub async fn size(&self, blob: &ServedBlob) -> Result<u64, ServiceError> {
-        Ok(self.storage.head(&BlobKey::parse(&blob.key)?).await?.size)
+        let meta = self
+            .reading(blob, |key| async move { self.storage.head(&key).await })
+            .await?;
+        Ok(meta.size)
     }
 }
 

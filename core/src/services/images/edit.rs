@@ -38,6 +38,8 @@ impl ImageService {
         else {
             return Err(ServiceError::NotReady);
         };
+        // The edit job renders from the source's original: it must be in the hot store by then.
+        self.prepare_original(&source).await?;
         if operations.is_empty() || operations.len() > MAX_EDIT_OPERATIONS {
             return Err(ServiceError::InvalidEdit(format!(
                 "operations: list 1 to {MAX_EDIT_OPERATIONS} operations"

@@ -17,6 +17,7 @@ pub use temporary_urls::{Grant, TemporaryUrls};
 pub use upload::UploadRequest;
 
 use super::access::{can_modify, Audience, ImageAccess};
+use super::archive::OriginalArchive;
 use super::ServiceError;
 use crate::clock::Clock;
 use crate::domain::{Image, ImageFormat, ImageId, ImagePatch, Page, PageRequest, UserId};
@@ -60,6 +61,8 @@ pub struct ImageService {
     clock: Clock,
     /// Signs and checks the grants of temporary URLs (private and followers-only images in `<img>` tags).
     temporary_urls: TemporaryUrls,
+    /// The archive tier of originals, when configured (`archive_after_days` > 0).
+    archive: Option<OriginalArchive>,
 }
 
 impl ImageService {
@@ -85,7 +88,14 @@ impl ImageService {
                 Duration::from_secs(3600),
                 Clock::system(),
             ),
+            archive: None,
         }
+    }
+
+    /// The same service reading originals through the archive tier `archive` (none: no tier).
+    pub fn with_archive(mut self, archive: Option<OriginalArchive>) -> Self {
+        self.archive = archive;
+        self
     }
 
     /// The same service signing temporary URLs with `urls` (keys and lifetime from config).

@@ -143,6 +143,7 @@ impl TransformService {
             // validator.
             etag: format!("{}-{name}", image.id),
             public: access.public,
+            original_of: None,
         };
         let blob_key = BlobKey::parse(&key)?;
         if self.stored(&blob_key).await? {
@@ -164,6 +165,8 @@ impl TransformService {
         let plan = request
             .options
             .plan(format, watermark.map(|mark| &mark.overlay));
+        // Rendering reads the original: bring it back from the archive tier first (or note the read).
+        self.images.prepare_original(&image).await?;
         self.render(image.id, &image.original_key, &blob_key, plan)
             .await?;
         Ok(Transformed {

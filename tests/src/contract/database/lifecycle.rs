@@ -10,7 +10,7 @@ use darkroom_core::domain::{
 
 use super::{create_user, new_image, now, stored_image, TestDatabase};
 
-fn processed(id: ImageId) -> ProcessedImage {
+pub(crate) fn processed(id: ImageId) -> ProcessedImage {
     let file = |format: OutputFormat, bytes| VariantFile {
         format,
         key: format!("images/{id}/thumb.{}", format.extension()),

@@ -22,6 +22,7 @@ mod leases;
 mod lifecycle;
 mod likes;
 mod notifications;
+mod original_tiers;
 mod outbox;
 mod outbox_claims;
 mod posts;
@@ -47,6 +48,7 @@ pub use leases::*;
 pub use lifecycle::*;
 pub use likes::*;
 pub use notifications::*;
+pub use original_tiers::*;
 pub use outbox::*;
 pub use outbox_claims::*;
 pub use posts::*;
@@ -256,6 +258,18 @@ macro_rules! lease_repository_contract_suite {
     };
 }
 
+/// `OriginalTierRepository`'s contract.
+#[macro_export]
+macro_rules! original_tier_repository_contract_suite {
+    ($factory:path) => {
+        $crate::database_cases!($factory;
+            reads_of_originals_are_noted_forward_only,
+            originals_to_archive_are_the_long_unread_hot_originals_of_live_processed_images,
+            originals_move_between_tiers_only_when_they_qualify,
+        );
+    };
+}
+
 /// Every database suite.
 #[macro_export]
 macro_rules! database_contract_suite {
@@ -274,6 +288,7 @@ macro_rules! database_contract_suite {
         $crate::notification_repository_contract_suite!($factory);
         $crate::upload_repository_contract_suite!($factory);
         $crate::lease_repository_contract_suite!($factory);
+        $crate::original_tier_repository_contract_suite!($factory);
     };
 }
 

@@ -95,6 +95,8 @@ pub(crate) fn image(item: &Item) -> Result<Image, DbError> {
         // going behind the creation time (as SQLite's `MAX(now, created_at)` does) when clocks disagree.
         updated_at: req_time(item, "updated_at")?.max(created_at),
         deleted_at: opt_time(item, "deleted_at")?,
+        original_read_at: opt_time(item, "original_read_at")?,
+        original_archived_at: opt_time(item, "original_archived_at")?,
     })
 }
 
@@ -158,6 +160,23 @@ pub(crate) fn listed_image(item: &Item) -> Result<(ImageId, DateTime<Utc>), DbEr
     Ok((
         ImageId(req_uuid(item, "image_id")?),
         req_time(item, "created_at")?,
+    ))
+}
+
+/// The entry of an image with hot originals, last read (or uploaded) at `last_read`.
+pub(crate) fn hot_original_entry(last_read: DateTime<Utc>, id: ImageId) -> Item {
+    let mut item = keys::hot_original(last_read, id);
+    item.extend([
+        ("image_id".to_owned(), s(id.0.to_string())),
+        ("last_read".to_owned(), micros(last_read)),
+    ]);
+    item
+}
+
+pub(crate) fn hot_original_entry_of(item: &Item) -> Result<(ImageId, DateTime<Utc>), DbError> {
+    Ok((
+        ImageId(req_uuid(item, "image_id")?),
+        req_time(item, "last_read")?,
     ))
 }
 
