@@ -19,8 +19,7 @@ pub use database::{
     FollowOutcome, FollowRepository, ImageRepository, LeaseRepository, LikeRepository, LiveSession,
     NotificationRepository, OriginalTierRepository, OutboxRepository, PostRepository,
     RefreshOutcome, Repositories, SecondFactorRepository, SessionRepository, StoredTimelinePage,
-    StoredTotp, TimelineRepository,
-    UploadRepository, UserRepository,
+    StoredTotp, TimelineRepository, UploadRepository, UserRepository,
 };
 pub use multipart::{MultipartStore, PartReceipt};
 pub use pipeline::ImagePipeline;

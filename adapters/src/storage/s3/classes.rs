@@ -4,16 +4,20 @@
 //! read or copied back.
 //!
 //! A copy of one request covers objects up to 5 GiB (S3's limit for CopyObject); larger originals stay in
-//! their class and the call fails with a clear error.
+//! their class and the call fails with a clear error. The copy asks for the URL's server-side encryption
+//! (`sse=`), as every other write does: without it S3 would store the copy under the bucket's default, so
+//! an original written with SSE-KMS would lose its key on its way to the archive class.
 
 use async_trait::async_trait;
 use aws_sdk_s3::error::ProvideErrorMetadata;
-use aws_sdk_s3::types::{GlacierJobParameters, RestoreRequest, StorageClass, Tier};
+use aws_sdk_s3::types::{
+    GlacierJobParameters, RestoreRequest, ServerSideEncryption, StorageClass, Tier,
+};
 use darkroom_core::ports::storage_classes::{needs_restore, STANDARD};
 use darkroom_core::ports::{BlobKey, Retrieval, StorageClassStore, StorageError};
 
 use super::bucket::{client, storage_error};
-use super::url::{self, S3Url};
+use super::url::{self, S3Url, Sse};
 
 /// The largest object one CopyObject copies.
 const MAX_COPY_BYTES: i64 = 5 * 1024 * 1024 * 1024;
@@ -27,6 +31,7 @@ pub struct S3StorageClasses {
     client: aws_sdk_s3::Client,
     bucket: String,
     prefix: String,
+    sse: Option<Sse>,
 }
 
 impl std::fmt::Debug for S3StorageClasses {
@@ -34,6 +39,7 @@ impl std::fmt::Debug for S3StorageClasses {
         f.debug_struct("S3StorageClasses")
             .field("bucket", &self.bucket)
             .field("prefix", &self.prefix)
+            .field("sse", &self.sse)
             .finish()
     }
 }
@@ -54,6 +60,7 @@ impl S3StorageClasses {
             client: client(&parsed).await,
             bucket: parsed.bucket,
             prefix: parsed.prefix,
+            sse: parsed.sse,
         })
     }
 
@@ -106,14 +113,21 @@ impl StorageClassStore for S3StorageClasses {
         }
         let object = self.object_key(key);
         let source = format!("{}/{}", self.bucket, urlencoding_path(&object));
-        self.client
+        let mut copy = self
+            .client
             .copy_object()
             .bucket(&self.bucket)
             .key(&object)
             .copy_source(source)
             .storage_class(StorageClass::from(class))
-            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Copy)
-            .send()
+            .metadata_directive(aws_sdk_s3::types::MetadataDirective::Copy);
+        if let Some(sse) = &self.sse {
+            copy = copy
+                .server_side_encryption(ServerSideEncryption::from(sse.algorithm.as_str()))
+                .set_ssekms_key_id(sse.kms_key_id.clone())
+                .set_bucket_key_enabled(sse.bucket_key_enabled);
+        }
+        copy.send()
             .await
             .map_err(|e| storage_error(e, &format!("moving {object} to class {class}")))?;
         Ok(())

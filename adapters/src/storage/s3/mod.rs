@@ -9,8 +9,8 @@
 //! container credentials, instance metadata).
 
 mod bucket;
-pub mod iam;
 mod classes;
+pub mod iam;
 #[cfg(test)]
 mod tests;
 mod url;

@@ -212,7 +212,7 @@ async fn encryption_of(s3_url: &str, key: &str) -> (Option<String>, Option<Strin
 
 #[tokio::test]
 async fn server_side_encryption_applies_to_every_write_multipart_included() {
-    use darkroom_core::ports::{BlobStoreExt, MultipartStore};
+    use darkroom_core::ports::{BlobStoreExt, MultipartStore, StorageClassStore};
     let Some(endpoint) = endpoint() else { return };
     let kms_key = "arn:aws:kms:us-east-1:123456789012:key/0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
     for (query, algorithm, key_id) in [
@@ -252,6 +252,20 @@ async fn server_side_encryption_applies_to_every_write_multipart_included() {
             if let Some(key_id) = key_id {
                 assert_eq!(found_key.as_deref(), Some(key_id), "{query}: {key}");
             }
+        }
+        // A move to the archive class is a copy, a write like any other: the encryption stays.
+        let classes = super::classes::S3StorageClasses::from_url(&s3_url)
+            .await
+            .unwrap();
+        classes
+            .set_storage_class(&small, "GLACIER_IR")
+            .await
+            .unwrap();
+        assert_eq!(classes.storage_class(&small).await.unwrap(), "GLACIER_IR");
+        let (found, found_key) = encryption_of(&s3_url, "a/small").await;
+        assert_eq!(found.as_deref(), Some(algorithm), "{query}: archived");
+        if let Some(key_id) = key_id {
+            assert_eq!(found_key.as_deref(), Some(key_id), "{query}: archived");
         }
         // Still read back as written: the encryption is S3's business.
         assert_eq!(
