@@ -12,3 +12,4 @@ mod passes;
 mod signing_key;
 pub mod startup;
 pub mod telemetry;
+pub mod traces;
