@@ -9,6 +9,7 @@ mod edits;
 mod heif;
 mod late_variants;
 mod leases;
+mod observability;
 mod openapi;
 mod processing;
 mod rate_limits;
