@@ -138,7 +138,11 @@ fn main() -> ExitCode {
     }
     // The exporter's thread starts before the runtime, and is flushed after it stopped: the spans of the
     // last requests and jobs are sent, not dropped with the process.
-    let (traces, tracer) = match config.otlp_endpoint.as_deref().filter(|e| !e.trim().is_empty()) {
+    let (traces, tracer) = match config
+        .otlp_endpoint
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+    {
         Some(endpoint) => match darkroom::traces::exporter(endpoint, config.role) {
             Ok((traces, tracer)) => (Some(traces), Some(tracer)),
             Err(err) => {

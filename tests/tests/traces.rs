@@ -93,7 +93,8 @@ fn named<'a>(spans: &'a [Received], name: &str, key: &str, value: &str) -> Vec<&
     spans
         .iter()
         .filter(|r| {
-            r.span.name == name && string_attribute(&r.span.attributes, key).as_deref() == Some(value)
+            r.span.name == name
+                && string_attribute(&r.span.attributes, key).as_deref() == Some(value)
         })
         .collect()
 }
@@ -144,7 +145,14 @@ fn one_upload_is_one_trace_across_the_api_the_relay_and_the_worker() {
     for _ in 0..100 {
         traces.flush();
         spans = received.lock().unwrap().clone();
-        if !named(&spans, job_name, "messaging.destination.name", "image.process").is_empty() {
+        if !named(
+            &spans,
+            job_name,
+            "messaging.destination.name",
+            "image.process",
+        )
+        .is_empty()
+        {
             break;
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -161,13 +169,24 @@ fn one_upload_is_one_trace_across_the_api_the_relay_and_the_worker() {
     );
     assert_eq!(relays.len(), 1, "one relay span: {spans:#?}");
     let relay = &relays[0].span;
-    let jobs = named(&spans, job_name, "messaging.destination.name", "image.process");
+    let jobs = named(
+        &spans,
+        job_name,
+        "messaging.destination.name",
+        "image.process",
+    );
     assert_eq!(jobs.len(), 1, "one worker span: {spans:#?}");
     let job = &jobs[0].span;
 
     // One trace, and the links right: request → relay → worker.
-    assert_eq!(relay.trace_id, upload.trace_id, "the relay joins the upload's trace");
-    assert_eq!(job.trace_id, upload.trace_id, "the worker joins the upload's trace");
+    assert_eq!(
+        relay.trace_id, upload.trace_id,
+        "the relay joins the upload's trace"
+    );
+    assert_eq!(
+        job.trace_id, upload.trace_id,
+        "the worker joins the upload's trace"
+    );
     assert!(
         descends_from(&spans, relay, upload),
         "the relay span descends from the upload request's span"
@@ -221,11 +240,16 @@ fn one_upload_is_one_trace_across_the_api_the_relay_and_the_worker() {
     for _ in 0..100 {
         traces.flush();
         let spans = received.lock().unwrap().clone();
-        continued = named(&spans, "GET /v1/images/{id}", "http.route", "/v1/images/{id}")
-            .into_iter()
-            .filter(|r| hex::encode(&r.span.trace_id) == caller_trace)
-            .map(|r| r.span.clone())
-            .collect();
+        continued = named(
+            &spans,
+            "GET /v1/images/{id}",
+            "http.route",
+            "/v1/images/{id}",
+        )
+        .into_iter()
+        .filter(|r| hex::encode(&r.span.trace_id) == caller_trace)
+        .map(|r| r.span.clone())
+        .collect();
         if !continued.is_empty() {
             break;
         }

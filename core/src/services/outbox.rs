@@ -9,8 +9,8 @@ use chrono::Utc;
 use tokio::sync::{watch, Notify};
 use tracing::Instrument;
 
-use crate::ports::source::chain;
 use crate::domain::OutboxMessage;
+use crate::ports::source::chain;
 use crate::ports::{DbError, Message, OutboxRepository, Queue};
 use crate::trace_context;
 

@@ -98,6 +98,8 @@ impl ImagePipeline for MeteredPipeline {
     }
 
     fn strip_metadata(&self, bytes: &[u8], format: ImageFormat) -> Result<Vec<u8>, ImagingError> {
-        timed("strip_metadata", || self.inner.strip_metadata(bytes, format))
+        timed("strip_metadata", || {
+            self.inner.strip_metadata(bytes, format)
+        })
     }
 }

@@ -355,7 +355,10 @@ pub async fn trace_context_survives_publish_and_delivery(
     use darkroom_core::trace_context::{stamp, traceparent_of};
     let topic = unique("traced");
     let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    let job = Bytes::from(format!("{{\"kind\":\"process_image\",\"n\":\"{}\"}}", unique("p")));
+    let job = Bytes::from(format!(
+        "{{\"kind\":\"process_image\",\"n\":\"{}\"}}",
+        unique("p")
+    ));
     let sent = Message {
         payload: stamp(job.clone(), Some(traceparent.to_owned())),
         ..message(&topic)

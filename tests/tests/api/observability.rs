@@ -168,5 +168,8 @@ async fn an_api_story_is_measured_at_every_port() {
         histogram(&["stage", "outcome"])
     );
     assert!(!text.contains(&id), "an image id became a label value");
-    assert!(!text.contains("portwatch"), "an account name became a label value");
+    assert!(
+        !text.contains("portwatch"),
+        "an account name became a label value"
+    );
 }
