@@ -35,6 +35,8 @@ mod aws;
 pub mod cache;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "dynamodb"))]
 pub mod database;
+#[cfg(any(feature = "dynamodb", feature = "sqs", feature = "s3"))]
+pub mod iam;
 #[cfg(any(
     feature = "embedded-queue",
     feature = "nats",

@@ -52,6 +52,14 @@ pub struct Config {
     /// `file:///PATH` (default: `blobs/` in the data dir), `memory://` or
     /// `s3://BUCKET?region=…&endpoint=…&path_style=…&prefix=…`.
     pub storage_url: Option<String>,
+    /// Encryption at rest of the local store: a 32-byte key in base64. Unset (and no key file): blobs are
+    /// stored as they come.
+    pub storage_encryption_key: Option<String>,
+    /// A file holding that key (base64 text, or the 32 raw bytes); instead of `storage_encryption_key`.
+    pub storage_encryption_key_file: Option<PathBuf>,
+    /// With encryption on, what becomes of blobs written before it was: `read` serves them as they are,
+    /// `refuse` makes them errors.
+    pub storage_encryption_plaintext: String,
     /// `embedded` (a durable queue in `queue.sqlite` in the data dir), `nats://…`, `amqp://…` or `sqs://…`.
     pub queue_url: String,
     /// `memory` (moka, in-process), `redis://…`, or `redis+local://…` (moka in front of Redis).
@@ -192,6 +200,9 @@ impl Default for Config {
             role: Role::All,
             database_url: None,
             storage_url: None,
+            storage_encryption_key: None,
+            storage_encryption_key_file: None,
+            storage_encryption_plaintext: "read".into(),
             queue_url: "embedded".into(),
             cache_url: "memory".into(),
             auto_migrate: true,

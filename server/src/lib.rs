@@ -7,6 +7,7 @@ pub mod config;
 mod config_transform;
 pub mod connection;
 pub mod example_secrets;
+pub mod iam_policy;
 pub mod listener;
 mod passes;
 mod signing_key;

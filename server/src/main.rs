@@ -68,6 +68,15 @@ enum Command {
     },
     /// Resize local image files with the upload pipeline (no server, no configuration).
     Thumbnail(cli::thumbnail::ThumbnailArgs),
+    /// Print the least-privilege AWS IAM policy (JSON) for the configured S3 bucket, SQS queues,
+    /// DynamoDB table and KMS key: only the actions the role's code calls.
+    IamPolicy {
+        #[arg(long, value_enum, default_value = "all")]
+        role: Role,
+        /// The AWS account the queues, table and key belong to (their ARNs name it).
+        #[arg(long, env = "AWS_ACCOUNT_ID")]
+        account_id: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -112,6 +121,7 @@ fn main() -> ExitCode {
             ..Overrides::default()
         },
         Command::Openapi
+        | Command::IamPolicy { .. }
         | Command::Thumbnail(_)
         | Command::Healthcheck(_)
         | Command::Restore { .. } => Overrides::default(),
@@ -135,6 +145,18 @@ fn main() -> ExitCode {
             .clone()
             .unwrap_or_else(|| cli::healthcheck::local_url(config.listen));
         return cli::healthcheck::run(&url, std::time::Duration::from_secs(args.timeout_secs));
+    }
+    if let Command::IamPolicy { role, account_id } = &cli.command {
+        return match darkroom::iam_policy::document(&config, *role, account_id.clone()) {
+            Ok(policy) => {
+                println!("{policy:#}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("darkroom: iam-policy: {err:#}");
+                ExitCode::FAILURE
+            }
+        };
     }
     // The exporter's thread starts before the runtime, and is flushed after it stopped: the spans of the
     // last requests and jobs are sent, not dropped with the process.

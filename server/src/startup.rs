@@ -88,9 +88,13 @@ impl Application {
         ));
         let signing_key = crate::signing_key::signing_key(&config)?;
         let previous_signing_keys = config.previous_jwt_secrets()?;
+        // The time of the scheduled passes, of deletions (the retention window) and of TOTP codes and login
+        // challenges: tests move it.
+        let clock = Clock::system();
         let auth = AuthService::new(
             backends.db.users.clone(),
             backends.db.sessions.clone(),
+            backends.db.second_factors.clone(),
             backends.cache.clone(),
             &AuthSettings {
                 signing_key: signing_key.clone(),
@@ -100,6 +104,7 @@ impl Application {
                 session_max_age: Duration::from_secs(config.session_max_age_secs),
                 password_hashing: config.password_hashing(),
             },
+            clock.clone(),
         );
         // The API reads images through the cache; every write, the worker's too, drops the entry it made
         // stale (see `CachedImageRepository` for why the worker reads the repository itself).
@@ -113,8 +118,6 @@ impl Application {
             .with_local_copies(local_images.clone()),
         );
         let outbox_written = Arc::new(Notify::new());
-        // The time of the scheduled passes and of deletions (the retention window): tests move it.
-        let clock = Clock::system();
         // Temporary URLs are signed with keys derived from the token keys, current first, rotating with them.
         let temporary_urls = TemporaryUrls::new(
             std::iter::once(signing_key.as_slice())

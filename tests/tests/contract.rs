@@ -1,4 +1,5 @@
-//! The port contract suites against the embedded adapters: storage on the local filesystem and in memory,
+//! The port contract suites against the embedded adapters: storage on the local filesystem (plain and
+//! encrypted at rest) and in memory,
 //! SQLite on a file and in memory, the embedded queue on a file and in memory, moka, and the SQLite search
 //! index on a file and in memory. The shared backends (S3, Postgres, NATS, Redis, …) will add their
 //! fixtures here and run the same suites.
@@ -8,7 +9,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use darkroom_adapters::storage::HotBlobCache;
+use darkroom_adapters::storage::{EncryptedBlobs, HotBlobCache, MasterKey, Plaintext};
 use darkroom_adapters::{
     EmbeddedQueue, MokaCache, ObjectStoreBlobs, SqliteDatabase, SqliteUserSearch,
 };
@@ -25,6 +26,35 @@ async fn local_storage() -> Fixture<dyn BlobStore> {
     let store: Arc<dyn BlobStore> =
         Arc::new(ObjectStoreBlobs::local(&dir.path().join("blobs")).unwrap());
     Fixture::with_guard(store, dir)
+}
+
+/// The local store encrypted at rest (every blob AES-256-GCM in segments; see `storage::encrypted`),
+/// refusing unencrypted blobs so that nothing the suite reads back can have skipped the encryption.
+fn encrypted_local(dir: &TempDir) -> Arc<EncryptedBlobs> {
+    let local: Arc<dyn BlobStore> =
+        Arc::new(ObjectStoreBlobs::local(&dir.path().join("blobs")).unwrap());
+    Arc::new(EncryptedBlobs::new(
+        local,
+        MasterKey::new([42; 32]),
+        Plaintext::Refuse,
+    ))
+}
+
+async fn encrypted_local_storage() -> Fixture<dyn BlobStore> {
+    let dir = TempDir::new().unwrap();
+    let store: Arc<dyn BlobStore> = encrypted_local(&dir);
+    Fixture::with_guard(store, dir)
+}
+
+/// The encrypted local store's multipart uploads (parts encrypted apart, re-encrypted as one blob).
+async fn encrypted_local_multipart() -> Fixture<MultipartFixture> {
+    let dir = TempDir::new().unwrap();
+    let store = encrypted_local(&dir);
+    let port = MultipartFixture {
+        blobs: store.clone(),
+        multipart: store,
+    };
+    Fixture::with_guard(Arc::new(port), dir)
 }
 
 /// The hot-blob cache over the local store, holding every key (the server holds only immutable ones): a
@@ -143,6 +173,14 @@ mod storage_local {
 
 mod storage_hot_cached_local {
     darkroom_tests::storage_contract_suite!(super::hot_cached_local_storage);
+}
+
+mod storage_encrypted_local {
+    darkroom_tests::storage_contract_suite!(super::encrypted_local_storage);
+}
+
+mod multipart_encrypted_local {
+    darkroom_tests::multipart_contract_suite!(super::encrypted_local_multipart);
 }
 
 mod multipart_local {

@@ -6,7 +6,7 @@ use ::moka::future::Cache as Moka;
 use ::moka::Expiry;
 use async_trait::async_trait;
 use bytes::Bytes;
-use darkroom_core::ports::{Cache, CacheError};
+use darkroom_core::ports::{Cache, CacheError, FILL_GUARD};
 
 /// Longest TTL honoured. Longer ones are cut to this: a cache may forget early, and moka's timer wheel is
 /// not meant for centuries.
@@ -38,10 +38,16 @@ impl Expiry<String, Entry> for PerEntryTtl {
     }
 }
 
+/// Deleted keys remembered for `fill` (see `FILL_GUARD`): enough for a burst of deletes far beyond what one
+/// process writes in the guard's few seconds. Evicting one early only reopens its key to a racing fill.
+const DELETED_KEYS: u64 = 256 * 1024;
+
 /// An in-process cache holding at most about `max_bytes` of keys and values.
 #[derive(Debug, Clone)]
 pub struct MokaCache {
     inner: Moka<String, Entry>,
+    /// Keys deleted in the last `FILL_GUARD`, which `fill` leaves alone.
+    deleted: Moka<String, ()>,
 }
 
 impl MokaCache {
@@ -56,7 +62,11 @@ impl MokaCache {
             })
             .expire_after(PerEntryTtl)
             .build();
-        Self { inner }
+        let deleted = Moka::builder()
+            .max_capacity(DELETED_KEYS)
+            .time_to_live(FILL_GUARD)
+            .build();
+        Self { inner, deleted }
     }
 }
 
@@ -84,8 +94,34 @@ impl Cache for MokaCache {
     }
 
     async fn delete(&self, key: &str) -> Result<(), CacheError> {
+        // The guard goes up before the value goes: a `fill` that inserts after the invalidation then
+        // finds it on its second look.
+        self.deleted.insert(key.to_owned(), ()).await;
         self.inner.invalidate(key).await;
         Ok(())
+    }
+
+    async fn fill(&self, key: &str, value: Bytes, ttl: Duration) -> Result<bool, CacheError> {
+        if ttl.is_zero() || self.deleted.contains_key(key) {
+            return Ok(false);
+        }
+        let entry = Entry {
+            value,
+            ttl: ttl.min(MAX_TTL),
+        };
+        let inserted = self
+            .inner
+            .entry(key.to_owned())
+            .or_insert(entry)
+            .await
+            .is_fresh();
+        // A delete that ran between the first look and the insert has invalidated before the insert (so
+        // the value would stay) but raised its guard before this look: take the value back out.
+        if inserted && self.deleted.contains_key(key) {
+            self.inner.invalidate(key).await;
+            return Ok(false);
+        }
+        Ok(inserted)
     }
 
     async fn ping(&self) -> Result<(), CacheError> {

@@ -2,6 +2,8 @@
 //! a constructor each (`ObjectStoreBlobs::new` already takes any `ObjectStore`).
 
 mod blobs;
+#[cfg(feature = "local-storage")]
+pub mod encrypted;
 mod error;
 #[cfg(feature = "memory-cache")]
 mod hot_cache;
@@ -11,9 +13,11 @@ mod local_writes;
 mod memory_multipart;
 mod multipart;
 #[cfg(feature = "s3")]
-mod s3;
+pub mod s3;
 
 pub use blobs::ObjectStoreBlobs;
+#[cfg(feature = "local-storage")]
+pub use encrypted::{EncryptedBlobs, MasterKey, Plaintext};
 #[cfg(feature = "memory-cache")]
 pub use hot_cache::HotBlobCache;
 

@@ -15,7 +15,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
-use super::LocalCopies;
+use super::local_copies::Stamp;
+use super::{LocalCopies, SourceRead};
 use crate::domain::{
     Failure, Image, ImageId, ImagePatch, LateVariantFile, NewImage, OutboxMessage, Page,
     PageRequest, ProcessedImage, UserId,
@@ -78,11 +79,12 @@ impl CachedImageRepository {
         if let Some(image) = self.local.as_ref().and_then(|local| local.get(&id)) {
             return Some(image);
         }
+        let stamp = self.local.as_ref().map(LocalCopies::stamp);
         match self.cache.get(&cache_key(id)).await {
             Ok(Some(bytes)) => {
                 let image: Image = serde_json::from_slice(&bytes).ok()?;
-                if let Some(local) = &self.local {
-                    local.put(id, image.clone());
+                if let (Some(local), Some(stamp)) = (&self.local, stamp) {
+                    local.put(id, image.clone(), stamp);
                 }
                 Some(image)
             }
@@ -94,19 +96,31 @@ impl CachedImageRepository {
         }
     }
 
-    async fn remember(&self, image: &Image) {
-        if let Some(local) = &self.local {
-            local.put(image.id, image.clone());
-        }
-        let Ok(json) = serde_json::to_vec(image) else {
-            return;
-        };
-        if let Err(err) = self
-            .cache
-            .set(&cache_key(image.id), Bytes::from(json), self.ttl)
-            .await
-        {
-            tracing::debug!(image = %image.id, error = %err, "image cache write failed");
+    /// Taken just before reading the repository on a miss, for `remember`.
+    fn before_read(&self) -> (SourceRead, Option<Stamp>) {
+        (
+            SourceRead::start(),
+            self.local.as_ref().map(LocalCopies::stamp),
+        )
+    }
+
+    /// Fills the cache with images read from the repository after `before_read`, unless a write raced.
+    async fn remember(&self, (read, stamp): (SourceRead, Option<Stamp>), images: &[Image]) {
+        for image in images {
+            let Ok(json) = serde_json::to_vec(image) else {
+                continue;
+            };
+            let filled = read
+                .fill(
+                    &*self.cache,
+                    &cache_key(image.id),
+                    Bytes::from(json),
+                    self.ttl,
+                )
+                .await;
+            if let (true, Some(local), Some(stamp)) = (filled, &self.local, stamp) {
+                local.put(image.id, image.clone(), stamp);
+            }
         }
     }
 
@@ -144,10 +158,9 @@ impl ImageRepository for CachedImageRepository {
         if let Some(image) = self.cached(id).await {
             return Ok(Some(image));
         }
+        let before = self.before_read();
         let image = self.inner.image(id).await?;
-        if let Some(image) = &image {
-            self.remember(image).await;
-        }
+        self.remember(before, image.as_slice()).await;
         Ok(image)
     }
 
@@ -164,10 +177,10 @@ impl ImageRepository for CachedImageRepository {
             }
         }
         if !missing.is_empty() {
-            for image in self.inner.images_by_ids(&missing).await? {
-                self.remember(&image).await;
-                found.push(image);
-            }
+            let before = self.before_read();
+            let read = self.inner.images_by_ids(&missing).await?;
+            self.remember(before, &read).await;
+            found.extend(read);
         }
         Ok(found)
     }

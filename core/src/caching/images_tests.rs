@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::Utc;
+use tokio::sync::Notify;
 
 use super::*;
 use crate::caching::map_cache::MapCache;
@@ -15,9 +16,18 @@ use crate::domain::{Capture, ImageFormat, ImageStatus, Visibility};
 struct MemoryImages {
     images: Mutex<HashMap<ImageId, Image>>,
     reads: Mutex<usize>,
+    /// Set, the next `image` read tells the first `Notify` it has read, then waits for the second.
+    pause: Mutex<Option<(Arc<Notify>, Arc<Notify>)>>,
 }
 
 impl MemoryImages {
+    /// Makes the next single-image read stop after reading: returns (it has read, let it go on).
+    fn pause_next_read(&self) -> (Arc<Notify>, Arc<Notify>) {
+        let pause = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        *self.pause.lock().unwrap() = Some(pause.clone());
+        pause
+    }
+
     fn reads(&self) -> usize {
         *self.reads.lock().unwrap()
     }
@@ -68,7 +78,13 @@ impl ImageRepository for MemoryImages {
 
     async fn image(&self, id: ImageId) -> Result<Option<Image>, DbError> {
         *self.reads.lock().unwrap() += 1;
-        Ok(self.images.lock().unwrap().get(&id).cloned())
+        let image = self.images.lock().unwrap().get(&id).cloned();
+        let pause = self.pause.lock().unwrap().take();
+        if let Some((has_read, go_on)) = pause {
+            has_read.notify_one();
+            go_on.notified().await;
+        }
+        Ok(image)
     }
 
     async fn images_by_ids(&self, ids: &[ImageId]) -> Result<Vec<Image>, DbError> {
@@ -342,6 +358,57 @@ async fn no_write_is_followed_by_a_stale_read() {
         None,
         "a purged image is gone"
     );
+}
+
+/// A read that misses, reads the image, and only stores it after a write through another clone of `repo`
+/// changed it: what it stores must not outlive the write.
+async fn race_a_read_with_a_write(inner: &MemoryImages, repo: &CachedImageRepository) {
+    let id = created(repo).await;
+    let (has_read, go_on) = inner.pause_next_read();
+    let reader = {
+        let repo = repo.clone();
+        tokio::spawn(async move { repo.image(id).await })
+    };
+    has_read.notified().await;
+    let patch = ImagePatch {
+        visibility: Some(Visibility::Private),
+        alt_text: None,
+        tags: None,
+    };
+    repo.update_image(id, &patch).await.unwrap();
+    go_on.notify_one();
+    let raced = reader.await.unwrap().unwrap().unwrap();
+    assert_eq!(
+        raced.visibility,
+        Visibility::Public,
+        "read before the write"
+    );
+
+    for _ in 0..2 {
+        assert_eq!(
+            repo.image(id).await.unwrap().unwrap().visibility,
+            Visibility::Private,
+            "the racing read left the image as it was before the write"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_read_that_raced_a_write_leaves_nothing_stale_behind() {
+    let (inner, repo) = wrapped(MapCache::guarded());
+    race_a_read_with_a_write(&inner, &repo).await;
+}
+
+#[tokio::test]
+async fn a_read_that_raced_a_write_leaves_no_stale_local_copy() {
+    let inner = Arc::new(MemoryImages::default());
+    let repo = CachedImageRepository::new(
+        inner.clone(),
+        Arc::new(MapCache::guarded()),
+        Duration::from_secs(60),
+    )
+    .with_local_copies(Some(LocalCopies::new(100, Duration::from_secs(60))));
+    race_a_read_with_a_write(&inner, &repo).await;
 }
 
 #[tokio::test]

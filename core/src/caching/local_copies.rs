@@ -10,6 +10,10 @@
 //! Bounded without a sweep: two generations of at most `capacity / 2` entries each. A new entry goes into
 //! the young one; when it is full the old generation is dropped and the young one takes its place. A hit in
 //! the old generation moves the entry back into the young one, so what keeps being read stays.
+//!
+//! A copy is made from a read that a write may overtake (the read finds the old value, the write drops the
+//! copy, then the read stores the old value). So a `put` carries the `Stamp` taken before its read, and is
+//! refused when any `forget` came in between: a rare lost copy, never a stale one.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -29,7 +33,13 @@ struct Generations<K, V> {
     young: HashMap<K, (V, Instant)>,
     old: HashMap<K, (V, Instant)>,
     generation_size: usize,
+    /// How many `forget`s there have been: what a `Stamp` records.
+    forgets: u64,
 }
+
+/// When a read that a `put` will store began, in `forget`s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp(u64);
 
 impl<K: Eq + Hash, V: Clone> LocalCopies<K, V> {
     pub fn new(capacity: usize, ttl: Duration) -> Self {
@@ -38,6 +48,7 @@ impl<K: Eq + Hash, V: Clone> LocalCopies<K, V> {
                 young: HashMap::new(),
                 old: HashMap::new(),
                 generation_size: (capacity / 2).max(1),
+                forgets: 0,
             })),
             ttl,
         }
@@ -62,14 +73,29 @@ impl<K: Eq + Hash, V: Clone> LocalCopies<K, V> {
         Some(value)
     }
 
-    pub fn put(&self, key: K, value: V) {
+    /// Taken before reading a value that will be `put`.
+    pub fn stamp(&self) -> Stamp {
+        Stamp(
+            self.inner
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .forgets,
+        )
+    }
+
+    /// Keeps a copy of `value`, read after `since` was taken, unless something was forgotten since then.
+    pub fn put(&self, key: K, value: V, since: Stamp) {
         let mut generations = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if generations.forgets != since.0 {
+            return;
+        }
         generations.old.remove(&key);
         generations.insert(key, value, Instant::now());
     }
 
     pub fn forget(&self, key: &K) {
         let mut generations = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        generations.forgets += 1;
         generations.young.remove(key);
         generations.old.remove(key);
     }
@@ -97,20 +123,31 @@ mod tests {
     #[test]
     fn keeps_what_it_was_given_until_forgotten() {
         let copies = LocalCopies::new(10, Duration::from_secs(60));
-        copies.put(1, "one");
+        copies.put(1, "one", copies.stamp());
         assert_eq!(copies.get(&1), Some("one"));
-        copies.put(1, "uno");
+        copies.put(1, "uno", copies.stamp());
         assert_eq!(copies.get(&1), Some("uno"));
         copies.forget(&1);
         assert_eq!(copies.get(&1), None);
     }
 
     #[test]
+    fn a_copy_read_before_a_forget_is_not_kept() {
+        let copies = LocalCopies::new(10, Duration::from_secs(60));
+        let before_the_write = copies.stamp();
+        copies.forget(&1);
+        copies.put(1, "read before the write", before_the_write);
+        assert_eq!(copies.get(&1), None);
+        copies.put(1, "read after it", copies.stamp());
+        assert_eq!(copies.get(&1), Some("read after it"));
+    }
+
+    #[test]
     fn never_holds_more_than_its_capacity_and_keeps_what_is_read() {
         let copies = LocalCopies::new(100, Duration::from_secs(60));
-        copies.put(0, 0);
+        copies.put(0, 0, copies.stamp());
         for key in 1..10_000 {
-            copies.put(key, key);
+            copies.put(key, key, copies.stamp());
             // Read often enough, the first entry survives every generation change.
             assert_eq!(copies.get(&0), Some(0), "after {key} entries");
             assert!(copies.len() <= 100, "{} entries held", copies.len());
@@ -121,7 +158,7 @@ mod tests {
     #[test]
     fn copies_older_than_the_ttl_are_not_served() {
         let copies = LocalCopies::new(10, Duration::ZERO);
-        copies.put(1, 1);
+        copies.put(1, 1, copies.stamp());
         assert_eq!(copies.get(&1), None);
     }
 }

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
+use super::SourceRead;
 use crate::domain::{Comment, CommentId, OutboxMessage, Page, PageRequest, Post, PostId, UserId};
 use crate::ports::{Cache, CommentRepository, DbError, LikeRepository, PostRepository};
 
@@ -62,17 +63,18 @@ impl CachedPostRepository {
         }
     }
 
-    async fn remember(&self, post: &Post) {
+    /// Fills the cache with a post read from the repository since `read` began, unless a write raced.
+    async fn remember(&self, read: SourceRead, post: &Post) {
         let Ok(json) = serde_json::to_vec(post) else {
             return;
         };
-        if let Err(err) = self
-            .cache
-            .set(&cache_key(post.id), Bytes::from(json), self.ttl)
-            .await
-        {
-            tracing::debug!(post = %post.id, error = %err, "post cache write failed");
-        }
+        read.fill(
+            &*self.cache,
+            &cache_key(post.id),
+            Bytes::from(json),
+            self.ttl,
+        )
+        .await;
     }
 
     /// Drops a post's entry after a write. A failure only delays the change by one TTL.
@@ -97,9 +99,10 @@ impl PostRepository for CachedPostRepository {
         if let Some(post) = self.cached(id).await {
             return Ok(Some(post));
         }
+        let read = SourceRead::start();
         let post = self.posts.post(id).await?;
         if let Some(post) = &post {
-            self.remember(post).await;
+            self.remember(read, post).await;
         }
         Ok(post)
     }
@@ -114,8 +117,9 @@ impl PostRepository for CachedPostRepository {
             }
         }
         if !missing.is_empty() {
+            let read = SourceRead::start();
             for post in self.posts.posts_by_ids(&missing).await? {
-                self.remember(&post).await;
+                self.remember(read, &post).await;
                 found.push(post);
             }
         }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+use super::SourceRead;
 use crate::domain::{AccessFacts, NewUser, OutboxMessage, ProfilePatch, User, UserId};
 use crate::ports::{Cache, DbError, UserRepository};
 
@@ -101,10 +102,12 @@ impl UserRepository for CachedUserRepository {
                 tracing::debug!(user = %id, error = %err, "access facts cache read failed; reading the database");
             }
         }
+        let read = SourceRead::start();
         let facts = self.inner.access_facts(id).await?;
         if let Some(facts) = &facts {
             if let Ok(json) = serde_json::to_vec(facts) {
-                let _ = self.cache.set(&key, Bytes::from(json), self.ttl).await;
+                read.fill(&*self.cache, &key, Bytes::from(json), self.ttl)
+                    .await;
             }
         }
         Ok(facts)

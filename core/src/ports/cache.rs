@@ -26,6 +26,15 @@ pub enum CacheError {
 
 super::source::cause_constructors!(CacheError);
 
+/// How long a `delete` keeps `fill` from storing its key again.
+///
+/// Cache-aside reads race with writes: a reader misses, reads the database, a writer commits and deletes the
+/// key, and then the reader stores what it read before the write, which every later reader would be served
+/// until the TTL ran out. A reader fills with `fill` instead of `set`, and only when its database read began
+/// less than `FILL_GUARD` ago (with a margin: see `caching::SourceRead`), so a fill based on a read older
+/// than a racing write always finds that write's guard still there.
+pub const FILL_GUARD: Duration = Duration::from_secs(5);
+
 /// A key-value cache.
 ///
 /// # Contract
@@ -33,6 +42,8 @@ super::source::cause_constructors!(CacheError);
 /// - `get` after `set` returns the value until `ttl` has passed or `delete` was called; after that, `None`.
 ///   A cache may forget a value earlier (eviction), never keep it past its TTL or a `delete`.
 /// - `set` replaces any earlier value and TTL. `delete` of a missing key succeeds.
+/// - `fill` stores like `set`, but only into a key that holds no value and was not deleted in the last
+///   `FILL_GUARD`; it answers whether it stored. `set` is not held back by a delete.
 /// - Callers treat every error as a miss: a cache is never the only copy of anything.
 #[async_trait]
 pub trait Cache: Send + Sync + Debug {
@@ -43,6 +54,8 @@ pub trait Cache: Send + Sync + Debug {
     async fn set(&self, key: &str, value: Bytes, ttl: Duration) -> Result<(), CacheError>;
 
     async fn delete(&self, key: &str) -> Result<(), CacheError>;
+
+    async fn fill(&self, key: &str, value: Bytes, ttl: Duration) -> Result<bool, CacheError>;
 
     async fn ping(&self) -> Result<(), CacheError>;
 }

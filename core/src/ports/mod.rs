@@ -12,12 +12,13 @@ pub mod search;
 pub mod source;
 pub mod storage;
 
-pub use cache::{Cache, CacheError};
+pub use cache::{Cache, CacheError, FILL_GUARD};
 pub use database::{
     lease_end, CommentRepository, Conflict, CreateImageOutcome, DatabaseHealth, DbError,
     FollowOutcome, FollowRepository, ImageRepository, LeaseRepository, LikeRepository, LiveSession,
     NotificationRepository, OutboxRepository, PostRepository, RefreshOutcome, Repositories,
-    SessionRepository, StoredTimelinePage, TimelineRepository, UploadRepository, UserRepository,
+    SecondFactorRepository, SessionRepository, StoredTimelinePage, StoredTotp, TimelineRepository,
+    UploadRepository, UserRepository,
 };
 pub use multipart::{MultipartStore, PartReceipt};
 pub use pipeline::ImagePipeline;

@@ -1,12 +1,13 @@
 //! `register`, `login`, `refreshToken`, `logout`.
 
-use darkroom_core::services::auth::Registration;
+use darkroom_core::services::auth::{LoginOutcome, Registration};
 use darkroom_core::services::ServiceError;
 use poem::web::Data;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use super::login_failures::LoginFailures;
+use super::mfa::MfaChallenge;
 use super::models::{Registered, Tokens};
 use super::problem::ApiResult;
 use super::rate_limits::ClientIp;
@@ -51,6 +52,18 @@ pub enum RegisterResponse {
     Created(Json<Registered>),
 }
 
+/// `login`'s answers: the token pair, or (for an account with two-factor login on) a challenge.
+#[derive(Debug, ApiResponse)]
+pub enum LoginResponse {
+    /// Logged in.
+    #[oai(status = 200)]
+    Tokens(Json<Tokens>),
+    /// The password is right and the account has two-factor login on: no tokens yet. Send `challenge` with
+    /// a code from the authenticator app (or a recovery code) to `completeMfaLogin` before it expires.
+    #[oai(status = 202)]
+    SecondFactorRequired(Json<MfaChallenge>),
+}
+
 #[derive(Debug, ApiResponse)]
 pub enum LogoutResponse {
     /// The session is over (also when it already was).
@@ -86,18 +99,25 @@ impl AuthApi {
         })))
     }
 
-    /// Exchange a username or email and a password for a token pair.
+    /// Exchange a username or email and a password for a token pair. An account with two-factor login on
+    /// answers 202 with a challenge instead (see `completeMfaLogin`).
     #[oai(path = "/v1/auth/login", method = "post", operation_id = "login")]
     async fn login(
         &self,
         state: Data<&AppState>,
         client: Data<&ClientIp>,
         body: StrictJson<LoginRequest>,
-    ) -> ApiResult<Json<Tokens>> {
+    ) -> ApiResult<LoginResponse> {
         let failures = LoginFailures::new(&state.rate_limits, &body.0.login, client.0 .0);
         failures.check().await?;
         match state.auth.login(&body.0.login, &body.0.password).await {
-            Ok((_, tokens)) => Ok(Json(tokens.into())),
+            Ok(LoginOutcome::Tokens(_, tokens)) => Ok(LoginResponse::Tokens(Json(tokens.into()))),
+            Ok(LoginOutcome::SecondFactorRequired {
+                challenge,
+                expires_in,
+            }) => Ok(LoginResponse::SecondFactorRequired(Json(
+                MfaChallenge::new(challenge, expires_in),
+            ))),
             Err(err @ ServiceError::InvalidCredentials) => {
                 failures.record().await;
                 Err(err.into())

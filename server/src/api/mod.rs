@@ -15,6 +15,7 @@ mod images;
 mod inbox;
 mod limits;
 mod login_failures;
+mod mfa;
 mod models;
 mod pagination;
 mod posts;
@@ -103,6 +104,7 @@ type Apis = (
     inbox::InboxApi,
     limits::LimitsApi,
     account::AccountApi,
+    mfa::MfaApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -118,6 +120,7 @@ fn service() -> OpenApiService<Apis, ()> {
         inbox::InboxApi,
         limits::LimitsApi,
         account::AccountApi,
+        mfa::MfaApi,
     );
     OpenApiService::new(apis, "Darkroom", env!("CARGO_PKG_VERSION"))
         .description(

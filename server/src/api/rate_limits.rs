@@ -58,7 +58,14 @@ impl Class {
         }
         Some(match (method, path.trim_end_matches('/')) {
             // Both check a password: one budget for guessing it.
-            (&Method::POST, "/v1/auth/login" | "/v1/me/password") => Class::Login,
+            (
+                &Method::POST,
+                "/v1/auth/login"
+                | "/v1/me/password"
+                | "/v1/auth/login/mfa"
+                | "/v1/me/mfa/totp/confirm"
+                | "/v1/me/mfa/totp/disable",
+            ) => Class::Login,
             (&Method::POST, "/v1/auth/register") => Class::Register,
             (&Method::POST, "/v1/auth/refresh" | "/v1/auth/logout") => Class::Refresh,
             (&Method::POST, "/v1/images") => Class::Uploads,

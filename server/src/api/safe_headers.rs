@@ -47,9 +47,16 @@ fn kind(method: &Method, path: &str) -> Kind {
         };
     }
     match (method, path) {
-        (&Method::POST, "/v1/auth/login" | "/v1/auth/register" | "/v1/auth/refresh") => {
-            Kind::Tokens
-        }
+        // Token pairs, and the TOTP secret and recovery codes of an enrolment.
+        (
+            &Method::POST,
+            "/v1/auth/login"
+            | "/v1/auth/register"
+            | "/v1/auth/refresh"
+            | "/v1/auth/login/mfa"
+            | "/v1/me/mfa/totp"
+            | "/v1/me/mfa/totp/confirm",
+        ) => Kind::Tokens,
         _ => Kind::Other,
     }
 }

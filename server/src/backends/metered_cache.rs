@@ -85,6 +85,14 @@ impl Cache for MeteredCache {
         result
     }
 
+    async fn fill(&self, key: &str, value: Bytes, ttl: Duration) -> Result<bool, CacheError> {
+        let kind = kind(key);
+        let started = Instant::now();
+        let result = self.inner.fill(key, value, ttl).await;
+        record("fill", kind, outcome(&result), started.elapsed());
+        result
+    }
+
     async fn delete(&self, key: &str) -> Result<(), CacheError> {
         let kind = kind(key);
         let started = Instant::now();

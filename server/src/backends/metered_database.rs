@@ -45,6 +45,7 @@ pub fn metered(db: Repositories) -> Repositories {
         notifications: wrap(db.notifications),
         uploads: wrap(db.uploads),
         leases: wrap(db.leases),
+        second_factors: wrap(db.second_factors),
         health: db.health,
     }
 }
@@ -193,4 +194,13 @@ metered!(UploadRepository, "uploads" {
 metered!(LeaseRepository, "leases" {
     fn acquire_lease(name: &str, holder: &str, now: DateTime<Utc>, ttl: Duration) -> Result<bool, DbError>;
     fn release_lease(name: &str, holder: &str) -> Result<(), DbError>;
+});
+
+metered!(SecondFactorRepository, "second_factors" {
+    fn totp(user: UserId) -> Result<Option<StoredTotp>, DbError>;
+    fn begin_totp(user: UserId, sealed_secret: &str, at: DateTime<Utc>) -> Result<bool, DbError>;
+    fn enable_totp(user: UserId, sealed_secret: &str, step: i64, recovery_code_hashes: &[String]) -> Result<bool, DbError>;
+    fn accept_totp_step(user: UserId, step: i64) -> Result<bool, DbError>;
+    fn consume_recovery_code(user: UserId, code_hash: &str) -> Result<bool, DbError>;
+    fn remove_totp(user: UserId) -> Result<bool, DbError>;
 });

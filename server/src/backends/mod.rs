@@ -14,6 +14,7 @@ pub mod metered_queue;
 pub mod metered_storage;
 pub mod queue;
 pub mod storage;
+pub mod storage_encryption;
 
 use anyhow::{bail, Context};
 use darkroom_core::ports::source::chain;
@@ -70,6 +71,9 @@ impl Backends {
         let (storage, multipart) = storage::connect_with_multipart(&storage_url, migrate)
             .await
             .with_context(|| format!("storage {}", redact(&storage_url)))?;
+        let (storage, multipart) =
+            storage_encryption::wrap(config, &storage_url, (storage, multipart))
+                .context("storage encryption")?;
         // Metered beneath the hot cache: the histogram times the backend's calls, not the cache's hits.
         let storage: Arc<dyn darkroom_core::ports::BlobStore> =
             Arc::new(metered_storage::MeteredBlobStore::new(storage));

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use darkroom_core::ports::Cache;
+use darkroom_core::ports::{Cache, FILL_GUARD};
 
 use super::unique;
 
@@ -31,6 +31,8 @@ macro_rules! cache_contract_suite {
             delete_removes_and_is_idempotent,
             entries_expire_after_their_ttl,
             set_replaces_the_value_and_the_ttl,
+            fill_stores_only_into_an_empty_key,
+            a_delete_keeps_fill_out_for_the_guard_only,
             ping_succeeds,
         );
     };
@@ -121,6 +123,88 @@ pub async fn set_replaces_the_value_and_the_ttl(cache: Arc<dyn Cache>) {
     assert_eq!(
         cache.get(&lengthened).await.unwrap(),
         Some(Bytes::from_static(b"new"))
+    );
+}
+
+pub async fn fill_stores_only_into_an_empty_key(cache: Arc<dyn Cache>) {
+    let key = unique("cache");
+    assert!(cache
+        .fill(&key, Bytes::from_static(b"first"), LONG)
+        .await
+        .unwrap());
+    assert_eq!(
+        cache.get(&key).await.unwrap(),
+        Some(Bytes::from_static(b"first"))
+    );
+    assert!(
+        !cache
+            .fill(&key, Bytes::from_static(b"second"), LONG)
+            .await
+            .unwrap(),
+        "a fill never replaces a value"
+    );
+    assert_eq!(
+        cache.get(&key).await.unwrap(),
+        Some(Bytes::from_static(b"first"))
+    );
+    cache
+        .set(&key, Bytes::from_static(b"set"), LONG)
+        .await
+        .unwrap();
+    assert_eq!(
+        cache.get(&key).await.unwrap(),
+        Some(Bytes::from_static(b"set"))
+    );
+
+    // A filled value expires like a set one.
+    let short = unique("cache");
+    assert!(cache
+        .fill(&short, Bytes::from_static(b"v"), SHORT)
+        .await
+        .unwrap());
+    tokio::time::sleep(SHORT * 2).await;
+    assert_eq!(cache.get(&short).await.unwrap(), None);
+}
+
+pub async fn a_delete_keeps_fill_out_for_the_guard_only(cache: Arc<dyn Cache>) {
+    // What a read that raced a write would store: the value from before it.
+    let key = unique("cache");
+    cache
+        .set(&key, Bytes::from_static(b"before"), LONG)
+        .await
+        .unwrap();
+    cache.delete(&key).await.unwrap();
+    assert!(!cache
+        .fill(&key, Bytes::from_static(b"before"), LONG)
+        .await
+        .unwrap());
+    assert_eq!(cache.get(&key).await.unwrap(), None);
+    // Deleting a key that held nothing guards it too: the racing read may have missed.
+    let never_set = unique("cache");
+    cache.delete(&never_set).await.unwrap();
+    assert!(!cache
+        .fill(&never_set, Bytes::from_static(b"v"), LONG)
+        .await
+        .unwrap());
+    // The guard holds back fills, not writers.
+    cache
+        .set(&key, Bytes::from_static(b"after"), LONG)
+        .await
+        .unwrap();
+    assert_eq!(
+        cache.get(&key).await.unwrap(),
+        Some(Bytes::from_static(b"after"))
+    );
+
+    // Past the guard, fills work again.
+    tokio::time::sleep(FILL_GUARD + Duration::from_millis(300)).await;
+    assert!(cache
+        .fill(&never_set, Bytes::from_static(b"later"), LONG)
+        .await
+        .unwrap());
+    assert_eq!(
+        cache.get(&never_set).await.unwrap(),
+        Some(Bytes::from_static(b"later"))
     );
 }
 

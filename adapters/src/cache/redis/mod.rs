@@ -2,7 +2,8 @@
 //! too) a moka tier in front of it that stays coherent across replicas through Redis pub/sub.
 //!
 //! Every key lives under `{prefix}:`, so several deployments (or test cases) share one Redis without seeing
-//! each other, and `clear` can remove one namespace. Values are plain strings with a millisecond `PX` expiry.
+//! each other, and `clear` can remove one namespace. Values are plain strings with a millisecond `PX` expiry;
+//! a delete leaves a short-lived `{prefix}:deleted:{key}` behind, which `fill` respects.
 
 mod errors;
 #[cfg(feature = "memory-cache")]
@@ -15,10 +16,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use ::redis::{AsyncCommands, Client, Pipeline};
+use ::redis::{AsyncCommands, Client, Pipeline, Script};
 use async_trait::async_trait;
 use bytes::Bytes;
-use darkroom_core::ports::{Cache, CacheError};
+use darkroom_core::ports::{Cache, CacheError, FILL_GUARD};
 
 use self::errors::cache_error;
 use self::url::RedisUrl;
@@ -40,12 +41,21 @@ const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 /// Keys asked for per `SCAN` round trip in `clear`.
 const SCAN_BATCH: usize = 1000;
 
+/// `fill`: stores ARGV[1] under KEYS[1] for ARGV[2] ms unless KEYS[1] holds a value or KEYS[2] (the key's
+/// delete guard) exists; 1 when it stored. One script, so no delete lands between the look and the write.
+const FILL_SCRIPT: &str = r"
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 1 end
+return 0
+";
+
 /// A cache in Redis. Cloning is cheap and shares the connection.
 #[derive(Clone)]
 pub struct RedisCache {
     client: Client,
     connection: ConnectionManager,
     prefix: Arc<str>,
+    fill_script: Script,
 }
 
 impl RedisCache {
@@ -81,6 +91,7 @@ impl RedisCache {
             client,
             connection,
             prefix: url.prefix.into(),
+            fill_script: Script::new(FILL_SCRIPT),
         })
     }
 
@@ -130,6 +141,41 @@ impl RedisCache {
 
     fn key(&self, key: &str) -> String {
         format!("{}:{key}", self.prefix)
+    }
+
+    /// Where a delete of `key` leaves its guard against `fill` (see `FILL_GUARD`), in the same namespace.
+    fn guard_key(&self, key: &str) -> String {
+        format!("{}:deleted:{key}", self.prefix)
+    }
+
+    /// Adds "delete `key` and guard it from `fill`" to `pipe`.
+    fn push_delete(&self, pipe: &mut Pipeline, key: &str) {
+        let guard_millis = u64::try_from(FILL_GUARD.as_millis()).unwrap_or(u64::MAX);
+        pipe.cmd("SET")
+            .arg(self.guard_key(key))
+            .arg(1)
+            .arg("PX")
+            .arg(guard_millis)
+            .ignore();
+        pipe.cmd("DEL").arg(self.key(key)).ignore();
+    }
+
+    /// Stores `value` under `key` if it holds nothing and is not guarded; answers whether it stored.
+    async fn fill_key(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, CacheError> {
+        let millis = u64::try_from(ttl.min(MAX_TTL).as_millis()).unwrap_or(u64::MAX);
+        if millis == 0 {
+            return Ok(false);
+        }
+        let stored: i64 = bounded(
+            self.fill_script
+                .key(self.key(key))
+                .key(self.guard_key(key))
+                .arg(value)
+                .arg(millis)
+                .invoke_async(&mut self.connection.clone()),
+        )
+        .await?;
+        Ok(stored == 1)
     }
 
     /// Adds "store `value` under `key` for `ttl`" to `pipe`. A TTL under a millisecond cannot be expressed
@@ -197,8 +243,12 @@ impl Cache for RedisCache {
 
     async fn delete(&self, key: &str) -> Result<(), CacheError> {
         let mut pipe = ::redis::pipe();
-        pipe.cmd("DEL").arg(self.key(key)).ignore();
+        self.push_delete(&mut pipe, key);
         self.exec(&pipe).await
+    }
+
+    async fn fill(&self, key: &str, value: Bytes, ttl: Duration) -> Result<bool, CacheError> {
+        self.fill_key(key, &value, ttl).await
     }
 
     async fn ping(&self) -> Result<(), CacheError> {

@@ -55,6 +55,11 @@ pub(super) fn token(hash: &str) -> Item {
     key(format!("TOKEN#{hash}"), "TOKEN")
 }
 
+/// An account's TOTP factor and its recovery codes.
+pub(super) fn second_factor(user: UserId) -> Item {
+    key(format!("MFA#{}", user.0), "TOTP")
+}
+
 /// A refresh-token family: one login, revoked as a whole.
 pub(super) fn family(id: Uuid) -> Item {
     key(format!("FAMILY#{id}"), "FAMILY")

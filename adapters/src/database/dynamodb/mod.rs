@@ -10,6 +10,7 @@
 //! | email claim            | `EMAIL#<email>`              | `EMAIL`                  | `user_id`                          |
 //! | refresh token          | `TOKEN#<sha256>`             | `TOKEN`                  | family, user, expiry, used, revoked|
 //! | token family           | `FAMILY#<family id>`         | `FAMILY`                 | `user_id`, `revoked`               |
+//! | second factor          | `MFA#<user id>`              | `TOTP`                   | sealed secret, `enabled`, `last_step`, recovery code hashes (a set) |
 //! | image                  | `IMAGE#<id>`                 | `IMAGE`                  | the image, owner's username copied |
 //! | listing entry          | `IMAGES#<owner id>`          | `<order>`                | `image_id`, `created_at`           |
 //! | idempotency claim      | `IDEMPOTENCY#<owner>#<key>`  | `IDEMPOTENCY`            | `image_id`                         |
@@ -57,6 +58,8 @@
 //!   token is then used, which is reuse, and revokes the family by flipping its one `revoked` flag
 //!   (`revoked = false` condition, so of racing losers exactly one reports the reuse). Revoking a family is
 //!   one update, whatever the number of its tokens; every token of a revoked family is invalid.
+//! - Second factors (`second_factors.rs`): one item per account; every change is one conditional write
+//!   of it (the accepted step only moves forward, a recovery code leaves its set only if it is in it).
 //! - Images by id: GetItem; by ids: BatchGetItem. By owner, newest first: Query of `IMAGES#<owner>` with
 //!   `ScanIndexForward = false`, `Limit = limit + 1` and, after a cursor, `sk < order(cursor)` (exact
 //!   keyset), then BatchGetItem of the page's images.
@@ -112,6 +115,7 @@ mod comments;
 mod errors;
 mod feed;
 mod follows;
+pub mod iam;
 mod images;
 mod items;
 mod keys;
@@ -124,6 +128,7 @@ mod posts;
 mod profiles;
 mod query;
 mod retention;
+mod second_factors;
 mod sessions;
 mod table;
 mod tagged;

@@ -118,6 +118,8 @@ macro_rules! for_every_sql_backend {
             for<'r> (B::Id, B::At): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (B::Id, bool, bool): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (String, String): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
+            for<'r> (String, bool, Option<i64>, i64):
+                sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (String,): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (i64,): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
         {

@@ -18,6 +18,7 @@ mod outbox;
 mod posts;
 pub mod queries;
 pub mod rows;
+mod second_factors;
 mod sessions;
 pub mod social_rows;
 mod timelines;

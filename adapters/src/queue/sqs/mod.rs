@@ -16,6 +16,7 @@
 
 mod codec;
 mod error;
+pub mod iam;
 mod leases;
 mod names;
 mod provision;

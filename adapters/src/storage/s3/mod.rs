@@ -1,5 +1,6 @@
 //! Storage on S3 and the S3-compatibles (MinIO, R2, Ceph, moto):
-//! `s3://BUCKET?region=REGION&endpoint=URL&path_style=true&prefix=PATH` (see `url`).
+//! `s3://BUCKET?region=REGION&endpoint=URL&path_style=true&prefix=PATH&sse=aws:kms&sse_kms_key_id=KEY`
+//! (see `url`).
 //!
 //! `object_store`'s `AmazonS3` moves the bytes, wrapped in a `PrefixStore` when the URL has a prefix, and the
 //! generic `ObjectStoreBlobs` does the rest, exactly as for the local store: `put_stream` is an S3
@@ -8,6 +9,7 @@
 //! container credentials, instance metadata).
 
 mod bucket;
+pub mod iam;
 #[cfg(test)]
 mod tests;
 mod url;
@@ -16,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use darkroom_core::ports::StorageError;
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::prefix::PrefixStore;
 use object_store::{ClientOptions, ObjectStore, RetryConfig};
 
@@ -32,7 +34,7 @@ impl ObjectStoreBlobs {
     /// Blobs in the S3 bucket of `url`, under its prefix. Makes no call yet; see `ensure_s3_bucket`.
     pub async fn s3_from_url(url: &str) -> Result<Self, StorageError> {
         let parsed = url::parse(url)?;
-        let s3 = s3_builder(&parsed)
+        let s3 = s3_builder(&parsed)?
             .build()
             .map_err(|e| StorageError::other_from("s3 configuration", e))?;
         let s3 = Arc::new(s3);
@@ -53,7 +55,7 @@ impl ObjectStoreBlobs {
     }
 }
 
-fn s3_builder(url: &S3Url) -> AmazonS3Builder {
+fn s3_builder(url: &S3Url) -> Result<AmazonS3Builder, StorageError> {
     let options = ClientOptions::new().with_connect_timeout(crate::aws::CONNECT_TIMEOUT);
     let retry = RetryConfig {
         max_retries: MAX_RETRIES,
@@ -69,12 +71,28 @@ fn s3_builder(url: &S3Url) -> AmazonS3Builder {
     if let Some(region) = &url.region {
         builder = builder.with_region(region);
     }
+    if let Some(sse) = &url.sse {
+        // object_store sends these headers with every PutObject and CreateMultipartUpload.
+        let mut settings = vec![("aws_server_side_encryption", sse.algorithm.clone())];
+        if let Some(id) = &sse.kms_key_id {
+            settings.push(("aws_sse_kms_key_id", id.clone()));
+        }
+        if let Some(enabled) = sse.bucket_key_enabled {
+            settings.push(("aws_sse_bucket_key_enabled", enabled.to_string()));
+        }
+        for (name, value) in settings {
+            let key: AmazonS3ConfigKey = name
+                .parse()
+                .map_err(|e| StorageError::other_from(format!("s3 setting {name}"), e))?;
+            builder = builder.with_config(key, value);
+        }
+    }
     if let Some(endpoint) = &url.endpoint {
         builder = builder
             .with_endpoint(bucket_endpoint(endpoint, &url.bucket, url.path_style))
             .with_allow_http(endpoint.starts_with("http://"));
     }
-    builder
+    Ok(builder)
 }
 
 /// `object_store` takes a virtual-hosted endpoint with the bucket already in the host name.

@@ -192,3 +192,84 @@ async fn an_unreachable_endpoint_fails_fast_and_says_unavailable() {
         started.elapsed()
     );
 }
+
+/// What S3 says of the object `key` of the store's prefix: its encryption and KMS key.
+async fn encryption_of(s3_url: &str, key: &str) -> (Option<String>, Option<String>) {
+    let parsed = url::parse(s3_url).unwrap();
+    let head = bucket::client(&parsed)
+        .await
+        .head_object()
+        .bucket(&parsed.bucket)
+        .key(format!("{}/{key}", parsed.prefix))
+        .send()
+        .await
+        .unwrap();
+    (
+        head.server_side_encryption().map(|e| e.as_str().to_owned()),
+        head.ssekms_key_id().map(str::to_owned),
+    )
+}
+
+#[tokio::test]
+async fn server_side_encryption_applies_to_every_write_multipart_included() {
+    use darkroom_core::ports::{BlobStoreExt, MultipartStore};
+    let Some(endpoint) = endpoint() else { return };
+    let kms_key = "arn:aws:kms:us-east-1:123456789012:key/0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+    for (query, algorithm, key_id) in [
+        ("sse=AES256", "AES256", None),
+        (
+            &*format!("server_side_encryption=aws:kms&sse_kms_key_id={kms_key}"),
+            "aws:kms",
+            Some(kms_key),
+        ),
+    ] {
+        let s3_url = format!(
+            "s3://{}?endpoint={endpoint}&prefix=enc&{query}",
+            fresh_bucket()
+        );
+        ObjectStoreBlobs::ensure_s3_bucket(&s3_url).await.unwrap();
+        let store = ObjectStoreBlobs::s3_from_url(&s3_url).await.unwrap();
+        // One PutObject, one streamed multipart upload, one resumable upload's parts.
+        let small = BlobKey::parse("a/small").unwrap();
+        store.put(&small, Bytes::from_static(b"x")).await.unwrap();
+        let streamed = BlobKey::parse("a/streamed").unwrap();
+        let chunks = (0..11).map(|_| Ok(Bytes::from(vec![3u8; 1024 * 1024])));
+        store
+            .put_stream(&streamed, futures::stream::iter(chunks).boxed())
+            .await
+            .unwrap();
+        let parts = BlobKey::parse("a/parts").unwrap();
+        let id = store.create_multipart(&parts).await.unwrap();
+        let part = futures::stream::iter([Ok(Bytes::from_static(b"part"))]).boxed();
+        let receipt = store.put_part(&parts, &id, 1, part).await.unwrap();
+        store
+            .complete_multipart(&parts, &id, &[receipt])
+            .await
+            .unwrap();
+        for key in ["a/small", "a/streamed", "a/parts"] {
+            let (found, found_key) = encryption_of(&s3_url, key).await;
+            assert_eq!(found.as_deref(), Some(algorithm), "{query}: {key}");
+            if let Some(key_id) = key_id {
+                assert_eq!(found_key.as_deref(), Some(key_id), "{query}: {key}");
+            }
+        }
+        // Still read back as written: the encryption is S3's business.
+        assert_eq!(
+            store.get(&parts, None).await.unwrap(),
+            Bytes::from_static(b"part")
+        );
+        remove_bucket(&s3_url).await;
+    }
+    // The control: without `sse` the store asks for nothing (the server may still apply its default
+    // SSE-S3, as AWS does since 2023, but never KMS).
+    let s3_url = format!("s3://{}?endpoint={endpoint}&prefix=enc", fresh_bucket());
+    ObjectStoreBlobs::ensure_s3_bucket(&s3_url).await.unwrap();
+    let store = ObjectStoreBlobs::s3_from_url(&s3_url).await.unwrap();
+    let plain = BlobKey::parse("a/plain").unwrap();
+    store.put(&plain, Bytes::from_static(b"x")).await.unwrap();
+    let (found, found_key) = encryption_of(&s3_url, "a/plain").await;
+    eprintln!("without sse the server reports {found:?}");
+    assert_ne!(found.as_deref(), Some("aws:kms"));
+    assert_eq!(found_key, None);
+    remove_bucket(&s3_url).await;
+}

@@ -11,6 +11,7 @@ mod leases;
 mod notifications;
 mod outbox;
 mod posts;
+mod second_factors;
 mod sessions;
 mod timelines;
 mod uploads;
@@ -27,6 +28,7 @@ pub use leases::LeaseRepository;
 pub use notifications::NotificationRepository;
 pub use outbox::{lease_end, OutboxRepository};
 pub use posts::{CommentRepository, LikeRepository, PostRepository};
+pub use second_factors::{SecondFactorRepository, StoredTotp};
 pub use sessions::{LiveSession, RefreshOutcome, SessionRepository};
 pub use timelines::{StoredTimelinePage, TimelineRepository};
 pub use uploads::UploadRepository;
@@ -37,6 +39,7 @@ pub use users::UserRepository;
 pub struct Repositories {
     pub users: Arc<dyn UserRepository>,
     pub sessions: Arc<dyn SessionRepository>,
+    pub second_factors: Arc<dyn SecondFactorRepository>,
     pub images: Arc<dyn ImageRepository>,
     pub outbox: Arc<dyn OutboxRepository>,
     pub follows: Arc<dyn FollowRepository>,
@@ -56,6 +59,7 @@ impl Repositories {
     where
         D: UserRepository
             + SessionRepository
+            + SecondFactorRepository
             + ImageRepository
             + OutboxRepository
             + FollowRepository
@@ -72,6 +76,7 @@ impl Repositories {
         Self {
             users: db.clone(),
             sessions: db.clone(),
+            second_factors: db.clone(),
             images: db.clone(),
             outbox: db.clone(),
             follows: db.clone(),

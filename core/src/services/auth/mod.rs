@@ -1,11 +1,17 @@
-//! Accounts and sessions: register, login, refresh-token rotation, logout, and access-token checks.
+//! Accounts and sessions: register, login (with an optional second factor), refresh-token rotation, logout,
+//! and access-token checks.
 
+mod challenge;
 mod ended;
 mod live;
+mod mfa;
+mod mfa_login;
 mod password_change;
 mod passwords;
+mod sealing;
 mod session_list;
 mod tokens;
+pub mod totp;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,17 +19,24 @@ use std::time::Duration;
 use chrono::Utc;
 use uuid::Uuid;
 
+pub use challenge::{Challenge, LoginChallenges, CHALLENGE_TTL_SECS};
 pub use ended::EndedSessions;
 pub use live::LiveAccounts;
+pub use mfa::{MfaStatus, TotpEnrolment, RECOVERY_CODES};
+pub use mfa_login::LoginOutcome;
 pub use passwords::{PasswordHasher, PasswordHashing};
+pub use sealing::SecretSeal;
 pub use session_list::SessionInfo;
 pub use tokens::{Bearer, TokenIssuer, TokenPair};
 
 use super::ServiceError;
+use crate::clock::Clock;
 use crate::domain::{
     DisplayName, Email, Event, NewUser, Password, RefreshToken, User, UserId, Username,
 };
-use crate::ports::{Cache, RefreshOutcome, SessionRepository, UserRepository};
+use crate::ports::{
+    Cache, RefreshOutcome, SecondFactorRepository, SessionRepository, UserRepository,
+};
 
 /// How long tokens live.
 #[derive(Debug, Clone)]
@@ -57,17 +70,33 @@ pub struct AuthService {
     refresh_ttl: Duration,
     session_max_age: Duration,
     ended: EndedSessions,
+    second_factors: Arc<dyn SecondFactorRepository>,
+    seal: SecretSeal,
+    challenges: LoginChallenges,
+    /// The time TOTP codes and login challenges are checked against (tests move it).
+    clock: Clock,
 }
 
 impl AuthService {
     /// `cache` remembers the sessions that ended before their access tokens expired (`EndedSessions`).
+    /// TOTP secrets are sealed, and login challenges signed, with keys derived from the token keys.
     pub fn new(
         users: Arc<dyn UserRepository>,
         sessions: Arc<dyn SessionRepository>,
+        second_factors: Arc<dyn SecondFactorRepository>,
         cache: Arc<dyn Cache>,
         settings: &AuthSettings,
+        clock: Clock,
     ) -> Self {
+        let keys = || {
+            std::iter::once(settings.signing_key.as_slice())
+                .chain(settings.previous_signing_keys.iter().map(Vec::as_slice))
+        };
         Self {
+            second_factors,
+            seal: SecretSeal::new(keys()),
+            challenges: LoginChallenges::new(keys(), clock.clone()),
+            clock,
             users,
             sessions,
             tokens: TokenIssuer::rotating(
@@ -109,12 +138,9 @@ impl AuthService {
         Ok((user, tokens))
     }
 
-    /// Logs in by username or email. Unknown accounts cost as much time as wrong passwords.
-    pub async fn login(
-        &self,
-        login: &str,
-        password: &str,
-    ) -> Result<(User, TokenPair), ServiceError> {
+    /// Logs in by username or email. Unknown accounts cost as much time as wrong passwords. An account with
+    /// two-factor login gets a challenge for `complete_login` instead of tokens.
+    pub async fn login(&self, login: &str, password: &str) -> Result<LoginOutcome, ServiceError> {
         let found = self.users.credentials(&login.trim().to_lowercase()).await?;
         let (user, hash) = match found {
             Some((user, hash)) => (Some(user), Some(hash)),
@@ -122,10 +148,7 @@ impl AuthService {
         };
         let valid = self.hasher.verify(password.to_owned(), hash).await?;
         match user {
-            Some(user) if valid => {
-                let tokens = self.start_session(user.id).await?;
-                Ok((user, tokens))
-            }
+            Some(user) if valid => self.after_password(user).await,
             _ => Err(ServiceError::InvalidCredentials),
         }
     }

@@ -196,8 +196,12 @@ impl TokenIssuer {
             user: UserId(data.claims.sub),
             session: data.claims.sid,
         };
-        self.verified
-            .put(token.to_owned(), (bearer, data.claims.exp));
+        // A verified signature never changes its mind, so nothing is ever forgotten that the stamp guards.
+        self.verified.put(
+            token.to_owned(),
+            (bearer, data.claims.exp),
+            self.verified.stamp(),
+        );
         Ok(bearer)
     }
 }

@@ -27,6 +27,7 @@ mod outbox_claims;
 mod posts;
 mod profiles;
 mod retention;
+mod second_factors;
 mod sessions;
 mod social;
 mod tags;
@@ -51,6 +52,7 @@ pub use outbox_claims::*;
 pub use posts::*;
 pub use profiles::*;
 pub use retention::*;
+pub use second_factors::*;
 pub use sessions::*;
 pub use tags::*;
 pub use timelines::*;
@@ -161,6 +163,19 @@ macro_rules! session_repository_contract_suite {
     };
 }
 
+/// `SecondFactorRepository`'s contract.
+#[macro_export]
+macro_rules! second_factor_repository_contract_suite {
+    ($factory:path) => {
+        $crate::database_cases!($factory;
+            a_totp_factor_is_pending_until_enabled_with_its_codes,
+            totp_steps_are_accepted_once_and_only_forward,
+            recovery_codes_are_used_once,
+            removing_a_factor_removes_its_codes,
+        );
+    };
+}
+
 /// `ImageRepository`'s contract.
 #[macro_export]
 macro_rules! image_repository_contract_suite {
@@ -247,6 +262,7 @@ macro_rules! database_contract_suite {
     ($factory:path) => {
         $crate::user_repository_contract_suite!($factory);
         $crate::session_repository_contract_suite!($factory);
+        $crate::second_factor_repository_contract_suite!($factory);
         $crate::image_repository_contract_suite!($factory);
         $crate::outbox_repository_contract_suite!($factory);
         $crate::database_health_contract_suite!($factory);

@@ -137,8 +137,14 @@ impl Cache for TwoLevelCache {
 
     async fn delete(&self, key: &str) -> Result<(), CacheError> {
         let mut pipe = ::redis::pipe();
-        pipe.cmd("DEL").arg(self.redis.key(key)).ignore();
+        self.redis.push_delete(&mut pipe, key);
         self.write(pipe, key).await
+    }
+
+    async fn fill(&self, key: &str, value: Bytes, ttl: Duration) -> Result<bool, CacheError> {
+        // Nothing to announce: a fill only lands in a key Redis holds no value under, and no replica keeps
+        // a copy of a key past Redis's own (copies are cut to what Redis had left, and deletes announced).
+        self.redis.fill_key(key, &value, ttl).await
     }
 
     async fn ping(&self) -> Result<(), CacheError> {
