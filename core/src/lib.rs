@@ -15,6 +15,8 @@
 //!   kept alive by a heartbeat.
 //! - [`search`]: the user search policy every search adapter shares (normal form, index terms, ranking).
 //! - [`caching`]: port wrappers that add caching, so no use case does cache-aside itself.
+//! - [`trace_context`]: the W3C trace context carried in job and event payloads, so one upload is one trace
+//!   across the API, the outbox relay and the worker.
 //! - [`imaging`]: the image policy (limits, variant sizes, render plans, sniffing); the pixels are in the
 //!   `darkroom-imaging` crate.
 
@@ -25,6 +27,7 @@ pub mod imaging;
 pub mod ports;
 pub mod search;
 pub mod services;
+pub mod trace_context;
 pub mod transform;
 pub mod worker;
 

@@ -125,6 +125,9 @@ pub struct Config {
     pub log_format: String,
     /// Whether every request is logged (one line, target `darkroom::access`).
     pub access_log: bool,
+    /// An OpenTelemetry collector's OTLP/HTTP base URL (`http://localhost:4318`): when set, traces are
+    /// exported to its `/v1/traces` (protobuf). Unset: no span is exported and nothing is started for it.
+    pub otlp_endpoint: Option<String>,
     /// Memory for the hot variants and originals served from RAM instead of storage; 0 turns it off.
     /// A blob enters on its second read and only if it is at most an eighth of this.
     pub serving_cache_bytes: u64,
@@ -250,6 +253,7 @@ impl Default for Config {
             cache_max_bytes: 256 * 1024 * 1024,
             log_format: "text".into(),
             access_log: true,
+            otlp_endpoint: None,
             serving_cache_bytes: 128 * 1024 * 1024,
             shutdown_grace_secs: 30,
             timeline_celebrity_threshold: SocialSettings::default().celebrity_threshold,

@@ -14,3 +14,4 @@ mod passes;
 mod signing_key;
 pub mod startup;
 pub mod telemetry;
+pub mod traces;

@@ -184,7 +184,23 @@ fn main() -> ExitCode {
             }
         };
     }
-    darkroom::telemetry::init(&config.log_format, config.access_log);
+    // The exporter's thread starts before the runtime, and is flushed after it stopped: the spans of the
+    // last requests and jobs are sent, not dropped with the process.
+    let (traces, tracer) = match config
+        .otlp_endpoint
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+    {
+        Some(endpoint) => match darkroom::traces::exporter(endpoint, config.role) {
+            Ok((traces, tracer)) => (Some(traces), Some(tracer)),
+            Err(err) => {
+                eprintln!("darkroom: invalid configuration: {err:#}");
+                return ExitCode::from(2);
+            }
+        },
+        None => (None, None),
+    };
+    darkroom::telemetry::init(&config.log_format, config.access_log, tracer);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -218,6 +234,10 @@ fn main() -> ExitCode {
             _ => Application::build(config).await?.run_until_signal().await,
         }
     });
+    drop(runtime);
+    if let Some(traces) = traces {
+        traces.shutdown();
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

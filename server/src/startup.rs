@@ -33,6 +33,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::api::{self, AppState, CorsOrigins, OperatorAccess, RateLimits};
+use crate::backends::metered_pipeline::MeteredPipeline;
 use crate::backends::Backends;
 use crate::config::Config;
 use crate::listener::TunedAcceptor;
@@ -127,7 +128,8 @@ impl Application {
             clock.clone(),
         );
         // The image pipeline is an adapter like the others: this build's codecs (`native-codecs`).
-        let pipeline: Arc<dyn ImagePipeline> = Arc::new(NativePipeline::new());
+        let pipeline: Arc<dyn ImagePipeline> =
+            Arc::new(MeteredPipeline::new(Arc::new(NativePipeline::new())));
         let images = ImageService::new(
             image_repository.clone(),
             backends.storage.clone(),
@@ -149,11 +151,12 @@ impl Application {
             &clock,
         ));
         // Transformations run one render per slot, each on one core: the slots are the parallelism.
-        let transform_pipeline: Arc<dyn ImagePipeline> =
-            Arc::new(NativePipeline::with_settings(RenderSettings {
+        let transform_pipeline: Arc<dyn ImagePipeline> = Arc::new(MeteredPipeline::new(Arc::new(
+            NativePipeline::with_settings(RenderSettings {
                 threads: 1,
                 ..RenderSettings::default()
-            }));
+            }),
+        )));
         let transforms = TransformService::new(
             images.clone(),
             backends.storage.clone(),

@@ -2,6 +2,7 @@
 values, both presets and a file that turns every option on: linted strictly, every object validated against
 the Kubernetes schemas, and the objects checked for what the chart promises."""
 
+import json
 import re
 
 import helm_python as helm
@@ -58,6 +59,12 @@ def test_every_object_is_valid_for_kubernetes(preset):
                 pytest.fail(f"{name}: {obj['kind']}/{obj['metadata']['name']} on {kube}: {err.message} at {list(err.path)}")
 
 
+def settings_map(objects):
+    """The ConfigMap of the server's settings (beside it, the dashboard's when that is on)."""
+    (config,) = [c for name, c in by_kind(objects, "ConfigMap").items() if not name.endswith("-dashboard")]
+    return config
+
+
 def deployments(objects):
     return {d["metadata"]["labels"]["app.kubernetes.io/component"]: d for d in by_kind(objects, "Deployment").values()}
 
@@ -79,7 +86,7 @@ def test_one_deployment_per_role_from_one_image(preset):
 def test_probes_point_at_real_routes_on_the_listening_port(preset):
     _, _, objects = preset
     served = routes()
-    (config,) = by_kind(objects, "ConfigMap").values()
+    config = settings_map(objects)
     listen_port = int(config["data"]["DARKROOM_LISTEN"].rsplit(":", 1)[1])
     for role, deployment in deployments(objects).items():
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
@@ -99,7 +106,7 @@ def test_metrics_are_scraped_from_the_operators_listener_only(preset):
     `metrics` port on that listener, every Service carries it, the ServiceMonitor scrapes it and never `http`,
     and the Ingress never routes to it."""
     name, _, objects = preset
-    (config,) = by_kind(objects, "ConfigMap").values()
+    config = settings_map(objects)
     metrics_port = int(config["data"]["DARKROOM_METRICS_LISTEN"].rsplit(":", 1)[1])
     api_port = int(config["data"]["DARKROOM_LISTEN"].rsplit(":", 1)[1])
     assert metrics_port != api_port
@@ -141,7 +148,7 @@ def test_pods_run_locked_down(preset):
 def test_the_grace_period_covers_the_servers_drain(preset):
     """The server drains in-flight requests, then jobs, each for up to shutdown_grace_secs (startup.rs)."""
     name, values, objects = preset
-    (config,) = by_kind(objects, "ConfigMap").values()
+    config = settings_map(objects)
     grace = int(config["data"]["DARKROOM_SHUTDOWN_GRACE_SECS"])
     if "shutdownGraceSeconds" not in values:
         assert grace == int(server_default("shutdown_grace_secs")), "the chart's default differs from the server's"
@@ -160,7 +167,7 @@ def test_the_grace_period_covers_the_servers_drain(preset):
 def test_settings_are_real_server_keys_and_roll_the_pods(preset):
     name, values, objects = preset
     keys = config_keys()
-    (config,) = by_kind(objects, "ConfigMap").values()
+    config = settings_map(objects)
     for key in config["data"]:
         assert key in keys or key.startswith("AWS_"), f"{name}: {key} is not a server setting"
     for deployment in deployments(objects).values():
@@ -236,7 +243,7 @@ def test_the_aws_preset_assumes_an_iam_role_and_puts_the_worker_on_spot():
     assert worker["nodeSelector"] == {"karpenter.sh/capacity-type": "spot"}
     assert any(t["key"] == "spot" and t["effect"] == "NoSchedule" for t in worker["tolerations"])
     assert "nodeSelector" not in roles["api"]["spec"]["template"]["spec"]
-    (config,) = by_kind(objects, "ConfigMap").values()
+    config = settings_map(objects)
     assert config["data"]["DARKROOM_STORAGE_URL"].startswith("s3://")
     assert config["data"]["DARKROOM_QUEUE_URL"].startswith("sqs://")
     (ingress,) = by_kind(objects, "Ingress").values()
@@ -245,7 +252,7 @@ def test_the_aws_preset_assumes_an_iam_role_and_puts_the_worker_on_spot():
 
 def test_the_onprem_preset_uses_its_backends_and_restricts_traffic():
     objects = render(load_values("onprem"))
-    (config,) = by_kind(objects, "ConfigMap").values()
+    config = settings_map(objects)
     assert "endpoint=http://minio:9000" in config["data"]["DARKROOM_STORAGE_URL"]
     assert config["data"]["DARKROOM_QUEUE_URL"].startswith("nats://")
     assert config["data"]["DARKROOM_CACHE_URL"].startswith("redis")
@@ -297,11 +304,35 @@ def test_monitoring_objects_only_where_their_crds_are():
     objects = render(values, MONITORING_APIS)
     (rule,) = by_kind(objects, "PrometheusRule").values()
     exprs = " ".join(r["expr"] for g in rule["spec"]["groups"] for r in g["rules"])
-    for metric in ("http_requests_total", "http_request_duration_seconds_bucket", "worker_jobs_finished_total"):
+    for metric in (
+        "http_requests_total",
+        "http_request_duration_seconds_bucket",
+        "worker_jobs_finished_total",
+        "queue_message_wait_seconds_bucket",
+        "db_operation_duration_seconds_count",
+    ):
         assert metric in exprs
     (monitor,) = by_kind(objects, "ServiceMonitor").values()
     selector = monitor["spec"]["selector"]["matchLabels"]
     assert all(selector.items() <= s["metadata"]["labels"].items() for s in by_kind(objects, "Service").values())
+
+
+def test_the_grafana_dashboard_ships_when_asked_and_reads_the_servers_metrics():
+    assert not [o for o in render({}) if o["metadata"]["name"].endswith("-dashboard")]
+    (dashboard,) = [o for o in render(load_values("all-on")) if o["metadata"]["name"].endswith("-dashboard")]
+    assert dashboard["kind"] == "ConfigMap"
+    assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
+    board = json.loads(dashboard["data"]["darkroom.json"])
+    exprs = " ".join(t["expr"] for p in board["panels"] for t in p["targets"])
+    for metric in (
+        "http_requests_total",
+        "worker_jobs_finished_total",
+        "queue_message_wait_seconds_bucket",
+        "db_operation_duration_seconds_bucket",
+        "cache_requests_total",
+        "pipeline_stage_duration_seconds_bucket",
+    ):
+        assert metric in exprs, metric
 
 
 def test_notes_tell_the_operator_what_to_do_next():

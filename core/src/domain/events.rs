@@ -82,12 +82,12 @@ impl Event {
         serde_json::from_slice(bytes)
     }
 
-    /// The outbox row that publishes this event.
+    /// The outbox row that publishes this event, carrying the current trace context (see `trace_context`).
     pub fn to_outbox(&self) -> OutboxMessage {
         OutboxMessage {
             id: Uuid::now_v7(),
             topic: self.topic().to_owned(),
-            payload: self.to_bytes(),
+            payload: crate::trace_context::stamp_current(self.to_bytes()),
             created_at: Utc::now(),
         }
     }

@@ -79,11 +79,13 @@ pub struct OutboxMessage {
 }
 
 impl OutboxMessage {
+    /// The outbox row of `job`, carrying the trace context of the span that asks for it (when traces are
+    /// exported), so the worker's handling joins the trace of the request.
     pub fn job(job: &Job) -> Self {
         Self {
             id: Uuid::now_v7(),
             topic: job.topic().to_owned(),
-            payload: job.to_bytes(),
+            payload: crate::trace_context::stamp_current(job.to_bytes()),
             created_at: Utc::now(),
         }
     }

@@ -7,9 +7,12 @@ use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::{watch, Notify};
+use tracing::Instrument;
 
+use crate::domain::OutboxMessage;
 use crate::ports::source::chain;
 use crate::ports::{DbError, Message, OutboxRepository, Queue};
+use crate::trace_context;
 
 const BATCH: usize = 100;
 /// A safety net for writes made by other processes, which cannot notify this one.
@@ -61,12 +64,16 @@ pub async fn relay_once(
     let claimed = outbox.claim_outbox(BATCH, LEASE, Utc::now()).await?;
     let mut done = Vec::with_capacity(claimed.len());
     for message in &claimed {
+        let span = relay_span(message);
+        // The message hands on the relay's context, so the worker's span is the relay's child.
+        let payload = trace_context::restamp(&span, message.payload.clone());
         let published = queue
             .publish(&Message {
                 id: message.id.to_string(),
                 topic: message.topic.clone(),
-                payload: message.payload.clone(),
+                payload,
             })
+            .instrument(span)
             .await;
         match published {
             Ok(()) => done.push(message.id),
@@ -80,4 +87,20 @@ pub async fn relay_once(
         outbox.mark_outbox_relayed(&done).await?;
     }
     Ok(done.len())
+}
+
+/// The span of one message's relay, a child of the span that wrote the row; none unless traces are exported.
+fn relay_span(message: &OutboxMessage) -> tracing::Span {
+    if !trace_context::enabled() {
+        return tracing::Span::none();
+    }
+    let span = tracing::info_span!(
+        "outbox relay",
+        otel.name = %format_args!("publish {}", message.topic),
+        otel.kind = "producer",
+        messaging.destination.name = %message.topic,
+        messaging.message.id = %message.id,
+    );
+    trace_context::continue_from(&span, &message.payload);
+    span
 }

@@ -16,11 +16,13 @@ use std::time::Duration;
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 use super::heartbeat::Heartbeat;
 use super::{telemetry, Attempt, JobHandler, JobOutcome};
 use crate::ports::source::chain;
 use crate::ports::{Delivery, Queue};
+use crate::trace_context;
 
 /// How long an idle receive loop waits for a message before it looks at the shutdown flag again.
 const IDLE_WAIT: Duration = Duration::from_secs(1);
@@ -249,12 +251,37 @@ async fn run_job(
         max: worker.settings.max_attempts,
     };
     telemetry::started(topic);
+    let span = job_span(topic, &delivery);
     let started = Instant::now();
-    let outcome = handler.handle(&delivery.message, attempt).await;
+    let outcome = handler
+        .handle(&delivery.message, attempt)
+        .instrument(span.clone())
+        .await;
     telemetry::finished(topic, &outcome, started.elapsed());
     // Stopped before settling, so that no extension races the ack.
     heartbeat.stop().await;
-    settle(worker.queue.as_ref(), &delivery, outcome, worker.settings).await;
+    settle(worker.queue.as_ref(), &delivery, outcome, worker.settings)
+        .instrument(span)
+        .await;
+}
+
+/// The span of one delivery's handling, a child of the span that published the message (the outbox
+/// relay's, for jobs written with a request) when the message carries its context; none unless traces are
+/// exported.
+fn job_span(topic: &'static str, delivery: &Delivery) -> tracing::Span {
+    if !trace_context::enabled() {
+        return tracing::Span::none();
+    }
+    let span = tracing::info_span!(
+        "job",
+        otel.name = %format_args!("process {topic}"),
+        otel.kind = "consumer",
+        messaging.destination.name = topic,
+        messaging.message.id = %delivery.message.id,
+        attempt = delivery.attempt,
+    );
+    trace_context::continue_from(&span, &delivery.message.payload);
+    span
 }
 
 async fn settle(

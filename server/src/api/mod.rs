@@ -23,7 +23,7 @@ mod posts;
 mod problem;
 pub(crate) mod rate_limits;
 mod request_limits;
-mod route_label;
+pub(crate) mod route_label;
 mod safe_headers;
 mod security;
 mod serving;
@@ -192,6 +192,8 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .around(move |next, req| cors::cors(next, req, cors.clone()))
         .around(record_metrics)
         .around(move |next, req| crate::telemetry::access_log(next, req, logged_proxies.clone()))
+        // Outermost, so the access log's line is written inside the request's span, with its ids.
+        .around(crate::traces::request_span)
 }
 
 /// What the metrics listener (`metrics_listen`) serves: the operator's view of `/metrics` and `/readyz`, and

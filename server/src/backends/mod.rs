@@ -8,6 +8,10 @@ pub mod archive;
 pub mod cache;
 pub mod data_dir;
 pub mod database;
+pub mod metered_cache;
+pub mod metered_database;
+pub mod metered_pipeline;
+pub mod metered_queue;
 pub mod metered_storage;
 pub mod queue;
 pub mod storage;
@@ -67,6 +71,7 @@ impl Backends {
         } = database::connect(&db_url, migrate)
             .await
             .with_context(|| format!("database {}", redact(&db_url)))?;
+        let db = metered_database::metered(db);
         let storage_url = config.storage_url();
         let (storage, multipart) = storage::connect_with_multipart(&storage_url, migrate)
             .await
@@ -82,9 +87,11 @@ impl Backends {
         let queue = queue::connect(config, queue_settings, migrate)
             .await
             .with_context(|| format!("queue {}", redact(&config.queue_url)))?;
+        let queue: Arc<dyn Queue> = Arc::new(metered_queue::MeteredQueue::new(queue));
         let (cache, rate_limiter) = cache::connect(config)
             .await
             .with_context(|| format!("cache {}", redact(&config.cache_url)))?;
+        let cache: Arc<dyn Cache> = Arc::new(metered_cache::MeteredCache::new(cache));
         let backends = Self {
             db,
             search,

@@ -52,6 +52,7 @@ macro_rules! queue_contract_suite {
             receive_returns_at_most_max,
             topics_are_isolated,
             ping_succeeds,
+            trace_context_survives_publish_and_delivery,
         );
     };
 }
@@ -342,6 +343,45 @@ pub async fn topics_are_isolated(queue: Arc<dyn Queue>, _settings: QueueSettings
     assert_nothing(queue.as_ref(), &b, Duration::from_millis(200)).await;
     let got = receive_one(queue.as_ref(), &a).await;
     assert_eq!(got.message, sent);
+    queue.ack(&got).await.unwrap();
+}
+
+/// The trace context a job carries (in its payload, see `darkroom_core::trace_context`) is delivered as it
+/// was published, and so are the job's own fields beside it: a traced upload stays one trace on every queue.
+pub async fn trace_context_survives_publish_and_delivery(
+    queue: Arc<dyn Queue>,
+    _settings: QueueSettings,
+) {
+    use darkroom_core::trace_context::{stamp, traceparent_of};
+    let topic = unique("traced");
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let job = Bytes::from(format!(
+        "{{\"kind\":\"process_image\",\"n\":\"{}\"}}",
+        unique("p")
+    ));
+    let sent = Message {
+        payload: stamp(job.clone(), Some(traceparent.to_owned())),
+        ..message(&topic)
+    };
+    queue.publish(&sent).await.unwrap();
+    let got = receive_one(queue.as_ref(), &topic).await;
+    assert_eq!(got.message, sent);
+    assert_eq!(
+        traceparent_of(&got.message.payload).as_deref(),
+        Some(traceparent)
+    );
+    let fields: serde_json::Value = serde_json::from_slice(&got.message.payload).unwrap();
+    let original: serde_json::Value = serde_json::from_slice(&job).unwrap();
+    assert_eq!(fields["n"], original["n"]);
+    queue.ack(&got).await.unwrap();
+    // A message published without one (an older release's) carries none, and is delivered all the same.
+    let plain = Message {
+        payload: job,
+        ..message(&topic)
+    };
+    queue.publish(&plain).await.unwrap();
+    let got = receive_one(queue.as_ref(), &topic).await;
+    assert_eq!(traceparent_of(&got.message.payload), None);
     queue.ack(&got).await.unwrap();
 }
 

@@ -12,6 +12,7 @@ mod heif;
 mod late_variants;
 mod leases;
 mod mfa;
+mod observability;
 mod openapi;
 mod processing;
 mod rate_limits;
