@@ -46,6 +46,7 @@ pub fn metered(db: Repositories) -> Repositories {
         uploads: wrap(db.uploads),
         leases: wrap(db.leases),
         second_factors: wrap(db.second_factors),
+        original_tiers: wrap(db.original_tiers),
         health: db.health,
     }
 }
@@ -203,4 +204,11 @@ metered!(SecondFactorRepository, "second_factors" {
     fn accept_totp_step(user: UserId, step: i64) -> Result<bool, DbError>;
     fn consume_recovery_code(user: UserId, code_hash: &str) -> Result<bool, DbError>;
     fn remove_totp(user: UserId) -> Result<bool, DbError>;
+});
+
+metered!(OriginalTierRepository, "original_tiers" {
+    fn note_original_read(id: ImageId, at: DateTime<Utc>) -> Result<bool, DbError>;
+    fn originals_to_archive(read_before: DateTime<Utc>, limit: usize) -> Result<Vec<ImageId>, DbError>;
+    fn mark_original_archived(id: ImageId, read_before: DateTime<Utc>, at: DateTime<Utc>) -> Result<bool, DbError>;
+    fn mark_original_hot(id: ImageId, at: DateTime<Utc>) -> Result<bool, DbError>;
 });
