@@ -26,15 +26,16 @@ use super::DynamoDatabase;
 const CREATE_ROUNDS: usize = 3;
 
 impl DynamoDatabase {
-    /// The images an owner's listing entries name, by id (one BatchGetItem per 100); an image deleted since
-    /// the listing was read is not among them.
+    /// The images that index entries (an owner's listing, the deleted or hot-original indexes) name, by id
+    /// (one BatchGetItem per 100); an image gone since the entries were read is not among them.
     pub(super) async fn listed_images(
         &self,
         listed: &[(ImageId, DateTime<Utc>)],
+        context: &str,
     ) -> Result<HashMap<ImageId, Image>, DbError> {
         self.batch_get(
             listed.iter().map(|(id, _)| keys::image(*id)).collect(),
-            "reading a page of images",
+            context,
         )
         .await?
         .iter()
@@ -180,7 +181,9 @@ impl ImageRepository for DynamoDatabase {
             .map(items::listed_image)
             .collect::<Result<Vec<_>, _>>()?;
 
-        let mut by_id = self.listed_images(&listed).await?;
+        let mut by_id = self
+            .listed_images(&listed, "reading a page of images")
+            .await?;
         // In the listing's order; an image deleted between the two reads is left out.
         let items = listed
             .iter()

@@ -127,19 +127,11 @@ impl OriginalTierRepository for DynamoDatabase {
             .iter()
             .map(items::hot_original_entry_of)
             .collect::<Result<Vec<_>, _>>()?;
-        let found = self
-            .batch_get(
-                listed.iter().map(|(id, _)| keys::image(*id)).collect(),
-                "reading hot originals",
-            )
-            .await?
-            .iter()
-            .map(items::image)
-            .collect::<Result<Vec<_>, _>>()?;
+        let found = self.listed_images(&listed, "reading hot originals").await?;
         let mut due = Vec::new();
         let mut stale = Vec::new();
         for (id, last_read) in listed {
-            match found.iter().find(|image| image.id == id) {
+            match found.get(&id) {
                 Some(image)
                     if !image.original_archived() && image.original_last_read() == last_read =>
                 {

@@ -151,20 +151,14 @@ impl DynamoDatabase {
             .map(items::deleted_entry_of)
             .collect::<Result<Vec<_>, _>>()?;
         let found = self
-            .batch_get(
-                listed.iter().map(|(id, _)| keys::image(*id)).collect(),
-                "reading deleted images",
-            )
-            .await?
-            .iter()
-            .map(items::image)
-            .collect::<Result<Vec<_>, _>>()?;
+            .listed_images(&listed, "reading deleted images")
+            .await?;
         let mut due = Vec::with_capacity(listed.len());
         let mut stale = Vec::new();
         for (id, deleted_at) in listed {
             let current = found
-                .iter()
-                .any(|image| image.id == id && image.deleted_at == Some(deleted_at));
+                .get(&id)
+                .is_some_and(|image| image.deleted_at == Some(deleted_at));
             if current {
                 due.push(id);
             } else {

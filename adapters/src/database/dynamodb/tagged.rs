@@ -37,7 +37,9 @@ impl DynamoDatabase {
         loop {
             let (listed, exhausted) = self.listing_after(owner, position, CHUNK).await?;
             let exhausted = exhausted || listed.is_empty();
-            let mut by_id = self.listed_images(&listed).await?;
+            let mut by_id = self
+                .listed_images(&listed, "reading a page of images")
+                .await?;
             for (id, created_at) in &listed {
                 examined += 1;
                 position = Some(Cursor {
