@@ -43,6 +43,31 @@ impl DynamoDatabase {
         .collect()
     }
 
+    /// An update of image `id` (`changes`: its SET/REMOVE clauses, with `:at` bound to `at` when given) that
+    /// lands only while the image is still at `version`, the one just read, and moves the version on: how the
+    /// retention and archive passes change an image without losing a concurrent change.
+    pub(super) fn versioned_image_update(
+        &self,
+        id: ImageId,
+        changes: &str,
+        version: u64,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem, DbError> {
+        let mut values = vals([
+            (":one", super::attrs::n(1)),
+            (":version", super::attrs::n(version)),
+        ]);
+        if let Some(at) = at {
+            values.insert(":at".to_owned(), super::attrs::micros(at));
+        }
+        self.update(
+            keys::image(id),
+            &format!("{changes} ADD #version :one"),
+            Some("#version = :version"),
+            values,
+        )
+    }
+
     async fn try_create_image(
         &self,
         image: &NewImage,

@@ -11,16 +11,12 @@ use chrono::{DateTime, Utc};
 use darkroom_core::domain::{Image, ImageId, ImageStatus};
 use darkroom_core::ports::{DbError, OriginalTierRepository};
 
-use super::attrs::{micros, n};
 use super::calls::Transacted;
 use super::items;
 use super::keys::{self, Item};
 use super::lifecycle::ROUNDS;
 use super::query::{PartitionQuery, SortKeys};
-use super::writes::vals;
 use super::DynamoDatabase;
-
-const UNCHANGED: &str = "#version = :version";
 
 /// Entries read per listing, for each image asked for: room to step over deleted and processing images.
 const READ_AHEAD: usize = 4;
@@ -87,15 +83,11 @@ impl OriginalTierRepository for DynamoDatabase {
             if last >= at {
                 return Ok(None);
             }
-            let mut writes = vec![self.update(
-                keys::image(id),
-                "SET #original_read_at = :at ADD #version :one",
-                Some(UNCHANGED),
-                vals([
-                    (":at", micros(at)),
-                    (":one", n(1)),
-                    (":version", n(version)),
-                ]),
+            let mut writes = vec![self.versioned_image_update(
+                id,
+                "SET #original_read_at = :at",
+                version,
+                Some(at),
             )?];
             if !image.original_archived() {
                 writes.push(self.delete(keys::hot_original(last, id), None, Item::new())?);
@@ -160,15 +152,11 @@ impl OriginalTierRepository for DynamoDatabase {
                 return Ok(None);
             }
             Ok(Some(vec![
-                self.update(
-                    keys::image(id),
-                    "SET #original_archived_at = :at ADD #version :one",
-                    Some(UNCHANGED),
-                    vals([
-                        (":at", micros(at)),
-                        (":one", n(1)),
-                        (":version", n(version)),
-                    ]),
+                self.versioned_image_update(
+                    id,
+                    "SET #original_archived_at = :at",
+                    version,
+                    Some(at),
                 )?,
                 self.delete(
                     keys::hot_original(image.original_last_read(), id),
@@ -186,15 +174,11 @@ impl OriginalTierRepository for DynamoDatabase {
                 return Ok(None);
             }
             Ok(Some(vec![
-                self.update(
-                    keys::image(id),
-                    "SET #original_read_at = :at REMOVE #original_archived_at ADD #version :one",
-                    Some(UNCHANGED),
-                    vals([
-                        (":at", micros(at)),
-                        (":one", n(1)),
-                        (":version", n(version)),
-                    ]),
+                self.versioned_image_update(
+                    id,
+                    "SET #original_read_at = :at REMOVE #original_archived_at",
+                    version,
+                    Some(at),
                 )?,
                 self.put_new(items::hot_original_entry(at, id))?,
             ]))

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use darkroom_core::domain::{Image, ImageId};
 use darkroom_core::ports::DbError;
 
-use super::attrs::{micros, n};
+use super::attrs::n;
 use super::calls::Transacted;
 use super::items;
 use super::keys::{self, Item};
@@ -46,15 +46,11 @@ impl DynamoDatabase {
             let version = items::image_version(&item)?;
             // Index by index: 0 image, 1 deleted entry, 2 listing entry, 3 claim.
             let mut writes = vec![
-                self.update(
-                    keys::image(id),
-                    "SET #deleted_at = :at REMOVE #idempotency_key ADD #version :one",
-                    Some(UNCHANGED),
-                    vals([
-                        (":at", micros(at)),
-                        (":one", n(1)),
-                        (":version", n(version)),
-                    ]),
+                self.versioned_image_update(
+                    id,
+                    "SET #deleted_at = :at REMOVE #idempotency_key",
+                    version,
+                    Some(at),
                 )?,
                 self.put_new(items::deleted_entry(at, id))?,
                 self.delete(
@@ -102,12 +98,7 @@ impl DynamoDatabase {
             };
             // Index by index: 0 image, 1 deleted entry, 2 listing entry.
             let writes = vec![
-                self.update(
-                    keys::image(id),
-                    "REMOVE #deleted_at ADD #version :one",
-                    Some(UNCHANGED),
-                    vals([(":one", n(1)), (":version", n(version))]),
-                )?,
+                self.versioned_image_update(id, "REMOVE #deleted_at", version, None)?,
                 self.delete(keys::deleted_image(deleted_at, id), None, Item::new())?,
                 self.put_new(items::listing_of(image.owner_id, image.created_at, id))?,
             ];
