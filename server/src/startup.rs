@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use darkroom_core::caching::{
-    CachedImageRepository, CachedPostRepository, CachedUserRepository, InvalidatingOriginalTiers,
-    LocalCopies,
+    CachedImageRepository, CachedPostRepository, CachedTimelineRepository, CachedUserRepository,
+    InvalidatingOriginalTiers, LocalCopies,
 };
 use darkroom_core::clock::Clock;
 use darkroom_core::domain::{Image, ImageId};
-use darkroom_core::ports::{ImagePipeline, ImageRepository, UserRepository};
+use darkroom_core::ports::{ImagePipeline, ImageRepository, TimelineRepository, UserRepository};
 use darkroom_core::services::access::Audience;
 use darkroom_core::services::archive::OriginalArchive;
 use darkroom_core::services::auth::{AuthService, AuthSettings, LiveAccounts};
@@ -46,6 +46,10 @@ const LOCAL_IMAGE_COPIES: usize = 10_000;
 /// How long a post stays in the cache. Likes and comments through this process drop it at once; this
 /// bounds how stale another replica's in-process copy of its counts may be.
 const POST_TTL: Duration = Duration::from_secs(60);
+/// How long the head of a stored timeline stays in the cache. The fan-out and every other write drop the heads
+/// they touch at once; with a cache per process (no Redis) and the worker in another process, this bounds how
+/// late a new post may reach a reader's first page there.
+const TIMELINE_HEAD_TTL: Duration = Duration::from_secs(30);
 
 /// How long an account's access facts (it exists, it is private or not, its avatar) stay in the cache. Edits
 /// through this process drop the entry at once; this bounds what another replica's in-process cache may still
@@ -193,6 +197,15 @@ impl Application {
             POST_TTL,
         ));
         api_db.posts = cached_posts.clone();
+        // First pages of home timelines, by far the most read, come through the cache; the worker's fan-out
+        // writes through the same wrapper below, which drops the heads it changes.
+        let timeline_repository: Arc<dyn TimelineRepository> =
+            Arc::new(CachedTimelineRepository::new(
+                backends.db.timelines.clone(),
+                backends.cache.clone(),
+                TIMELINE_HEAD_TTL,
+            ));
+        api_db.timelines = timeline_repository.clone();
         api_db.likes = cached_posts.clone();
         api_db.comments = cached_posts;
         let posts = Posts::new(&api_db, images.clone(), social, outbox_written.clone());
@@ -232,7 +245,7 @@ impl Application {
             .with_inbox(inbox.clone());
             let events = EventHandlers {
                 timelines: Timelines::new(
-                    backends.db.timelines.clone(),
+                    timeline_repository.clone(),
                     backends.db.posts.clone(),
                     backends.db.follows.clone(),
                     social,

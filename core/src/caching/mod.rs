@@ -11,6 +11,7 @@ mod map_cache;
 mod original_tiers;
 mod posts;
 mod source_read;
+mod timelines;
 mod users;
 
 pub use images::CachedImageRepository;
@@ -18,4 +19,5 @@ pub use local_copies::LocalCopies;
 pub use original_tiers::InvalidatingOriginalTiers;
 pub use posts::CachedPostRepository;
 pub(crate) use source_read::SourceRead;
+pub use timelines::CachedTimelineRepository;
 pub use users::CachedUserRepository;
