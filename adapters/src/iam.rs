@@ -11,6 +11,9 @@ pub struct PolicyTarget {
     pub api: bool,
     /// The worker role's calls (jobs, the expiry and purge passes).
     pub worker: bool,
+    /// The transform role's calls: originals read, results written and checked, image rows read (and an
+    /// archived original's read noted); never the queue.
+    pub transform: bool,
     /// Whether the role also creates what the backends need at start (`auto_migrate`).
     pub migrate: bool,
     /// The AWS account, which SQS, DynamoDB and KMS key ARNs name.
@@ -20,6 +23,12 @@ pub struct PolicyTarget {
 }
 
 impl PolicyTarget {
+    /// Whether the role reads and writes blobs and rows at all (every role does; the flag is off only for
+    /// a policy of migrations alone).
+    pub(crate) fn uses_data(&self) -> bool {
+        self.api || self.worker || self.transform
+    }
+
     pub(crate) fn region(&self, from_url: Option<&str>, service: &str) -> Result<String, String> {
         from_url
             .map(str::to_owned)

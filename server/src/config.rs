@@ -28,15 +28,41 @@ pub enum Role {
     Api,
     /// Jobs only (with `/healthz`, `/readyz` and `/metrics` for probes).
     Worker,
+    /// On-the-fly transformations only (`transformImage`, with `/healthz`, `/readyz` and `/metrics`), so
+    /// their CPU scales apart from the API's: no other route, no outbox relay, no worker, no passes.
+    Transform,
 }
 
 impl Role {
+    /// The whole v1 API (every operation but `transformImage` needs this), and the outbox relay behind it.
     pub fn serves_api(self) -> bool {
         matches!(self, Self::All | Self::Api)
     }
 
+    /// The transformation route: the API serves it too, so a deployment without a transform role loses
+    /// nothing.
+    pub fn serves_transforms(self) -> bool {
+        matches!(self, Self::All | Self::Api | Self::Transform)
+    }
+
     pub fn runs_worker(self) -> bool {
         matches!(self, Self::All | Self::Worker)
+    }
+
+    /// Whether the role publishes or consumes jobs: a transform replica never does, so its readiness does
+    /// not wait on the queue.
+    pub fn uses_queue(self) -> bool {
+        self.serves_api() || self.runs_worker()
+    }
+
+    /// The role's name as configured (`DARKROOM_ROLE`, `--role`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Api => "api",
+            Self::Worker => "worker",
+            Self::Transform => "transform",
+        }
     }
 }
 
@@ -514,6 +540,48 @@ mod tests {
             );
             Ok(())
         });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
+    fn the_transform_role_is_named_in_the_file_the_environment_or_a_flag() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("darkroom.toml", "role = \"transform\"")?;
+            let config = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
+            assert_eq!(config.role, Role::Transform);
+            jail.set_env("DARKROOM_ROLE", "api");
+            let config = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
+            assert_eq!(config.role, Role::Api);
+            jail.set_env("DARKROOM_ROLE", "transform");
+            let config = Config::load(None, &Overrides::default()).map_err(|e| *e)?;
+            assert_eq!(config.role, Role::Transform);
+            jail.set_env("DARKROOM_ROLE", "transformer");
+            assert!(Config::load(None, &Overrides::default()).is_err());
+            Ok(())
+        });
+        assert_eq!(
+            <Role as clap::ValueEnum>::from_str("transform", false),
+            Ok(Role::Transform)
+        );
+    }
+
+    #[test]
+    fn each_role_does_only_its_part() {
+        let parts = |role: Role| {
+            (
+                role.serves_api(),
+                role.serves_transforms(),
+                role.runs_worker(),
+                role.uses_queue(),
+            )
+        };
+        assert_eq!(parts(Role::All), (true, true, true, true));
+        assert_eq!(parts(Role::Api), (true, true, false, true));
+        assert_eq!(parts(Role::Worker), (false, false, true, true));
+        assert_eq!(parts(Role::Transform), (false, true, false, false));
+        for role in [Role::All, Role::Api, Role::Worker, Role::Transform] {
+            assert_eq!(serde_json::to_value(role).unwrap(), role.name());
+        }
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub fn document(
     let target = PolicyTarget {
         api: role.serves_api(),
         worker: role.runs_worker(),
+        // The API's own route included: it needs nothing a transform replica does not already have.
+        transform: role.serves_transforms(),
         migrate: config.auto_migrate,
         account: account.filter(|a| !a.is_empty()),
         default_region: ["AWS_REGION", "AWS_DEFAULT_REGION"]

@@ -27,7 +27,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the server: the API and the worker together, or one of them.
+    /// Run the server: the API and the worker together, or one role (`api`, `worker`, `transform`).
     Serve {
         #[arg(long, value_enum)]
         role: Option<Role>,

@@ -61,11 +61,7 @@ pub fn exporter(endpoint: &str, role: Role) -> anyhow::Result<(Traces, SdkTracer
         .with_endpoint(url.clone())
         .build()
         .with_context(|| format!("otlp_endpoint {url}"))?;
-    let role = match role {
-        Role::All => "all",
-        Role::Api => "api",
-        Role::Worker => "worker",
-    };
+    let role = role.name();
     let resource = Resource::builder()
         .with_service_name(SERVICE_NAME)
         .with_attributes([

@@ -31,6 +31,17 @@ CRD_KINDS = {"ScaledObject", "ServiceMonitor", "PrometheusRule"}
 ROLES = ("api", "worker")
 
 
+def roles_of(values):
+    """The roles a values set runs: api and worker, and transform when it is enabled."""
+    return set(ROLES) | ({"transform"} if values.get("transform", {}).get("enabled") else set())
+
+
+def transform_prefix() -> str:
+    """Where transformation URLs start, as the server routes them (server/src/api/transforms.rs)."""
+    source = (ROOT / "server" / "src" / "api" / "transforms.rs").read_text()
+    return re.search(r'pub const PREFIX: &str = "([^"]+)";', source).group(1)
+
+
 @pytest.mark.parametrize("name", list(VALUES_FILES))
 def test_lint_strict_is_clean(name):
     for kube in KUBE_VERSIONS:
@@ -40,7 +51,13 @@ def test_lint_strict_is_clean(name):
 
 
 def test_the_values_schema_rejects_a_typo_and_a_short_jwt_secret():
-    for values in ({"api": {"replica": 3}}, {"secrets": {"jwtSecret": "short"}}, {"backends": {"queueUrl": "kafka://x"}}):
+    for values in (
+        {"api": {"replica": 3}},
+        {"transform": {"enable": True}},
+        {"transform": {"keda": {"enabled": True}}},
+        {"secrets": {"jwtSecret": "short"}},
+        {"backends": {"queueUrl": "kafka://x"}},
+    ):
         report = helm.lint(CHART, values, strict=True)
         assert report["errors"], f"{values} passed the schema"
 
@@ -70,9 +87,9 @@ def deployments(objects):
 
 
 def test_one_deployment_per_role_from_one_image(preset):
-    name, _, objects = preset
+    name, values, objects = preset
     roles = deployments(objects)
-    assert set(roles) == set(ROLES), name
+    assert set(roles) == roles_of(values), name
     images = set()
     for role, deployment in roles.items():
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
@@ -157,8 +174,8 @@ def test_the_grace_period_covers_the_servers_drain(preset):
         (container,) = pod["containers"]
         pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
         assert pod["terminationGracePeriodSeconds"] >= pre_stop + 2 * grace, (name, role)
-        if role == "api":
-            assert pre_stop > 0, "the API keeps serving while its endpoint leaves the Service"
+        if role in ("api", "transform"):
+            assert pre_stop > 0, f"the {role} role keeps serving while its endpoint leaves the Service"
         if pod.get("nodeSelector", {}).get("karpenter.sh/capacity-type") == "spot":
             # A spot interruption notice is two minutes.
             assert pod["terminationGracePeriodSeconds"] <= 120, (name, role)
@@ -203,14 +220,14 @@ def test_disruption_budgets_and_autoscalers_target_the_roles(preset):
     roles = deployments(objects)
     pod_labels = {role: d["spec"]["template"]["metadata"]["labels"] for role, d in roles.items()}
     budgets = by_kind(objects, "PodDisruptionBudget")
-    assert len(budgets) == 2
+    assert len(budgets) == len(roles_of(values))
     covered = set()
     for budget in budgets.values():
         selector = budget["spec"]["selector"]["matchLabels"]
         matching = [role for role, labels in pod_labels.items() if selector.items() <= labels.items()]
         assert len(matching) == 1, budget
         covered |= set(matching)
-    assert covered == set(ROLES)
+    assert covered == roles_of(values)
     scaled = {}
     for hpa in by_kind(objects, "HorizontalPodAutoscaler").values():
         assert hpa["apiVersion"] == "autoscaling/v2"
@@ -225,10 +242,67 @@ def test_disruption_budgets_and_autoscalers_target_the_roles(preset):
         types = [t["type"] for t in scaled_object["spec"]["triggers"]]
         assert types[-1] == "cpu" and types[0] in {"nats-jetstream", "aws-sqs-queue", "rabbitmq"}
         scaled[target] = "keda"
-    assert set(scaled) == {"demo-darkroom-api", "demo-darkroom-worker"}, name
+    assert set(scaled) == {f"demo-darkroom-{role}" for role in roles_of(values)}, name
     for target in scaled:
         # An autoscaled Deployment leaves replicas to its autoscaler.
         assert "replicas" not in by_kind(objects, "Deployment")[target]["spec"]
+
+
+def test_the_transform_role_takes_the_transformation_prefix_when_enabled(preset):
+    """`serve --role transform` in a Deployment of its own, with its Service, HPA and PDB, and the Ingress
+    sending the server's transformation prefix to it, ahead of any catch-all."""
+    name, values, objects = preset
+    prefix = transform_prefix().rstrip("/")
+    roles = deployments(objects)
+    ingresses = list(by_kind(objects, "Ingress").values())
+    routed = [
+        (rule["host"], path)
+        for ingress in ingresses
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    ]
+    if "transform" not in roles_of(values):
+        assert "transform" not in roles, name
+        assert all(p["backend"]["service"]["name"] == "demo-darkroom-api" for _, p in routed), name
+        return
+    (container,) = roles["transform"]["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["serve", "--role", "transform"]
+    env = {e["name"]: e["value"] for e in container.get("env", [])}
+    assert env["DARKROOM_TRANSFORM_CONCURRENCY"] == str(values["transform"].get("concurrency", 0))
+    assert "initContainers" not in roles["transform"]["spec"]["template"]["spec"], "only the API migrates"
+    service = by_kind(objects, "Service")["demo-darkroom-transform"]
+    pod_labels = roles["transform"]["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"].items() <= pod_labels.items()
+    for other in ("api", "worker"):
+        assert not service["spec"]["selector"].items() <= roles[other]["spec"]["template"]["metadata"]["labels"].items()
+    assert {p["name"] for p in service["spec"]["ports"]} == {"http", "metrics"}
+    assert by_kind(objects, "HorizontalPodAutoscaler")["demo-darkroom-transform"]["spec"]["scaleTargetRef"]["name"] == (
+        "demo-darkroom-transform"
+    )
+    assert ingresses, f"{name}: the transform role is reached through the Ingress"
+    for ingress in ingresses:
+        for rule in ingress["spec"]["rules"]:
+            first, *rest = rule["http"]["paths"]
+            assert (first["path"], first["pathType"]) == (prefix, "Prefix"), name
+            assert first["backend"]["service"] == {"name": "demo-darkroom-transform", "port": {"name": "http"}}
+            assert all(p["backend"]["service"]["name"] == "demo-darkroom-api" for p in rest)
+    # Every other request stays with the API: a Prefix rule matches whole segments, so /v1/t only takes
+    # /v1/t and /v1/t/…, never /v1/timeline.
+    assert not "/v1/timeline".startswith(prefix + "/")
+    for policy in by_kind(objects, "NetworkPolicy").values():
+        if policy["metadata"]["name"] == "demo-darkroom-transform":
+            rules = {rule["ports"][0]["port"]: rule for rule in policy["spec"]["ingress"]}
+            assert set(rules) == {"http", "metrics"}
+            assert rules["http"].get("from", []) == values.get("networkPolicy", {}).get("apiFrom", [])
+
+
+def test_the_transform_role_is_off_by_default_and_on_in_the_aws_preset():
+    assert "transform" not in deployments(render({}))
+    assert "transform" not in deployments(render(load_values("onprem")))
+    objects = render(load_values("aws"))
+    assert "transform" in deployments(objects)
+    assert "deploy/demo-darkroom-transform" in notes(load_values("aws"))
+    assert "deploy/demo-darkroom-transform" not in notes({})
 
 
 def test_the_aws_preset_assumes_an_iam_role_and_puts_the_worker_on_spot():

@@ -40,6 +40,8 @@ pub struct TestApp {
     /// The clock of the server's scheduled passes: `advance` it to make time pass for them.
     pub clock: darkroom_core::clock::Clock,
     data_dir: Option<TempDir>,
+    /// Started beside another app on its backends (`spawn_sibling`): the other owns them.
+    sibling: bool,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -115,6 +117,7 @@ async fn start(config: Config, data_dir: Option<TempDir>) -> TestApp {
         storage,
         clock,
         data_dir,
+        sibling: false,
         stop: Some(stop_tx),
         handle: Some(handle),
     }
@@ -160,6 +163,21 @@ impl TestApp {
         self.shutdown().await;
         adjust(&mut config);
         start(config, dir).await
+    }
+
+    /// A second server on this one's data dir and backends (the same database, storage, queue, cache and
+    /// token keys), with the config adjusted, e.g. to another role: as replicas of two roles share them in a
+    /// deployment. It listens on a port of its own and leaves the backends to this app.
+    pub async fn spawn_sibling(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = self.config.clone();
+        config.listen = "127.0.0.1:0".parse().expect("address");
+        if config.metrics_listen.is_some() {
+            config.metrics_listen = Some("127.0.0.1:0".parse().expect("address"));
+        }
+        adjust(&mut config);
+        let mut sibling = start(config, None).await;
+        sibling.sibling = true;
+        sibling
     }
 
     /// Stops gracefully and waits for the server to finish.
@@ -387,7 +405,7 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if crate::stacks::current() != "embedded" {
+        if crate::stacks::current() != "embedded" && !self.sibling {
             crate::stacks::remove_queue_namespace(&self.config.queue_url);
         }
     }

@@ -36,6 +36,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: {{ .role }}
 {{- end -}}
 
+{{/* The roles this release runs, as a JSON list: api and worker, and transform when enabled. Use with
+     (include "darkroom.roles" $ | fromJsonArray). */}}
+{{- define "darkroom.roles" -}}
+{{- $roles := list "api" "worker" -}}
+{{- if .Values.transform.enabled -}}
+{{- $roles = append $roles "transform" -}}
+{{- end -}}
+{{- toJson $roles -}}
+{{- end -}}
+
 {{- define "darkroom.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "darkroom.fullname" .) .Values.serviceAccount.name -}}

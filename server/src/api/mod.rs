@@ -150,15 +150,18 @@ pub fn routes(state: AppState) -> impl Endpoint {
         .at("/healthz", get(system::healthz))
         .at("/readyz", get(system::readyz))
         .at("/metrics", get(system::metrics));
+    if state.role.serves_transforms() {
+        // Every transformation URL, whatever its number of segments (see `transforms`). The transform role
+        // serves this route alone: anything else is a 404 problem there.
+        route = route.at(
+            format!("{}*path", transforms::PREFIX),
+            get(transforms::transform_route),
+        );
+    }
     if state.role.serves_api() {
         route = route
             .at("/openapi.json", get(system::openapi))
             .nest("/docs", docs)
-            // Every transformation URL, whatever its number of segments (see `transforms`).
-            .at(
-                format!("{}*path", transforms::PREFIX),
-                get(transforms::transform_route),
-            )
             // tus is a protocol of its own, outside the document (see `tus`).
             .at(tus::PREFIX, tus::tus_route)
             .at(format!("{}/", tus::PREFIX), tus::tus_route)

@@ -69,7 +69,9 @@ pub async fn readyz_detailed(state: Data<&AppState>) -> Response {
 }
 
 async fn readiness(state: &AppState, detailed: bool) -> Response {
-    let checks = state.backends.readiness().await;
+    let mut checks = state.backends.readiness().await;
+    // A transform replica neither publishes nor consumes: a queue outage must not take it out of service.
+    checks.retain(|check| state.role.uses_queue() || check.port != "queue");
     let ready = checks.iter().all(|c| c.error.is_none());
     let mut body = json!({
         "status": if ready { "ready" } else { "unavailable" },

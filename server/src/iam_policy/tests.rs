@@ -42,7 +42,7 @@ fn actions(document: &Value) -> BTreeSet<String> {
 
 #[test]
 fn every_resource_is_a_configured_one_and_star_only_where_aws_requires_it() {
-    for role in [Role::Api, Role::Worker, Role::All] {
+    for role in [Role::Api, Role::Worker, Role::Transform, Role::All] {
         for migrate in [false, true] {
             let document = printed(&aws_config(migrate), role);
             for statement in statements(&document) {
@@ -119,6 +119,29 @@ fn the_worker_and_the_api_get_the_calls_their_code_makes() {
         listing["Condition"]["StringLike"]["s3:prefix"][0],
         "tenant/*"
     );
+}
+
+#[test]
+fn the_transform_role_gets_blobs_and_rows_but_no_queue() {
+    let transform = actions(&printed(&aws_config(false), Role::Transform));
+    let api = actions(&printed(&aws_config(false), Role::Api));
+    for needed in [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:ListBucket",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+    ] {
+        assert!(transform.contains(needed), "{needed}");
+    }
+    assert!(
+        transform.iter().all(|action| !action.starts_with("sqs:")),
+        "{transform:?}"
+    );
+    assert!(transform.is_subset(&api), "{transform:?} beyond {api:?}");
 }
 
 #[test]

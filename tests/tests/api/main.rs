@@ -29,6 +29,7 @@ mod tags;
 mod temporary_urls;
 mod transform;
 mod transform_marks;
+mod transform_role;
 mod tus;
 mod upload;
 mod uploads;

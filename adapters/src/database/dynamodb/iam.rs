@@ -1,11 +1,12 @@
 //! The DynamoDB calls of this database (and of the search index in the same table), as IAM actions, on
 //! its one table (it has no secondary indexes).
 //!
-//! Both roles read and write items (the API every use case; the worker processing results, fan-out,
-//! notifications, the search read model, leases and purges), so both get the same item actions: the
-//! single-item calls, `Query`, the batch calls (`BatchGetItem` for listings, `BatchWriteItem` for
-//! purges and timeline trims), and, for `TransactWriteItems`, IAM's per-item actions with
-//! `ConditionCheckItem`. Migrations describe and create the table.
+//! Every role reads and writes items (the API every use case; the worker processing results, fan-out,
+//! notifications, the search read model, leases and purges; the transform role image rows and an archived
+//! original's read), so all get the same item actions: the single-item calls, `Query`, the batch calls
+//! (`BatchGetItem` for listings, `BatchWriteItem` for purges and timeline trims), and, for
+//! `TransactWriteItems`, IAM's per-item actions with `ConditionCheckItem`. Migrations describe and
+//! create the table.
 
 use crate::iam::{actions, PolicyTarget, Statement};
 
@@ -32,7 +33,7 @@ pub fn iam_statements(dynamodb_url: &str, target: &PolicyTarget) -> Result<Vec<S
         target.account("DynamoDB table")?,
         url.table
     );
-    let runs = target.api || target.worker;
+    let runs = target.uses_data();
     let mut statements = Vec::new();
     statements.extend(Statement::allow(
         "DarkroomTable",

@@ -1,8 +1,9 @@
 //! The SQS calls of this queue, as IAM actions, on the queues of the product's topics.
 //!
-//! - Both roles resolve queue URLs (`GetQueueUrl`) and publish (`SendMessage`: the API's outbox relay;
-//!   the worker's follow-up jobs, such as the AVIF encode after processing), and `ping` lists queues
-//!   (`ListQueues`, which IAM grants only on `*`).
+//! - The transform role never touches a queue: it gets none of these.
+//! - The API and worker roles resolve queue URLs (`GetQueueUrl`) and publish (`SendMessage`: the API's
+//!   outbox relay; the worker's follow-up jobs, such as the AVIF encode after processing), and `ping`
+//!   lists queues (`ListQueues`, which IAM grants only on `*`).
 //! - Only the worker receives (`ReceiveMessage`), extends and gives back leases
 //!   (`ChangeMessageVisibility`, batched or not) and acknowledges (`DeleteMessage`).
 //! - Migrations create the queues and their dead letters and set their attributes (`CreateQueue`,
@@ -39,6 +40,7 @@ pub fn iam_statements(sqs_url: &str, target: &PolicyTarget) -> Result<Vec<Statem
         main.push(arn(&queues.main));
         dead.push(arn(&queues.dead));
     }
+    // Not the transform role: it neither publishes nor consumes (and its readiness skips the queue).
     let runs = target.api || target.worker;
     let mut statements = Vec::new();
     statements.extend(Statement::allow(

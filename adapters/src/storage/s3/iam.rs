@@ -1,8 +1,9 @@
 //! The S3 calls of this store, as IAM actions (`object_store` makes them; see `ObjectStoreBlobs`), and the
 //! KMS calls S3 makes on the caller's behalf under SSE-KMS.
 //!
-//! Both roles read, write, list and delete blobs (the API: uploads, resumable parts, transformation
-//! results, tus staging cleanup; the worker: originals in, variants out, purges, expired uploads), and
+//! Every role reads, writes, lists and deletes blobs (the API: uploads, resumable parts, transformation
+//! results, tus staging cleanup; the worker: originals in, variants out, purges, expired uploads; the
+//! transform role: originals in, results out, a result deleted when its image went meanwhile), and
 //! abort multipart uploads (a failed stream, an expired upload). Multipart's create, part and complete
 //! calls are `s3:PutObject`; HEAD is `s3:GetObject`; listing (and `ping`) is `s3:ListBucket`.
 
@@ -34,7 +35,7 @@ pub fn iam_statements(s3_url: &str, target: &PolicyTarget) -> Result<Vec<Stateme
     } else {
         format!("{bucket}/{}/*", url.prefix)
     };
-    let runs = target.api || target.worker;
+    let runs = target.uses_data();
     let mut statements = Vec::new();
     statements.extend(Statement::allow(
         "DarkroomBlobs",
