@@ -3,7 +3,7 @@
 
 use darkroom::config::Role;
 use darkroom_core::transform::Signer;
-use darkroom_tests::app::{assert_problem, spawn_app_with, TestApp};
+use darkroom_tests::app::{assert_problem, spawn_app_with, Account, TestApp};
 use serde_json::json;
 
 const KEY: &str = "736563726574";
@@ -24,18 +24,29 @@ async fn api_and_transform() -> (TestApp, TestApp) {
     (api, transform)
 }
 
+/// A processed upload of a test photo with `visibility`, by `owner` through `api`: its id.
+async fn ready_photo(api: &TestApp, owner: &Account, visibility: &str) -> String {
+    let image = api
+        .upload_testdata(owner, "photos/landscape_1.jpg", visibility)
+        .await;
+    let id = image["id"].as_str().unwrap().to_owned();
+    api.wait_processed(owner, &id).await;
+    id
+}
+
+/// The transformation URL of `path`, signed with the key and salt both servers were given.
+fn signed(path: &str) -> String {
+    let signer = Signer::from_hex(KEY, SALT, 0).unwrap();
+    format!("/v1/t/{}{path}", signer.sign(path).unwrap())
+}
+
 #[tokio::test]
 async fn the_transform_role_renders_what_the_api_stored_and_the_api_serves_what_it_rendered() {
     let (api, transform) = api_and_transform().await;
     let owner = api.register("splitter").await;
-    let image = api
-        .upload_testdata(&owner, "photos/landscape_1.jpg", "public")
-        .await;
-    let id = image["id"].as_str().unwrap().to_owned();
-    api.wait_processed(&owner, &id).await;
-    let signer = Signer::from_hex(KEY, SALT, 0).unwrap();
+    let id = ready_photo(&api, &owner, "public").await;
     let path = format!("/rs:fit:96:96/q:70/{id}.jpg");
-    let url = format!("/v1/t/{}{path}", signer.sign(&path).unwrap());
+    let url = signed(&path);
 
     let rendered = transform.get(None, &url, &[]).await;
     assert_eq!(rendered.status(), 200);
@@ -64,14 +75,9 @@ async fn the_transform_role_renders_what_the_api_stored_and_the_api_serves_what_
 async fn private_images_transform_there_for_their_owner_and_on_a_temporary_url_only() {
     let (api, transform) = api_and_transform().await;
     let owner = api.register("hermit").await;
-    let image = api
-        .upload_testdata(&owner, "photos/landscape_1.jpg", "private")
-        .await;
-    let id = image["id"].as_str().unwrap().to_owned();
-    api.wait_processed(&owner, &id).await;
-    let signer = Signer::from_hex(KEY, SALT, 0).unwrap();
+    let id = ready_photo(&api, &owner, "private").await;
     let path = format!("/rs:fill:64:64/{id}.png");
-    let url = format!("/v1/t/{}{path}", signer.sign(&path).unwrap());
+    let url = signed(&path);
 
     // Tokens are checked there as on the API (the same keys): a stranger and nobody see nothing.
     assert_problem(transform.get(None, &url, &[]).await, 404, "not_found").await;
