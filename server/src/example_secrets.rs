@@ -7,7 +7,7 @@ use crate::config::Config;
 /// The repository's example environment file, built in so the list cannot drift from it.
 const ENV_EXAMPLE: &str = include_str!("../../.env.example");
 
-/// The values `.env.example` gives to its secrets: keys ending in `SECRET`, `PASSWORD` or `KEY`.
+/// The values `.env.example` gives to its secrets: keys ending in `SECRET`, `PASSWORD`, `KEY` or `SALT`.
 pub fn known_example_secrets() -> Vec<&'static str> {
     secrets_in(ENV_EXAMPLE)
 }
@@ -20,7 +20,7 @@ fn secrets_in(env_file: &str) -> Vec<&str> {
         .filter_map(|line| line.split_once('='))
         .filter(|(key, _)| {
             let key = key.trim().to_ascii_uppercase();
-            ["SECRET", "PASSWORD", "KEY"]
+            ["SECRET", "PASSWORD", "KEY", "SALT"]
                 .iter()
                 .any(|suffix| key.ends_with(suffix))
         })
@@ -29,8 +29,9 @@ fn secrets_in(env_file: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Fails when the JWT secret is an example value, when a backend URL carries one (as its password), or when
-/// the AWS secret key the S3, SQS and DynamoDB clients read from the environment is one.
+/// Fails when the JWT secret or a transformation signing key or salt is an example value, when a backend
+/// URL carries one (as its password), or when the AWS secret key the S3, SQS and DynamoDB clients read from
+/// the environment is one.
 pub fn refuse_example_secrets(config: &Config) -> anyhow::Result<()> {
     let aws_secret = std::env::var("AWS_SECRET_ACCESS_KEY").ok();
     match example_secret_in(config, aws_secret.as_deref()) {
@@ -49,6 +50,14 @@ fn example_secret_in(config: &Config, aws_secret: Option<&str>) -> Option<&'stat
     let contains_example = |url: &str| examples.iter().any(|example| url.contains(example));
     if config.jwt_secret.as_deref().is_some_and(is_example) {
         return Some("jwt_secret (DARKROOM_JWT_SECRET)");
+    }
+    // Both are comma-separated lists (several keys during a rotation): any example entry is refused.
+    let lists_example = |list: &str| list.split(',').map(str::trim).any(is_example);
+    if lists_example(&config.transform_key) {
+        return Some("transform_key (DARKROOM_TRANSFORM_KEY)");
+    }
+    if lists_example(&config.transform_salt) {
+        return Some("transform_salt (DARKROOM_TRANSFORM_SALT)");
     }
     if config.database_url.as_deref().is_some_and(contains_example) {
         return Some("the password in database_url (DARKROOM_DATABASE_URL)");
@@ -81,6 +90,8 @@ mod tests {
         let known = known_example_secrets();
         for key in [
             "DARKROOM_JWT_SECRET",
+            "DARKROOM_TRANSFORM_KEY",
+            "DARKROOM_TRANSFORM_SALT",
             "POSTGRES_PASSWORD",
             "MINIO_ROOT_PASSWORD",
         ] {
@@ -91,6 +102,35 @@ mod tests {
             "MINIO_ROOT_USER is not a secret"
         );
         assert!(!known.contains(&"8080-8089"));
+    }
+
+    #[test]
+    fn an_example_transformation_key_or_salt_is_refused_even_beside_a_fresh_one() {
+        let fresh = "0f3c9a1e5b7d2c4a6e8f0b1d3c5e7a9b";
+        let config = Config {
+            transform_key: format!("{fresh}, {}", example("DARKROOM_TRANSFORM_KEY")),
+            transform_salt: format!("{fresh},{fresh}"),
+            ..Config::default()
+        };
+        assert_eq!(
+            example_secret_in(&config, None),
+            Some("transform_key (DARKROOM_TRANSFORM_KEY)")
+        );
+        let config = Config {
+            transform_key: fresh.into(),
+            transform_salt: example("DARKROOM_TRANSFORM_SALT").into(),
+            ..Config::default()
+        };
+        assert_eq!(
+            example_secret_in(&config, None),
+            Some("transform_salt (DARKROOM_TRANSFORM_SALT)")
+        );
+        let config = Config {
+            transform_key: fresh.into(),
+            transform_salt: fresh.into(),
+            ..Config::default()
+        };
+        assert_eq!(example_secret_in(&config, None), None);
     }
 
     #[test]

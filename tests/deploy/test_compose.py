@@ -15,7 +15,7 @@ from conftest import ROOT, config_keys
 
 COMPOSE = ROOT / "compose.yaml"
 EMBEDDED = ROOT / "compose.embedded.yaml"
-DARKROOM_SERVICES = ("migrate", "darkroom-api", "darkroom-worker")
+DARKROOM_SERVICES = ("migrate", "darkroom-api", "darkroom-worker", "darkroom-transform")
 BACKENDS = ("postgres", "minio", "nats", "redis")
 
 
@@ -61,6 +61,24 @@ def test_roles_wait_for_migrate_which_waits_for_healthy_backends():
         assert service["healthcheck"]["test"] == ["CMD", "darkroom", "healthcheck"]
         # Migrations run once, in migrate, not in every replica.
         assert service["environment"]["DARKROOM_AUTO_MIGRATE"] == "false"
+
+
+def test_the_transform_role_is_an_opt_in_profile_that_needs_no_queue():
+    services = load(COMPOSE)["services"]
+    transform = services["darkroom-transform"]
+    assert transform["command"] == ["serve", "--role", "transform"]
+    # `docker compose up -d` alone starts what it always did; `--profile transform` adds the renders.
+    assert transform["profiles"] == ["transform"]
+    assert all("profiles" not in services[name] for name in DARKROOM_SERVICES if name != "darkroom-transform")
+    assert transform["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    # It never touches the queue, so it does not wait for NATS.
+    assert set(transform["depends_on"]) == {"postgres", "minio", "redis", "migrate"}
+    for backend in ("postgres", "minio", "redis"):
+        assert transform["depends_on"][backend] == {"condition": "service_healthy"}
+    assert transform["healthcheck"]["test"] == ["CMD", "darkroom", "healthcheck"]
+    # Its own host-port range, beside the API's: no clash when both scale.
+    (port,) = transform["ports"]
+    assert port.endswith(":8080") and "TRANSFORM_PORTS" in port
 
 
 def test_every_long_running_service_has_a_healthcheck():
@@ -119,10 +137,12 @@ def test_settings_are_real_server_keys():
 def test_secrets_must_come_from_env_and_the_example_names_them_all():
     text = COMPOSE.read_text()
     required = set(re.findall(r"\$\{([A-Z_]+):\?", text))
-    assert {"DARKROOM_JWT_SECRET", "POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD"} <= required
+    assert {
+        "DARKROOM_JWT_SECRET", "DARKROOM_TRANSFORM_KEY", "DARKROOM_TRANSFORM_SALT", "POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD",
+    } <= required
     # No secret has a fallback value: `${X:-…}` is only for ports and image names.
     for name, default in re.findall(r"\$\{([A-Z_]+):-([^}]*)\}", text):
-        assert not re.search("SECRET|PASSWORD|KEY", name), f"{name} has a default: {default}"
+        assert not re.search("SECRET|PASSWORD|KEY|SALT", name), f"{name} has a default: {default}"
     example = (ROOT / ".env.example").read_text()
     defined = set(re.findall(r"^([A-Z_]+)=", example, re.MULTILINE))
     assert required <= defined, f".env.example lacks {required - defined}"

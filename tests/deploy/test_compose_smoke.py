@@ -3,7 +3,8 @@ after the image's ENTRYPOINT, with the image's ENV and the service's environment
 made like a self-hoster makes theirs — as separate processes against this machine's Postgres, NATS, Redis
 and moto (standing in for MinIO). `migrate` runs first; then the API and the worker, each until its own
 healthcheck command passes; then a client registers, uploads a photo to the API and waits until the worker
-has made its variants, and fetches one.
+has made its variants, and fetches one; and the `transform` profile's service renders a signed
+transformation of it, which the API then serves from storage.
 
 What differs from a real `docker compose up`, and why: the service names (postgres, minio, nats, redis)
 resolve to this machine's servers; each run gets its own Postgres role and database, bucket, NATS namespace
@@ -11,6 +12,9 @@ and Redis prefix (so runs and other suites never share state); and the listen po
 port and a temporary directory. Everything else — commands, variable names, URL schemes and parameters,
 secrets — is the file's."""
 
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -212,7 +216,7 @@ def test_compose_services_run_the_upload_story_end_to_end(tmp_path):
         assert done.returncode == 0, done.stderr
 
         envs = {}
-        for name in ("darkroom-worker", "darkroom-api"):
+        for name in ("darkroom-worker", "darkroom-api", "darkroom-transform"):
             data_dir = tmp_path / name
             data_dir.mkdir()
             envs[name] = service_env(services[name], dotenv, machine, data_dir, free_port(), free_port())
@@ -256,6 +260,26 @@ def test_compose_services_run_the_upload_story_end_to_end(tmp_path):
         assert status == 200, body[:500]
         assert {k.lower(): v for k, v in headers.items()}["content-type"] == "image/webp"
         assert body[:4] == b"RIFF" and body[8:12] == b"WEBP"
+
+        # The transform replica renders a transformation signed with the .env's key and salt (imgproxy's
+        # signature: HMAC-SHA256(key, salt || path), base64url without padding); the API, on the same
+        # storage, then answers the same URL with the stored result.
+        path = f"/rs:fit:96:96/{image['id']}.webp"
+        key, salt = (bytes.fromhex(envs["darkroom-transform"][f"DARKROOM_TRANSFORM_{k}"]) for k in ("KEY", "SALT"))
+        signature = base64.urlsafe_b64encode(hmac.new(key, salt + path.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
+        transform = "http://" + envs["darkroom-transform"]["DARKROOM_LISTEN"]
+        status, headers, rendered = request("GET", f"{transform}/v1/t/{signature}{path}")
+        assert status == 200, rendered[:500]
+        headers = {k.lower(): v for k, v in headers.items()}
+        assert headers["content-type"] == "image/webp" and headers["x-darkroom-transform"] == "rendered", headers
+        status, headers, stored = request("GET", f"{api}/v1/t/{signature}{path}")
+        assert status == 200 and stored == rendered, stored[:500]
+        assert {k.lower(): v for k, v in headers.items()}["x-darkroom-transform"] == "stored"
+        status, _, body = request("GET", f"{transform}/v1/t/{signature[:-2]}AA{path}")
+        assert status == 403, body[:500]
+        # The transform role serves nothing else.
+        status, _, body = request("GET", f"{transform}/v1/images/{image['id']}", headers=auth)
+        assert status == 404, body[:500]
 
         # Metrics are the operator's: on each service's metrics listener, and not on its published port.
         worker_metrics = "http://" + envs["darkroom-worker"]["DARKROOM_METRICS_LISTEN"] + "/metrics"
