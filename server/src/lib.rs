@@ -11,6 +11,7 @@ pub mod iam_policy;
 pub mod lifecycle_rules;
 pub mod listener;
 mod passes;
+pub mod queue_gauges;
 mod signing_key;
 pub mod startup;
 pub mod telemetry;

@@ -48,20 +48,21 @@ enum Command {
     /// Ask a running instance's /readyz: exit 0 when it is ready, 1 otherwise (a container HEALTHCHECK).
     Healthcheck(cli::healthcheck::HealthcheckArgs),
     /// Snapshot the embedded defaults (database, search index, queue, signing key, blobs) into a new or
-    /// empty directory, while the server runs. Shared backends: see docs/backup.md.
+    /// empty directory, or an empty S3 prefix, while the server runs. Shared backends: see docs/backup.md.
     Backup {
-        /// The directory to write (created owner-only; refused when it holds anything).
+        /// The directory to write (created owner-only; refused when it holds anything), or
+        /// `s3://BUCKET/PREFIX?region=…&endpoint=…` (an empty prefix; the storage URL's parameters).
         #[arg(long)]
-        to: PathBuf,
+        to: String,
         /// The data dir to back up (default: the configured one).
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
     /// Bring a backup back into a new or empty data dir (never over live data).
     Restore {
-        /// A directory `darkroom backup` wrote.
+        /// A directory, or an `s3://BUCKET/PREFIX?…`, that `darkroom backup` wrote.
         #[arg(long)]
-        from: PathBuf,
+        from: String,
         /// The data dir to create; start the server on it with `--data-dir`.
         #[arg(long)]
         data_dir: PathBuf,
@@ -101,7 +102,11 @@ fn main() -> ExitCode {
         return cli::thumbnail::run(args);
     }
     if let Command::Restore { from, data_dir } = &cli.command {
-        return match darkroom::backup::restore(from, data_dir) {
+        let restored = darkroom::backup::Location::parse(from).and_then(|from| {
+            tokio::runtime::Runtime::new()?
+                .block_on(darkroom::backup::restore_from(&from, data_dir))
+        });
+        return match restored {
             Ok(manifest) => {
                 println!(
                     "restored {} files into {}",
@@ -223,12 +228,9 @@ fn main() -> ExitCode {
                     .map(|_| ())
             }
             Command::Backup { to, .. } => {
-                let manifest = darkroom::backup::backup(&config, &to).await?;
-                println!(
-                    "backed up {} files into {}",
-                    manifest.files.len(),
-                    to.display()
-                );
+                let location = darkroom::backup::Location::parse(&to)?;
+                let manifest = darkroom::backup::backup_to(&config, &location).await?;
+                println!("backed up {} files into {to}", manifest.files.len());
                 Ok(())
             }
             _ => Application::build(config).await?.run_until_signal().await,

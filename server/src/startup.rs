@@ -226,6 +226,12 @@ impl Application {
                 outbox_written,
                 stop_rx.clone(),
             )));
+            // The backlog gauges, on the API role only (see `queue_gauges` for why not the worker's).
+            background.push(crate::queue_gauges::spawn(
+                backends.queue_depth.clone(),
+                backends.db.outbox.clone(),
+                stop_rx.clone(),
+            ));
         }
         if config.role.runs_worker() {
             let processor = Processor::new(

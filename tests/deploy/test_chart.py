@@ -384,6 +384,10 @@ def test_monitoring_objects_only_where_their_crds_are():
         "worker_jobs_finished_total",
         "queue_message_wait_seconds_bucket",
         "db_operation_duration_seconds_count",
+        "queue_oldest_message_age_seconds",
+        "queue_depth_messages",
+        "outbox_pending_messages",
+        "outbox_oldest_message_age_seconds",
     ):
         assert metric in exprs
     (monitor,) = by_kind(objects, "ServiceMonitor").values()
@@ -405,6 +409,10 @@ def test_the_grafana_dashboard_ships_when_asked_and_reads_the_servers_metrics():
         "db_operation_duration_seconds_bucket",
         "cache_requests_total",
         "pipeline_stage_duration_seconds_bucket",
+        "queue_depth_messages",
+        "queue_oldest_message_age_seconds",
+        "outbox_pending_messages",
+        "outbox_oldest_message_age_seconds",
     ):
         assert metric in exprs, metric
 

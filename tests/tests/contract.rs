@@ -18,6 +18,7 @@ use darkroom_core::ports::{
 };
 use darkroom_tests::contract::database::TestDatabase;
 use darkroom_tests::contract::multipart::MultipartFixture;
+use darkroom_tests::contract::queue_depth::DepthFixture;
 use darkroom_tests::contract::{queue, Fixture};
 use tempfile::TempDir;
 
@@ -138,6 +139,14 @@ async fn embedded_queue_memory(settings: QueueSettings) -> Fixture<dyn Queue> {
     Fixture::new(queue)
 }
 
+async fn embedded_queue_depth(settings: QueueSettings) -> Fixture<DepthFixture> {
+    let dir = TempDir::new().unwrap();
+    let queue = EmbeddedQueue::open(&dir.path().join("queue.db"), settings)
+        .await
+        .unwrap();
+    Fixture::with_guard(Arc::new(DepthFixture::of(Arc::new(queue))), dir)
+}
+
 /// The search index in its own file, as the embedded default keeps it.
 async fn search_sqlite_file() -> Fixture<dyn UserSearch> {
     let dir = TempDir::new().unwrap();
@@ -227,6 +236,10 @@ mod queue_embedded_file {
 
 mod queue_embedded_memory {
     darkroom_tests::queue_contract_suite!(super::embedded_queue_memory);
+}
+
+mod queue_depth_embedded {
+    darkroom_tests::queue_depth_contract_suite!(super::embedded_queue_depth);
 }
 
 mod search_sqlite_file {

@@ -7,6 +7,7 @@ pub mod database;
 pub mod multipart;
 pub mod pipeline;
 pub mod queue;
+pub mod queue_depth;
 pub mod rate_limit;
 pub mod search;
 pub mod source;
@@ -17,13 +18,14 @@ pub use cache::{Cache, CacheError, FILL_GUARD};
 pub use database::{
     lease_end, CommentRepository, Conflict, CreateImageOutcome, DatabaseHealth, DbError,
     FollowOutcome, FollowRepository, ImageRepository, LeaseRepository, LikeRepository, LiveSession,
-    NotificationRepository, OriginalTierRepository, OutboxRepository, PostRepository,
-    RefreshOutcome, Repositories, SecondFactorRepository, SessionRepository, StoredTimelinePage,
-    StoredTotp, TimelineRepository, UploadRepository, UserRepository,
+    NotificationRepository, OriginalTierRepository, OutboxBacklog, OutboxRepository,
+    PostRepository, RefreshOutcome, Repositories, SecondFactorRepository, SessionRepository,
+    StoredTimelinePage, StoredTotp, TimelineRepository, UploadRepository, UserRepository,
 };
 pub use multipart::{MultipartStore, PartReceipt};
 pub use pipeline::ImagePipeline;
 pub use queue::{Delivery, Message, Queue, QueueError, QueueSettings};
+pub use queue_depth::{QueueDepth, TopicDepth};
 pub use rate_limit::{Decision, Quota, RateLimitError, RateLimiter};
 pub use search::{SearchError, UserDocument, UserSearch};
 pub use source::BoxError;

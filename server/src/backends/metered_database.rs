@@ -129,6 +129,7 @@ metered!(OutboxRepository, "outbox" {
     fn pending_outbox(limit: usize) -> Result<Vec<OutboxMessage>, DbError>;
     fn claim_outbox(limit: usize, lease: Duration, now: DateTime<Utc>) -> Result<Vec<OutboxMessage>, DbError>;
     fn mark_outbox_relayed(ids: &[Uuid]) -> Result<(), DbError>;
+    fn outbox_backlog() -> Result<OutboxBacklog, DbError>;
 });
 
 metered!(FollowRepository, "follows" {

@@ -20,7 +20,8 @@ pub mod storage_encryption;
 use anyhow::{bail, Context};
 use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{
-    BlobStore, Cache, MultipartStore, Queue, QueueSettings, RateLimiter, Repositories, UserSearch,
+    BlobStore, Cache, MultipartStore, Queue, QueueDepth, QueueSettings, RateLimiter, Repositories,
+    UserSearch,
 };
 
 use darkroom_core::services::archive::ArchiveTier;
@@ -39,6 +40,8 @@ pub struct Backends {
     /// never read back.
     pub multipart: Arc<dyn MultipartStore>,
     pub queue: Arc<dyn Queue>,
+    /// How much waits in the queue, for the gauges (`queue_gauges`): the same adapter as `queue`.
+    pub queue_depth: Arc<dyn QueueDepth>,
     pub cache: Arc<dyn Cache>,
     /// Request counts for rate limits: in Redis when the cache is (shared by replicas), else in-process.
     pub rate_limiter: Arc<dyn RateLimiter>,
@@ -84,7 +87,10 @@ impl Backends {
             Arc::new(metered_storage::MeteredBlobStore::new(storage));
         let storage = storage::with_hot_cache(storage, config.serving_cache_bytes);
         let archive = archive::connect(config, migrate).await?;
-        let queue = queue::connect(config, queue_settings, migrate)
+        let queue::QueuePorts {
+            queue,
+            depth: queue_depth,
+        } = queue::connect_with_depth(config, queue_settings, migrate)
             .await
             .with_context(|| format!("queue {}", redact(&config.queue_url)))?;
         let queue: Arc<dyn Queue> = Arc::new(metered_queue::MeteredQueue::new(queue));
@@ -98,6 +104,7 @@ impl Backends {
             storage,
             multipart,
             queue,
+            queue_depth,
             cache,
             rate_limiter,
             queue_settings,

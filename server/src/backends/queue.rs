@@ -3,17 +3,44 @@
 use std::sync::Arc;
 
 use anyhow::bail;
-use darkroom_core::ports::{Queue, QueueSettings};
+use darkroom_core::ports::{Queue, QueueDepth, QueueSettings};
 
 #[allow(unused_imports)]
 use super::not_built;
 use crate::config::Config;
 
+/// One queue adapter seen through both of its ports: messaging, and the depth its gauges sample.
+#[derive(Debug, Clone)]
+pub struct QueuePorts {
+    pub queue: Arc<dyn Queue>,
+    pub depth: Arc<dyn QueueDepth>,
+}
+
+impl QueuePorts {
+    fn of<Q: Queue + QueueDepth + 'static>(adapter: Q) -> Self {
+        let adapter = Arc::new(adapter);
+        Self {
+            queue: adapter.clone(),
+            depth: adapter,
+        }
+    }
+}
+
+/// The configured queue, for messaging only.
 pub async fn connect(
     config: &Config,
     settings: QueueSettings,
     migrate: bool,
 ) -> anyhow::Result<Arc<dyn Queue>> {
+    Ok(connect_with_depth(config, settings, migrate).await?.queue)
+}
+
+/// The configured queue with its depth capability (one adapter, one connection).
+pub async fn connect_with_depth(
+    config: &Config,
+    settings: QueueSettings,
+    migrate: bool,
+) -> anyhow::Result<QueuePorts> {
     let url = config.queue_url.as_str();
     match super::scheme(url) {
         "embedded" => embedded(config, settings).await,
@@ -27,49 +54,41 @@ pub async fn connect(
 }
 
 #[cfg(feature = "embedded-queue")]
-async fn embedded(config: &Config, settings: QueueSettings) -> anyhow::Result<Arc<dyn Queue>> {
+async fn embedded(config: &Config, settings: QueueSettings) -> anyhow::Result<QueuePorts> {
     use darkroom_adapters::queue::embedded::EmbeddedQueue;
-    Ok(Arc::new(
+    Ok(QueuePorts::of(
         EmbeddedQueue::open(&config.data_dir.join("queue.sqlite"), settings).await?,
     ))
 }
 
 #[cfg(not(feature = "embedded-queue"))]
-async fn embedded(_config: &Config, _settings: QueueSettings) -> anyhow::Result<Arc<dyn Queue>> {
+async fn embedded(_config: &Config, _settings: QueueSettings) -> anyhow::Result<QueuePorts> {
     Err(not_built("the embedded queue", "embedded-queue"))
 }
 
 #[cfg(feature = "nats")]
-async fn nats(url: &str, settings: QueueSettings, migrate: bool) -> anyhow::Result<Arc<dyn Queue>> {
+async fn nats(url: &str, settings: QueueSettings, migrate: bool) -> anyhow::Result<QueuePorts> {
     use darkroom_adapters::queue::nats::NatsQueue;
     let queue = NatsQueue::from_url(url, settings).await?;
     if migrate {
         queue.migrate().await?;
     }
-    Ok(Arc::new(queue))
+    Ok(QueuePorts::of(queue))
 }
 
 #[cfg(not(feature = "nats"))]
-async fn nats(
-    _url: &str,
-    _settings: QueueSettings,
-    _migrate: bool,
-) -> anyhow::Result<Arc<dyn Queue>> {
+async fn nats(_url: &str, _settings: QueueSettings, _migrate: bool) -> anyhow::Result<QueuePorts> {
     Err(not_built("a nats queue", "nats"))
 }
 
 #[cfg(feature = "rabbitmq")]
-async fn rabbitmq(
-    url: &str,
-    settings: QueueSettings,
-    migrate: bool,
-) -> anyhow::Result<Arc<dyn Queue>> {
+async fn rabbitmq(url: &str, settings: QueueSettings, migrate: bool) -> anyhow::Result<QueuePorts> {
     use darkroom_adapters::queue::rabbitmq::RabbitQueue;
     let queue = RabbitQueue::from_url(url, settings).await?;
     if migrate {
         queue.migrate().await?;
     }
-    Ok(Arc::new(queue))
+    Ok(QueuePorts::of(queue))
 }
 
 #[cfg(not(feature = "rabbitmq"))]
@@ -77,25 +96,21 @@ async fn rabbitmq(
     _url: &str,
     _settings: QueueSettings,
     _migrate: bool,
-) -> anyhow::Result<Arc<dyn Queue>> {
+) -> anyhow::Result<QueuePorts> {
     Err(not_built("a rabbitmq queue", "rabbitmq"))
 }
 
 #[cfg(feature = "sqs")]
-async fn sqs(url: &str, settings: QueueSettings, migrate: bool) -> anyhow::Result<Arc<dyn Queue>> {
+async fn sqs(url: &str, settings: QueueSettings, migrate: bool) -> anyhow::Result<QueuePorts> {
     use darkroom_adapters::queue::sqs::SqsQueue;
     let queue = SqsQueue::from_url(url, settings).await?;
     if migrate {
         queue.migrate().await?;
     }
-    Ok(Arc::new(queue))
+    Ok(QueuePorts::of(queue))
 }
 
 #[cfg(not(feature = "sqs"))]
-async fn sqs(
-    _url: &str,
-    _settings: QueueSettings,
-    _migrate: bool,
-) -> anyhow::Result<Arc<dyn Queue>> {
+async fn sqs(_url: &str, _settings: QueueSettings, _migrate: bool) -> anyhow::Result<QueuePorts> {
     Err(not_built("an sqs queue", "sqs"))
 }

@@ -65,7 +65,7 @@ pub fn write_private(dst: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn new_private_file(dst: &Path) -> anyhow::Result<fs::File> {
+pub fn new_private_file(dst: &Path) -> anyhow::Result<fs::File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -113,6 +113,40 @@ fn walk(dir: &Path, dst_root: &Path, rel: &str, copied: &mut Vec<String>) -> any
                 }
                 Err(err) => return Err(err),
             }
+        }
+    }
+    Ok(())
+}
+
+/// The files under `src`, each with its path under `name` ('/'-separated), for an upload: a file that
+/// vanishes during the walk is left out, as `copy_tree` does.
+pub fn list_tree(src: &Path, name: &str) -> anyhow::Result<Vec<(std::path::PathBuf, String)>> {
+    let mut found = Vec::new();
+    list(src, name, &mut found)?;
+    Ok(found)
+}
+
+fn list(
+    dir: &Path,
+    rel: &str,
+    found: &mut Vec<(std::path::PathBuf, String)>,
+) -> anyhow::Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
+        other => other.with_context(|| format!("cannot read {}", dir.display()))?,
+    };
+    for entry in entries {
+        let entry = entry?;
+        let Some(file_name) = entry.file_name().to_str().map(str::to_owned) else {
+            bail!("{} has a name that is not UTF-8", entry.path().display());
+        };
+        let child = format!("{rel}/{file_name}");
+        match entry.file_type() {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err.into()),
+            Ok(kind) if kind.is_dir() => list(&entry.path(), &child, found)?,
+            Ok(kind) if kind.is_file() => found.push((entry.path(), child)),
+            Ok(_) => {}
         }
     }
     Ok(())

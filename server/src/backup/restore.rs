@@ -4,7 +4,7 @@ use std::path::{Component, Path};
 
 use anyhow::{bail, Context};
 
-use super::{files, Manifest, FORMAT, MANIFEST};
+use super::{files, BackedUpFile, Manifest, FORMAT, MANIFEST};
 
 /// Restores the backup in `from` into the data dir `data_dir`, which must be new or empty: a restore never
 /// merges into live data. Every file the manifest names must be there with its size before anything is
@@ -18,29 +18,12 @@ pub fn restore(from: &Path, data_dir: &Path) -> anyhow::Result<Manifest> {
             from.display()
         )
     })?;
-    let manifest: Manifest = serde_json::from_slice(&text)
-        .with_context(|| format!("{} is not a backup manifest", manifest_path.display()))?;
-    if manifest.format != FORMAT {
-        bail!(
-            "backup format {} is not the one this darkroom reads ({FORMAT})",
-            manifest.format
-        );
-    }
+    let manifest = read_manifest(&text, &from.display().to_string())?;
     for file in &manifest.files {
-        let path = Path::new(&file.path);
-        if !path.components().all(|c| matches!(c, Component::Normal(_))) {
-            bail!("the manifest names {:?}, outside the backup", file.path);
-        }
-        let bytes = std::fs::metadata(from.join(path))
+        let bytes = std::fs::metadata(from.join(&file.path))
             .with_context(|| format!("the backup lacks {}", file.path))?
             .len();
-        if bytes != file.bytes {
-            bail!(
-                "{} has {bytes} bytes, the manifest says {}: the backup is damaged",
-                file.path,
-                file.bytes
-            );
-        }
+        check_size(file, bytes)?;
     }
 
     files::create_empty_dir(data_dir)?;
@@ -52,4 +35,36 @@ pub fn restore(from: &Path, data_dir: &Path) -> anyhow::Result<Manifest> {
         files::copy_private(&from.join(&file.path), &dst)?;
     }
     Ok(manifest)
+}
+
+/// The manifest read from `text` (found in `location`), its format and every path it names checked: a path
+/// leaving the backup (absolute, `..`) is refused before anything is read or written.
+pub(super) fn read_manifest(text: &[u8], location: &str) -> anyhow::Result<Manifest> {
+    let manifest: Manifest = serde_json::from_slice(text)
+        .with_context(|| format!("{location}: {MANIFEST} is not a backup manifest"))?;
+    if manifest.format != FORMAT {
+        bail!(
+            "backup format {} is not the one this darkroom reads ({FORMAT})",
+            manifest.format
+        );
+    }
+    for file in &manifest.files {
+        let path = Path::new(&file.path);
+        if !path.components().all(|c| matches!(c, Component::Normal(_))) {
+            bail!("the manifest names {:?}, outside the backup", file.path);
+        }
+    }
+    Ok(manifest)
+}
+
+/// A file of the backup must have the size its manifest says, or the backup is damaged.
+pub(super) fn check_size(file: &BackedUpFile, bytes: u64) -> anyhow::Result<()> {
+    if bytes != file.bytes {
+        bail!(
+            "{} has {bytes} bytes, the manifest says {}: the backup is damaged",
+            file.path,
+            file.bytes
+        );
+    }
+    Ok(())
 }

@@ -92,6 +92,9 @@ fn the_worker_and_the_api_get_the_calls_their_code_makes() {
             "{consuming}"
         );
     }
+    // The API role samples the queue depth gauges; the worker has no use for the attributes at run time.
+    assert!(api.contains("sqs:GetQueueAttributes"));
+    assert!(!worker.contains("sqs:GetQueueAttributes"));
     for shared in [
         "sqs:SendMessage",
         "s3:GetObject",

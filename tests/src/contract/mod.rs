@@ -21,6 +21,7 @@ pub mod cache;
 pub mod database;
 pub mod multipart;
 pub mod queue;
+pub mod queue_depth;
 pub mod rate_limit;
 pub mod search;
 pub mod storage;

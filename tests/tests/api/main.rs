@@ -5,6 +5,7 @@ mod access;
 mod archive;
 mod auth;
 mod backup;
+mod backup_s3;
 mod cors;
 mod edits;
 mod encryption_at_rest;

@@ -173,3 +173,75 @@ async fn an_api_story_is_measured_at_every_port() {
         "an account name became a label value"
     );
 }
+
+/// The series of `metric` (its lines without comments), for the failure messages.
+fn series_of<'a>(text: &'a str, metric: &str) -> Vec<&'a str> {
+    text.lines()
+        .filter(|line| line.starts_with(metric) && !line.starts_with('#'))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_backlog_gauges_show_every_topic_and_the_outbox() {
+    let app = spawn_app_with(|c| {
+        c.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let me = app.register("backlogwatch").await;
+    let image = app
+        .upload_testdata(&me, "photos/Canon_40D.jpg", "private")
+        .await;
+    let id = image["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.wait_processed(&me, &id).await["status"], "ready");
+
+    // The API role samples at start and then every 15 s: the first sample is in by now, or very soon.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut text = app.metrics().await;
+    while !text.contains("outbox_oldest_message_age_seconds ")
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        text = app.metrics().await;
+    }
+
+    for metric in [
+        "queue_depth_messages",
+        "queue_oldest_message_age_seconds",
+        "outbox_pending_messages",
+        "outbox_oldest_message_age_seconds",
+    ] {
+        // RabbitMQ and SQS cannot date their oldest message: no age series rather than a wrong zero.
+        let dated = !["amqp", "amqps", "sqs"]
+            .iter()
+            .any(|scheme| app.config.queue_url.starts_with(&format!("{scheme}:")));
+        if metric == "queue_oldest_message_age_seconds" && !dated {
+            assert!(series_of(&text, metric).is_empty(), "{text}");
+            continue;
+        }
+        assert!(
+            text.contains(&format!("# TYPE {metric} gauge")),
+            "{metric} is a gauge:\n{text}"
+        );
+    }
+    // One series per topic the product uses, labelled by topic alone, each a count or an age (never negative).
+    for topic in darkroom_core::domain::all_topics() {
+        let depth = value(&text, &format!("queue_depth_messages{{topic=\"{topic}\"}}"))
+            .unwrap_or_else(|| panic!("no depth of {topic} in\n{text}"));
+        assert!(depth >= 0.0 && depth.fract() == 0.0, "{topic}: {depth}");
+    }
+    assert_eq!(
+        label_names(&text, "queue_depth_messages"),
+        names(&["topic"])
+    );
+    for age in series_of(&text, "queue_oldest_message_age_seconds") {
+        let seconds: f64 = age.rsplit_once(' ').unwrap().1.parse().unwrap();
+        assert!((0.0..3600.0).contains(&seconds), "{age}");
+    }
+    let pending = value(&text, "outbox_pending_messages").expect("the outbox's count");
+    assert!(pending >= 0.0 && pending.fract() == 0.0, "{pending}");
+    let waited = value(&text, "outbox_oldest_message_age_seconds").expect("the outbox's age");
+    assert!(waited >= 0.0, "{waited}");
+    assert!(series_of(&text, "outbox_pending_messages")
+        .iter()
+        .all(|line| !line.contains('{')));
+}

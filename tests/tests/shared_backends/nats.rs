@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use darkroom_adapters::NatsQueue;
 use darkroom_core::ports::{Queue, QueueError, QueueSettings};
+use darkroom_tests::contract::queue_depth::DepthFixture;
 use darkroom_tests::contract::{queue, Fixture};
 use darkroom_tests::services::NATS_URL;
 
@@ -35,6 +36,14 @@ async fn nats_queue(settings: QueueSettings) -> Option<Fixture<dyn Queue>> {
 
 mod contract {
     darkroom_tests::queue_contract_suite!(super::nats_queue);
+}
+
+async fn nats_depth(settings: QueueSettings) -> Option<Fixture<DepthFixture>> {
+    queue_namespace::depth_fixture::<NatsQueue>(settings).await
+}
+
+mod depth_contract {
+    darkroom_tests::queue_depth_contract_suite!(super::nats_depth);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use darkroom_core::ports::{Message, Queue, QueueError, QueueSettings};
+use darkroom_core::ports::{Message, Queue, QueueDepth, QueueError, QueueSettings};
+use darkroom_tests::contract::queue_depth::DepthFixture;
 use darkroom_tests::contract::{queue, Fixture};
 use darkroom_tests::services::{require, unique_name};
 
@@ -64,6 +65,17 @@ pub async fn fixture<Q: NamespacedQueue>(settings: QueueSettings) -> Option<Fixt
     let queue = open::<Q>(&fresh_url::<Q>()?, settings).await;
     let port: Arc<dyn Queue> = queue.clone();
     Some(Fixture::with_guard(port, RemoveNamespace(queue)))
+}
+
+/// The depth suite's factory: the same, seen through both of the adapter's ports.
+pub async fn depth_fixture<Q: NamespacedQueue + QueueDepth>(
+    settings: QueueSettings,
+) -> Option<Fixture<DepthFixture>> {
+    let queue = open::<Q>(&fresh_url::<Q>()?, settings).await;
+    Some(Fixture::with_guard(
+        Arc::new(DepthFixture::of(queue.clone())),
+        RemoveNamespace(queue),
+    ))
 }
 
 pub fn message(topic: &str, id: &str) -> Message {

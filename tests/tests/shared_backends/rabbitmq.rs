@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use darkroom_adapters::RabbitQueue;
 use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{Message, Queue, QueueError, QueueSettings};
+use darkroom_tests::contract::queue_depth::DepthFixture;
 use darkroom_tests::contract::{queue, Fixture};
 use darkroom_tests::services::AMQP_URL;
 
@@ -37,6 +38,14 @@ async fn rabbit_queue(settings: QueueSettings) -> Option<Fixture<dyn Queue>> {
 
 mod contract {
     darkroom_tests::queue_contract_suite!(super::rabbit_queue);
+}
+
+async fn rabbit_depth(settings: QueueSettings) -> Option<Fixture<DepthFixture>> {
+    queue_namespace::depth_fixture::<RabbitQueue>(settings).await
+}
+
+mod depth_contract {
+    darkroom_tests::queue_depth_contract_suite!(super::rabbit_depth);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -126,6 +126,7 @@ mod likes;
 mod notifications;
 mod original_tiers;
 mod outbox;
+mod outbox_backlog;
 mod posts;
 mod profiles;
 mod query;

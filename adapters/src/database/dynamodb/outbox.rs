@@ -13,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use darkroom_core::domain::OutboxMessage;
-use darkroom_core::ports::{lease_end, DbError, OutboxRepository};
+use darkroom_core::ports::{lease_end, DbError, OutboxBacklog, OutboxRepository};
 use uuid::Uuid;
 
 use super::attrs::{n, opt_num, s};
@@ -139,5 +139,9 @@ impl OutboxRepository for DynamoDatabase {
         let pointers = found.iter().map(keys::key_of).collect();
         self.batch_delete(pointers, "deleting relayed outbox pointers")
             .await
+    }
+
+    async fn outbox_backlog(&self) -> Result<OutboxBacklog, DbError> {
+        self.count_outbox().await
     }
 }

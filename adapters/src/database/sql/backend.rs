@@ -122,6 +122,7 @@ macro_rules! for_every_sql_backend {
                 sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (String,): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
             for<'r> (i64,): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
+            for<'r> (i64, Option<B::At>): sqlx::FromRow<'r, <B::Db as sqlx::Database>::Row>,
         {
             $($body)*
         }

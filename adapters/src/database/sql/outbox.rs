@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use darkroom_core::domain::OutboxMessage;
-use darkroom_core::ports::{lease_end, DbError, OutboxRepository};
+use darkroom_core::ports::{lease_end, DbError, OutboxBacklog, OutboxRepository};
 use uuid::Uuid;
 
 use super::backend::for_every_sql_backend;
+use super::convert::StoredTime;
 use super::queries;
 use super::rows::{claimed_messages, outbox_messages, ClaimedRow, OutboxRow};
 
@@ -78,5 +79,16 @@ for_every_sql_backend!(impl OutboxRepository {
             .await
             .map_err(B::db_error)?;
         Ok(())
+    }
+
+    async fn outbox_backlog(&self) -> Result<OutboxBacklog, DbError> {
+        let (pending, oldest): (i64, Option<B::At>) = sqlx::query_as(queries::OUTBOX_BACKLOG)
+            .fetch_one(self.driver().pool())
+            .await
+            .map_err(B::db_error)?;
+        Ok(OutboxBacklog {
+            pending: u64::try_from(pending).unwrap_or(0),
+            oldest_created_at: oldest.map(StoredTime::into_time).transpose()?,
+        })
     }
 });

@@ -311,6 +311,10 @@ pub const INSERT_OUTBOX: &str =
 pub const PENDING_OUTBOX: &str =
     "SELECT id, topic, payload, created_at FROM outbox ORDER BY created_at, seq LIMIT $1";
 
+/// One aggregate over the whole table (relayed rows are deleted, so every row is pending); `MIN` reads the
+/// first entry of the `outbox_created` index.
+pub const OUTBOX_BACKLOG: &str = "SELECT COUNT(*), MIN(created_at) FROM outbox";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! Consumers in this process are woken by a `Notify` when a message is published or nacked; anything else
 //! (a visibility timeout running out, another process writing the file) is found by polling.
 
+mod depth;
 mod sql;
 #[cfg(test)]
 mod tests;

@@ -19,6 +19,7 @@
 mod address;
 mod dead;
 mod deliveries;
+mod depth;
 mod leases;
 mod pull;
 mod setup;

@@ -19,6 +19,7 @@
 mod address;
 mod consume;
 mod dead;
+mod depth;
 mod leases;
 mod link;
 mod recent;

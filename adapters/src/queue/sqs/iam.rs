@@ -4,6 +4,7 @@
 //! - The API and worker roles resolve queue URLs (`GetQueueUrl`) and publish (`SendMessage`: the API's
 //!   outbox relay; the worker's follow-up jobs, such as the AVIF encode after processing), and `ping`
 //!   lists queues (`ListQueues`, which IAM grants only on `*`).
+//! - The API role samples the queues' depth for its gauges (`GetQueueAttributes`, see `depth`).
 //! - Only the worker receives (`ReceiveMessage`), extends and gives back leases
 //!   (`ChangeMessageVisibility`, batched or not) and acknowledges (`DeleteMessage`).
 //! - Migrations create the queues and their dead letters and set their attributes (`CreateQueue`,
@@ -15,6 +16,8 @@ use crate::iam::{actions, PolicyTarget, Statement};
 use super::{names, url};
 
 const BOTH: &[&str] = &["sqs:GetQueueUrl", "sqs:SendMessage"];
+/// The depth gauges, sampled by the API role only (`server/src/queue_gauges.rs`).
+const API: &[&str] = &["sqs:GetQueueAttributes"];
 const WORKER: &[&str] = &[
     "sqs:ReceiveMessage",
     "sqs:ChangeMessageVisibility",
@@ -45,7 +48,7 @@ pub fn iam_statements(sqs_url: &str, target: &PolicyTarget) -> Result<Vec<Statem
     let mut statements = Vec::new();
     statements.extend(Statement::allow(
         "DarkroomQueues",
-        actions(&[(runs, BOTH), (target.worker, WORKER)]),
+        actions(&[(runs, BOTH), (target.api, API), (target.worker, WORKER)]),
         main.clone(),
     ));
     statements.extend(Statement::allow(

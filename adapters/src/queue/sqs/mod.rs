@@ -15,6 +15,7 @@
 //!   does so when someone next receives from the topic after the last visibility timeout ran out.
 
 mod codec;
+mod depth;
 mod error;
 pub mod iam;
 mod leases;

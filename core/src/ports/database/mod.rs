@@ -28,7 +28,7 @@ pub use health::DatabaseHealth;
 pub use images::{CreateImageOutcome, ImageRepository};
 pub use leases::LeaseRepository;
 pub use notifications::NotificationRepository;
-pub use outbox::{lease_end, OutboxRepository};
+pub use outbox::{lease_end, OutboxBacklog, OutboxRepository};
 pub use posts::{CommentRepository, LikeRepository, PostRepository};
 pub use second_factors::{SecondFactorRepository, StoredTotp};
 pub use sessions::{LiveSession, RefreshOutcome, SessionRepository};

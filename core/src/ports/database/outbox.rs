@@ -19,6 +19,9 @@ use crate::domain::OutboxMessage;
 ///   ran out (a relay died, or gave up on a publish) leaves its rows claimable again.
 /// - `mark_outbox_relayed` removes the messages for good, claimed or not; they are never pending, nor
 ///   claimable, again. Unknown or already relayed ids are ignored.
+/// - `outbox_backlog` counts every pending message (claimed or not) and gives the `created_at` of the
+///   oldest one, `None` when there is none. It only reads, and answers from the database whatever the size
+///   of the backlog (a count, not a listing).
 #[async_trait]
 pub trait OutboxRepository: Send + Sync + Debug {
     async fn pending_outbox(&self, limit: usize) -> Result<Vec<OutboxMessage>, DbError>;
@@ -29,6 +32,15 @@ pub trait OutboxRepository: Send + Sync + Debug {
         now: DateTime<Utc>,
     ) -> Result<Vec<OutboxMessage>, DbError>;
     async fn mark_outbox_relayed(&self, ids: &[Uuid]) -> Result<(), DbError>;
+    async fn outbox_backlog(&self) -> Result<OutboxBacklog, DbError>;
+}
+
+/// What waits in the outbox to be relayed (`outbox_pending_messages`, `outbox_oldest_message_age_seconds`):
+/// a relay that stopped, or a queue that refuses publishes, shows here first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxBacklog {
+    pub pending: u64,
+    pub oldest_created_at: Option<DateTime<Utc>>,
 }
 
 /// The instant a claim made at `now` for `lease` runs out (saturating: a huge lease never wraps).

@@ -24,6 +24,7 @@ mod likes;
 mod notifications;
 mod original_tiers;
 mod outbox;
+mod outbox_backlog;
 mod outbox_claims;
 mod posts;
 mod profiles;
@@ -50,6 +51,7 @@ pub use likes::*;
 pub use notifications::*;
 pub use original_tiers::*;
 pub use outbox::*;
+pub use outbox_backlog::*;
 pub use outbox_claims::*;
 pub use posts::*;
 pub use profiles::*;
@@ -216,6 +218,7 @@ macro_rules! outbox_repository_contract_suite {
             concurrent_claimers_get_disjoint_rows,
             an_expired_claim_is_claimable_again,
             relayed_rows_never_come_back,
+            the_outbox_backlog_counts_pending_messages_and_dates_the_oldest,
         );
     };
 }
