@@ -24,6 +24,7 @@ pub mod queue;
 pub mod rate_limit;
 pub mod search;
 pub mod storage;
+pub mod sweep;
 
 use std::any::Any;
 use std::fmt;
