@@ -20,7 +20,8 @@ pub mod storage_encryption;
 use anyhow::{bail, Context};
 use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{
-    BlobStore, Cache, MultipartStore, Queue, QueueSettings, RateLimiter, Repositories, UserSearch,
+    BlobStore, Cache, MultipartStore, Queue, QueueSettings, RateLimiter, Repositories,
+    StorageSweep, UserSearch,
 };
 
 use darkroom_core::services::archive::ArchiveTier;
@@ -38,6 +39,9 @@ pub struct Backends {
     /// The same store's multipart uploads (resumable uploads), not behind the hot-blob cache: parts are
     /// never read back.
     pub multipart: Arc<dyn MultipartStore>,
+    /// The same store's dated listings and leftovers, for the janitor (not behind the hot-blob cache
+    /// either: it reads no blob).
+    pub sweep: Arc<dyn StorageSweep>,
     pub queue: Arc<dyn Queue>,
     pub cache: Arc<dyn Cache>,
     /// Request counts for rate limits: in Redis when the cache is (shared by replicas), else in-process.
@@ -73,12 +77,14 @@ impl Backends {
             .with_context(|| format!("database {}", redact(&db_url)))?;
         let db = metered_database::metered(db);
         let storage_url = config.storage_url();
-        let (storage, multipart) = storage::connect_with_multipart(&storage_url, migrate)
+        let stores = storage::connect_stores(&storage_url, migrate)
             .await
             .with_context(|| format!("storage {}", redact(&storage_url)))?;
-        let (storage, multipart) =
-            storage_encryption::wrap(config, &storage_url, (storage, multipart))
-                .context("storage encryption")?;
+        let storage::Stores {
+            blobs: storage,
+            multipart,
+            sweep,
+        } = storage_encryption::wrap(config, &storage_url, stores).context("storage encryption")?;
         // Metered beneath the hot cache: the histogram times the backend's calls, not the cache's hits.
         let storage: Arc<dyn darkroom_core::ports::BlobStore> =
             Arc::new(metered_storage::MeteredBlobStore::new(storage));
@@ -97,6 +103,7 @@ impl Backends {
             search,
             storage,
             multipart,
+            sweep,
             queue,
             cache,
             rate_limiter,
