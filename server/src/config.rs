@@ -131,6 +131,11 @@ pub struct Config {
     pub archive_storage_class: String,
     /// How often the worker's archive pass runs.
     pub archive_pass_secs: u64,
+    /// How often the worker's janitor runs (removing what interrupted writes left behind).
+    pub janitor_pass_secs: u64,
+    /// How old a leftover of an interrupted write (a staging file, a multipart upload, blobs no image row
+    /// owns) must be before the janitor removes it; at least 3600.
+    pub janitor_grace_secs: u64,
     pub max_image_width: u32,
     pub max_image_height: u32,
     pub max_image_pixels: u64,
@@ -260,6 +265,8 @@ impl Default for Config {
             archive_storage_url: None,
             archive_storage_class: "GLACIER_IR".into(),
             archive_pass_secs: 3600,
+            janitor_pass_secs: 3600,
+            janitor_grace_secs: 24 * 3600,
             max_image_width: limits.max_width,
             max_image_height: limits.max_height,
             max_image_pixels: limits.max_pixels,
@@ -350,6 +357,22 @@ impl Config {
         };
         settings.check().map_err(anyhow::Error::msg)?;
         Ok(settings)
+    }
+
+    /// How old a leftover must be before the janitor removes it: `janitor_grace_secs`, refused under an hour
+    /// (a sync upload's S3 multipart keeps the time it began while the body arrives: a shorter grace would
+    /// abort slow uploads under way).
+    pub fn janitor_grace(&self) -> anyhow::Result<Duration> {
+        let grace = Duration::from_secs(self.janitor_grace_secs);
+        let least = darkroom_core::services::janitor::MIN_GRACE;
+        anyhow::ensure!(
+            grace >= least,
+            "janitor_grace_secs must be at least {} (an hour): a multipart upload of a slow sync upload \
+             keeps the time it began, and a shorter grace would abort it; got {}",
+            least.as_secs(),
+            self.janitor_grace_secs
+        );
+        Ok(grace)
     }
 
     /// How long a deleted image stays restorable: `retention_days`.

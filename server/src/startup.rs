@@ -82,6 +82,8 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         // A secret copied from the public .env.example stops the server before it touches anything.
         crate::example_secrets::refuse_example_secrets(&config)?;
+        // Settings that only a pass reads are still checked at start, on every role.
+        config.janitor_grace()?;
         // Install the metrics recorder before anything records.
         crate::telemetry::metrics();
         let backends = Backends::connect(&config).await?;

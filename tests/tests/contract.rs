@@ -19,6 +19,7 @@ use darkroom_core::ports::{
 use darkroom_tests::contract::database::TestDatabase;
 use darkroom_tests::contract::multipart::MultipartFixture;
 use darkroom_tests::contract::queue_depth::DepthFixture;
+use darkroom_tests::contract::sweep::SweepFixture;
 use darkroom_tests::contract::{queue, Fixture};
 use tempfile::TempDir;
 
@@ -87,6 +88,50 @@ async fn memory_multipart() -> Fixture<MultipartFixture> {
         multipart: store,
     };
     Fixture::new(Arc::new(port))
+}
+
+/// The local store's dated listings, staging files and multipart staging directories.
+async fn local_sweep() -> Fixture<SweepFixture> {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("blobs");
+    let store = Arc::new(ObjectStoreBlobs::local(&root).unwrap());
+    let port = SweepFixture {
+        blobs: store.clone(),
+        multipart: store.clone(),
+        sweep: store,
+        local_root: Some(root),
+    };
+    Fixture::with_guard(Arc::new(port), dir)
+}
+
+async fn memory_sweep() -> Fixture<SweepFixture> {
+    let store = Arc::new(ObjectStoreBlobs::in_memory());
+    let port = SweepFixture {
+        blobs: store.clone(),
+        multipart: store.clone(),
+        sweep: store,
+        local_root: None,
+    };
+    Fixture::new(Arc::new(port))
+}
+
+/// The encrypted local store: the local store's staging files beneath, and its own uploads (blobs under a
+/// hidden prefix) as multipart leftovers.
+async fn encrypted_local_sweep() -> Fixture<SweepFixture> {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("blobs");
+    let local = Arc::new(ObjectStoreBlobs::local(&root).unwrap());
+    let store = Arc::new(
+        EncryptedBlobs::new(local.clone(), MasterKey::new([42; 32]), Plaintext::Refuse)
+            .with_sweep(local),
+    );
+    let port = SweepFixture {
+        blobs: store.clone(),
+        multipart: store.clone(),
+        sweep: store,
+        local_root: Some(root),
+    };
+    Fixture::with_guard(Arc::new(port), dir)
 }
 
 async fn memory_storage() -> Fixture<dyn BlobStore> {
@@ -198,6 +243,18 @@ mod multipart_local {
 
 mod multipart_memory {
     darkroom_tests::multipart_contract_suite!(super::memory_multipart);
+}
+
+mod sweep_local {
+    darkroom_tests::sweep_contract_suite!(super::local_sweep);
+}
+
+mod sweep_memory {
+    darkroom_tests::sweep_contract_suite!(super::memory_sweep);
+}
+
+mod sweep_encrypted_local {
+    darkroom_tests::sweep_contract_suite!(super::encrypted_local_sweep);
 }
 
 mod storage_memory {

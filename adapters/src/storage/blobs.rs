@@ -39,6 +39,9 @@ pub struct ObjectStoreBlobs {
     pub(super) multipart: Option<NativeMultipart>,
     /// The in-memory store's multipart uploads (see `memory_multipart` for why not `object_store`'s).
     pub(super) memory_parts: Option<Arc<MemoryParts>>,
+    /// S3's uploads in progress, for `StorageSweep::leftovers`.
+    #[cfg(feature = "s3")]
+    pub(super) s3_uploads: Option<super::s3::S3Uploads>,
 }
 
 impl fmt::Debug for ObjectStoreBlobs {
@@ -48,6 +51,16 @@ impl fmt::Debug for ObjectStoreBlobs {
             .field("store", &self.store.to_string())
             .finish()
     }
+}
+
+/// Whether `key` (as a store lists it) is a write in progress rather than a blob: the local store's
+/// multipart staging directory, or on the local store a streamed write's staging file `{name}#{hex}`.
+/// `object_store` hides only the staging names it makes itself (`#` and digits), so ours (`#` and a uuid)
+/// are hidden here. Other stores have no staging files, and a key of theirs may hold a `#`.
+fn in_progress(key: &str, local: bool) -> bool {
+    let multipart = key.starts_with(STAGING) && key[STAGING.len()..].starts_with('/');
+    let name = key.rsplit('/').next().unwrap_or(key);
+    multipart || (local && super::local_sweep::is_staging_name(name))
 }
 
 impl ObjectStoreBlobs {
@@ -67,6 +80,8 @@ impl ObjectStoreBlobs {
             local_root: None,
             multipart: None,
             memory_parts: None,
+            #[cfg(feature = "s3")]
+            s3_uploads: None,
         }
     }
 
@@ -131,6 +146,34 @@ impl ObjectStoreBlobs {
             .map_err(move |e| map_error(e, &owned_key))
             .boxed();
         (meta, stream)
+    }
+
+    /// What `list` answers, with `object_store`'s metadata (`StorageSweep::list_dated` wants the times).
+    pub(super) async fn listed(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<object_store::ObjectMeta>, StorageError> {
+        // object_store lists whole path segments ("a/b" does not match "a/bc"), while the port promises a
+        // plain string prefix: list the prefix's directory and filter.
+        let dir = match prefix.rsplit_once('/') {
+            Some((dir, _)) if !dir.is_empty() => match Path::parse(dir) {
+                Ok(dir) => Some(dir),
+                // No key has empty, `.` or `..` segments, so such a prefix matches nothing.
+                Err(_) => return Ok(Vec::new()),
+            },
+            _ => None,
+        };
+        let local = self.local_root.is_some();
+        self.store
+            .list(dir.as_ref())
+            .map_err(|e| map_error(e, prefix))
+            .try_filter(|meta| {
+                let key = meta.location.as_ref();
+                let shown = key.starts_with(prefix) && !in_progress(key, local);
+                futures::future::ready(shown)
+            })
+            .try_collect()
+            .await
     }
 
     /// Answers a range request that failed or that `object_store` refuses to send (empty ranges): backends
@@ -277,29 +320,15 @@ impl BlobStore for ObjectStoreBlobs {
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>, StorageError> {
-        // object_store lists whole path segments ("a/b" does not match "a/bc"), while the port promises a
-        // plain string prefix: list the prefix's directory and filter.
-        let dir = match prefix.rsplit_once('/') {
-            Some((dir, _)) if !dir.is_empty() => match Path::parse(dir) {
-                Ok(dir) => Some(dir),
-                // No key has empty, `.` or `..` segments, so such a prefix matches nothing.
-                Err(_) => return Ok(Vec::new()),
-            },
-            _ => None,
-        };
-        self.store
-            .list(dir.as_ref())
-            .map_err(|e| map_error(e, prefix))
-            .try_filter_map(|meta| async move {
-                let key = meta.location.as_ref();
-                let staged = key.starts_with(STAGING) && key[STAGING.len()..].starts_with('/');
-                Ok((key.starts_with(prefix) && !staged).then(|| BlobMeta {
-                    key: key.to_owned(),
-                    size: meta.size,
-                }))
+        Ok(self
+            .listed(prefix)
+            .await?
+            .into_iter()
+            .map(|meta| BlobMeta {
+                key: meta.location.as_ref().to_owned(),
+                size: meta.size,
             })
-            .try_collect()
-            .await
+            .collect())
     }
 
     async fn ping(&self) -> Result<(), StorageError> {

@@ -6,18 +6,27 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use darkroom_core::ports::multipart::check_part_sequence;
-use darkroom_core::ports::{ByteStream, PartReceipt, StorageError};
+use darkroom_core::ports::{ByteStream, Leftover, LeftoverKind, PartReceipt, StorageError};
 use futures::TryStreamExt;
 use uuid::Uuid;
 
 /// An upload's parts by number, each with its tag.
 type Parts = BTreeMap<u32, (String, Bytes)>;
 
-/// Parts by upload id.
+/// An upload: its key and start (for `StorageSweep::leftovers`) and its parts.
+#[derive(Debug)]
+struct Upload {
+    key: String,
+    started: DateTime<Utc>,
+    parts: Parts,
+}
+
+/// Uploads by id.
 #[derive(Debug, Default)]
 pub(super) struct MemoryParts {
-    uploads: Mutex<HashMap<String, Parts>>,
+    uploads: Mutex<HashMap<String, Upload>>,
 }
 
 fn unknown(id: &str) -> StorageError {
@@ -25,7 +34,10 @@ fn unknown(id: &str) -> StorageError {
 }
 
 impl MemoryParts {
-    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Parts>) -> T) -> Result<T, StorageError> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut HashMap<String, Upload>) -> T,
+    ) -> Result<T, StorageError> {
         let mut uploads = self
             .uploads
             .lock()
@@ -33,10 +45,30 @@ impl MemoryParts {
         Ok(f(&mut uploads))
     }
 
-    pub(super) fn create(&self) -> Result<String, StorageError> {
+    pub(super) fn create(&self, key: &str) -> Result<String, StorageError> {
         let id = Uuid::new_v4().simple().to_string();
-        self.with(|uploads| uploads.insert(id.clone(), BTreeMap::new()))?;
+        let upload = Upload {
+            key: key.to_owned(),
+            started: Utc::now(),
+            parts: BTreeMap::new(),
+        };
+        self.with(|uploads| uploads.insert(id.clone(), upload))?;
         Ok(id)
+    }
+
+    /// Every upload neither completed nor aborted, as leftovers.
+    pub(super) fn leftovers(&self) -> Result<Vec<Leftover>, StorageError> {
+        self.with(|uploads| {
+            uploads
+                .iter()
+                .map(|(id, upload)| Leftover {
+                    kind: LeftoverKind::Multipart,
+                    key: upload.key.clone(),
+                    upload_id: Some(id.clone()),
+                    started: upload.started,
+                })
+                .collect()
+        })
     }
 
     pub(super) async fn put_part(
@@ -59,7 +91,7 @@ impl MemoryParts {
         let stored = self.with(|uploads| {
             uploads
                 .get_mut(id)
-                .map(|parts| parts.insert(number, (tag, bytes)))
+                .map(|upload| upload.parts.insert(number, (tag, bytes)))
                 .is_some()
         })?;
         if stored {
@@ -73,7 +105,7 @@ impl MemoryParts {
     pub(super) fn complete(&self, id: &str, parts: &[PartReceipt]) -> Result<Bytes, StorageError> {
         check_part_sequence(parts)?;
         self.with(|uploads| {
-            let stored = uploads.get(id).ok_or_else(|| unknown(id))?;
+            let stored = &uploads.get(id).ok_or_else(|| unknown(id))?.parts;
             let mut whole = Vec::new();
             for part in parts {
                 match stored.get(&part.number) {

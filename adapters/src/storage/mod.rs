@@ -9,11 +9,13 @@ mod error;
 mod hot_cache;
 mod local_multipart;
 mod local_reads;
+mod local_sweep;
 mod local_writes;
 mod memory_multipart;
 mod multipart;
 #[cfg(feature = "s3")]
 pub mod s3;
+mod sweep;
 
 pub use blobs::ObjectStoreBlobs;
 #[cfg(feature = "local-storage")]
@@ -82,6 +84,30 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         assert_eq!(files_under(tmp.path()), Vec::<std::path::PathBuf>::new());
+    }
+
+    #[tokio::test]
+    async fn listings_hide_staging_files_of_streamed_writes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ObjectStoreBlobs::local(tmp.path()).unwrap();
+        let key = BlobKey::parse("images/z/original").unwrap();
+        store.put(&key, Bytes::from_static(b"whole")).await.unwrap();
+        // What a write killed before its rename leaves (ours: a uuid; object_store's own: digits).
+        for suffix in ["0f3a9c2b4d5e6f708192a3b4c5d6e7f8", "1"] {
+            std::fs::write(
+                tmp.path().join(format!("images/z/original#{suffix}")),
+                b"half",
+            )
+            .unwrap();
+        }
+        let listed: Vec<String> = store
+            .list("images/")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|blob| blob.key)
+            .collect();
+        assert_eq!(listed, vec!["images/z/original".to_owned()]);
     }
 
     #[tokio::test]

@@ -77,7 +77,7 @@ impl MultipartStore for ObjectStoreBlobs {
             return local_multipart::create(root).await;
         }
         if let Some(memory) = &self.memory_parts {
-            return memory.create();
+            return memory.create(key.as_str());
         }
         let native = self.native()?;
         native
@@ -139,11 +139,26 @@ impl MultipartStore for ObjectStoreBlobs {
                 content_id: part.tag.clone(),
             })
             .collect();
-        native
+        let completed = native
             .store
             .complete_multipart(&native.path(key)?, &upload_id.to_owned(), ids)
             .await
-            .map_err(|e| upload_error(e, key, upload_id))?;
+            .map_err(|e| upload_error(e, key, upload_id));
+        if let Err(err) = completed {
+            // An upload that is gone is NotFound, however the server words it (see `S3Uploads::is_gone`).
+            #[cfg(feature = "s3")]
+            if !matches!(err, StorageError::NotFound(_)) {
+                if let Some(uploads) = &self.s3_uploads {
+                    if uploads.is_gone(key.as_str(), upload_id).await {
+                        return Err(StorageError::NotFound(format!(
+                            "multipart upload {upload_id} of {:?}",
+                            key.as_str()
+                        )));
+                    }
+                }
+            }
+            return Err(err);
+        }
         Ok(BlobMeta {
             key: key.as_str().to_owned(),
             size: parts.iter().map(|part| part.size).sum(),

@@ -13,6 +13,7 @@ pub mod search;
 pub mod source;
 pub mod storage;
 pub mod storage_classes;
+pub mod sweep;
 
 pub use cache::{Cache, CacheError, FILL_GUARD};
 pub use database::{
@@ -31,3 +32,4 @@ pub use search::{SearchError, UserDocument, UserSearch};
 pub use source::BoxError;
 pub use storage::{BlobKey, BlobMeta, BlobStore, BlobStoreExt, ByteStream, StorageError};
 pub use storage_classes::{Retrieval, StorageClassStore};
+pub use sweep::{DatedBlob, Leftover, LeftoverKind, StorageSweep};

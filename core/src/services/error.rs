@@ -71,6 +71,10 @@ pub enum ServiceError {
     /// The upload is being completed, or was: it takes no more parts.
     #[error("the upload is {0} and takes no more parts")]
     UploadNotOpen(String),
+    /// The upload's parts are no longer in storage (its multipart upload was aborted outside the API: the
+    /// janitor, a bucket lifecycle rule); it can never complete, and is removed. Start a new one.
+    #[error("the upload's parts are gone from storage; start a new upload")]
+    UploadPartsGone,
     /// The parts received do not make a whole upload (a gap, a short part, a size unlike the declared one).
     #[error("{0}")]
     UploadIncomplete(String),
@@ -117,6 +121,7 @@ impl ServiceError {
             Self::PartTooLarge { .. } => "part_too_large",
             Self::UploadNotOpen(_) => "upload_not_open",
             Self::UploadIncomplete(_) => "upload_incomplete",
+            Self::UploadPartsGone => "upload_parts_gone",
             Self::OriginalRestoring { .. } => "original_restoring",
             Self::Internal(_) => "internal_error",
         }

@@ -7,6 +7,7 @@ pub mod auth;
 mod error;
 pub mod images;
 pub mod ingest;
+pub mod janitor;
 pub mod outbox;
 pub mod processing;
 pub mod retention;

@@ -116,6 +116,8 @@ impl From<ServiceError> for ProblemResponse {
             ServiceError::UploadNotOpen(_) | ServiceError::UploadIncomplete(_) => {
                 StatusCode::CONFLICT
             }
+            // 409 rather than 410: every operation lists the same problem statuses, and 409 is the state one.
+            ServiceError::UploadPartsGone => StatusCode::CONFLICT,
             ServiceError::PartTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServiceError::InvalidCredentials | ServiceError::Unauthenticated => {
                 StatusCode::UNAUTHORIZED

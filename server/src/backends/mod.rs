@@ -21,7 +21,7 @@ use anyhow::{bail, Context};
 use darkroom_core::ports::source::chain;
 use darkroom_core::ports::{
     BlobStore, Cache, MultipartStore, Queue, QueueDepth, QueueSettings, RateLimiter, Repositories,
-    UserSearch,
+    StorageSweep, UserSearch,
 };
 
 use darkroom_core::services::archive::ArchiveTier;
@@ -39,6 +39,9 @@ pub struct Backends {
     /// The same store's multipart uploads (resumable uploads), not behind the hot-blob cache: parts are
     /// never read back.
     pub multipart: Arc<dyn MultipartStore>,
+    /// The same store's dated listings and leftovers, for the janitor (not behind the hot-blob cache
+    /// either: it reads no blob).
+    pub sweep: Arc<dyn StorageSweep>,
     pub queue: Arc<dyn Queue>,
     /// How much waits in the queue, for the gauges (`queue_gauges`): the same adapter as `queue`.
     pub queue_depth: Arc<dyn QueueDepth>,
@@ -76,12 +79,14 @@ impl Backends {
             .with_context(|| format!("database {}", redact(&db_url)))?;
         let db = metered_database::metered(db);
         let storage_url = config.storage_url();
-        let (storage, multipart) = storage::connect_with_multipart(&storage_url, migrate)
+        let stores = storage::connect_stores(&storage_url, migrate)
             .await
             .with_context(|| format!("storage {}", redact(&storage_url)))?;
-        let (storage, multipart) =
-            storage_encryption::wrap(config, &storage_url, (storage, multipart))
-                .context("storage encryption")?;
+        let storage::Stores {
+            blobs: storage,
+            multipart,
+            sweep,
+        } = storage_encryption::wrap(config, &storage_url, stores).context("storage encryption")?;
         // Metered beneath the hot cache: the histogram times the backend's calls, not the cache's hits.
         let storage: Arc<dyn darkroom_core::ports::BlobStore> =
             Arc::new(metered_storage::MeteredBlobStore::new(storage));
@@ -103,6 +108,7 @@ impl Backends {
             search,
             storage,
             multipart,
+            sweep,
             queue,
             queue_depth,
             cache,

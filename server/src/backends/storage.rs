@@ -3,20 +3,26 @@
 use std::sync::Arc;
 
 use anyhow::bail;
-use darkroom_core::ports::{BlobStore, MultipartStore};
+use darkroom_core::ports::{BlobStore, MultipartStore, StorageSweep};
 
 #[allow(unused_imports)]
 use super::not_built;
 
 pub async fn connect(url: &str, migrate: bool) -> anyhow::Result<Arc<dyn BlobStore>> {
-    Ok(connect_with_multipart(url, migrate).await?.0)
+    Ok(connect_stores(url, migrate).await?.blobs)
 }
 
-/// The store, and the same store's multipart uploads (one instance: a `memory://` store is only itself).
-pub async fn connect_with_multipart(
-    url: &str,
-    migrate: bool,
-) -> anyhow::Result<(Arc<dyn BlobStore>, Arc<dyn MultipartStore>)> {
+/// One store seen through each of its capabilities (one instance: a `memory://` store is only itself).
+#[derive(Debug, Clone)]
+pub struct Stores {
+    pub blobs: Arc<dyn BlobStore>,
+    pub multipart: Arc<dyn MultipartStore>,
+    /// Dated listings and the leftovers of interrupted writes, for the janitor.
+    pub sweep: Arc<dyn StorageSweep>,
+}
+
+/// The store of `url` with its capabilities.
+pub async fn connect_stores(url: &str, migrate: bool) -> anyhow::Result<Stores> {
     match super::scheme(url) {
         "file" | "memory" => local(url),
         "s3" => s3(url, migrate).await,
@@ -24,12 +30,16 @@ pub async fn connect_with_multipart(
     }
 }
 
-type Both = (Arc<dyn BlobStore>, Arc<dyn MultipartStore>);
+type Both = Stores;
 
 #[allow(dead_code)]
-fn both<S: BlobStore + MultipartStore + 'static>(store: S) -> Both {
+fn both<S: BlobStore + MultipartStore + StorageSweep + 'static>(store: S) -> Both {
     let store = Arc::new(store);
-    (store.clone(), store)
+    Stores {
+        blobs: store.clone(),
+        multipart: store.clone(),
+        sweep: store,
+    }
 }
 
 /// Puts the in-memory cache of hot variants and originals in front of `storage`; a budget of 0 turns it off.

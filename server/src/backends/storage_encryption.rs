@@ -4,15 +4,13 @@
 //! S3 encrypts on the server instead (`sse=` on the storage URL).
 
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use base64::Engine;
-use darkroom_core::ports::{BlobStore, MultipartStore};
 
 use crate::config::Config;
 
-type Both = (Arc<dyn BlobStore>, Arc<dyn MultipartStore>);
+use super::storage::Stores as Both;
 
 /// The 32 bytes of a key given as base64 (standard or URL-safe alphabet, padded or not).
 fn decode_key(text: &str) -> anyhow::Result<[u8; 32]> {
@@ -57,10 +55,12 @@ pub fn configured_key(config: &Config) -> anyhow::Result<Option<[u8; 32]>> {
 /// Wraps the local store of `url` in encryption when a key is configured; other stores are refused with
 /// a key (S3 has `sse=`), and returned as they are without one.
 #[cfg(feature = "local-storage")]
-pub fn wrap(config: &Config, url: &str, (storage, multipart): Both) -> anyhow::Result<Both> {
+pub fn wrap(config: &Config, url: &str, stores: Both) -> anyhow::Result<Both> {
+    use std::sync::Arc;
+
     use darkroom_adapters::storage::{EncryptedBlobs, MasterKey, Plaintext};
     let Some(key) = configured_key(config)? else {
-        return Ok((storage, multipart));
+        return Ok(stores);
     };
     if !matches!(super::scheme(url), "file" | "memory") {
         bail!(
@@ -73,10 +73,14 @@ pub fn wrap(config: &Config, url: &str, (storage, multipart): Both) -> anyhow::R
         "refuse" => Plaintext::Refuse,
         other => bail!("storage_encryption_plaintext must be read or refuse, not {other:?}"),
     };
-    let encrypted = Arc::new(EncryptedBlobs::new(storage, MasterKey::new(key), plaintext));
-    let storage: Arc<dyn BlobStore> = encrypted.clone();
-    let multipart: Arc<dyn MultipartStore> = encrypted;
-    Ok((storage, multipart))
+    let encrypted = Arc::new(
+        EncryptedBlobs::new(stores.blobs, MasterKey::new(key), plaintext).with_sweep(stores.sweep),
+    );
+    Ok(Both {
+        blobs: encrypted.clone(),
+        multipart: encrypted.clone(),
+        sweep: encrypted,
+    })
 }
 
 #[cfg(not(feature = "local-storage"))]

@@ -25,6 +25,7 @@ pub mod queue_depth;
 pub mod rate_limit;
 pub mod search;
 pub mod storage;
+pub mod sweep;
 
 use std::any::Any;
 use std::fmt;

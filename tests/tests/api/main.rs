@@ -10,6 +10,7 @@ mod cors;
 mod edits;
 mod encryption_at_rest;
 mod heif;
+mod janitor;
 mod late_variants;
 mod leases;
 mod mfa;

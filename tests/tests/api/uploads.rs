@@ -28,7 +28,7 @@ fn padded_photo() -> Vec<u8> {
     photo
 }
 
-async fn create(app: &TestApp, who: &Account, body: Value) -> Value {
+pub(crate) async fn create(app: &TestApp, who: &Account, body: Value) -> Value {
     let response = app
         .client
         .post(app.url("/v1/uploads"))
@@ -41,7 +41,7 @@ async fn create(app: &TestApp, who: &Account, body: Value) -> Value {
     response.json().await.unwrap()
 }
 
-async fn put_part(
+pub(crate) async fn put_part(
     app: &TestApp,
     who: &Account,
     id: &str,
@@ -60,7 +60,7 @@ async fn put_part(
     request.body(bytes).send().await.unwrap()
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     who: &Account,
     method: reqwest::Method,
@@ -74,7 +74,7 @@ async fn send(
         .unwrap()
 }
 
-async fn get_upload(app: &TestApp, who: &Account, id: &str) -> reqwest::Response {
+pub(crate) async fn get_upload(app: &TestApp, who: &Account, id: &str) -> reqwest::Response {
     send(app, who, reqwest::Method::GET, &format!("/v1/uploads/{id}")).await
 }
 

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use darkroom_adapters::ObjectStoreBlobs;
 use darkroom_core::ports::{BlobKey, BlobStore, BlobStoreExt, StorageError};
 use darkroom_tests::contract::multipart::MultipartFixture;
+use darkroom_tests::contract::sweep::SweepFixture;
 use darkroom_tests::contract::Fixture;
 use darkroom_tests::services::{require, unique_name, AWS_ENDPOINT};
 use tokio::sync::OnceCell;
@@ -76,6 +77,26 @@ async fn s3_multipart() -> Option<Fixture<MultipartFixture>> {
 
 mod multipart {
     darkroom_tests::multipart_contract_suite!(super::s3_multipart);
+}
+
+/// S3's dated listings and its multipart uploads in progress (ListMultipartUploads under the prefix).
+async fn s3_sweep() -> Option<Fixture<SweepFixture>> {
+    let fixture = s3_store().await?;
+    let endpoint = require(AWS_ENDPOINT, "s3")?;
+    let url = format!("{}&prefix={}", bucket_url(&endpoint), unique_name("sweep"));
+    let store = ObjectStoreBlobs::s3_from_url(&url).await.unwrap();
+    drop(fixture);
+    let port = SweepFixture {
+        blobs: Arc::new(store.clone()),
+        multipart: Arc::new(store.clone()),
+        sweep: Arc::new(store.clone()),
+        local_root: None,
+    };
+    Some(Fixture::with_guard(Arc::new(port), DeletePrefix(store)))
+}
+
+mod sweep {
+    darkroom_tests::sweep_contract_suite!(super::s3_sweep);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,6 +14,7 @@
 mod format;
 mod multipart;
 mod streams;
+mod sweep;
 #[cfg(test)]
 mod tests;
 
@@ -23,7 +24,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use darkroom_core::ports::{BlobKey, BlobMeta, BlobStore, ByteStream, StorageError};
+use darkroom_core::ports::{BlobKey, BlobMeta, BlobStore, ByteStream, StorageError, StorageSweep};
 use futures::{StreamExt, TryStreamExt};
 
 pub use self::format::MasterKey;
@@ -53,6 +54,8 @@ pub struct EncryptedBlobs {
     inner: Arc<dyn BlobStore>,
     master: Arc<MasterKey>,
     plaintext: Plaintext,
+    /// The store beneath seen through `StorageSweep` (for the janitor), when it has the capability.
+    sweep: Option<Arc<dyn StorageSweep>>,
 }
 
 impl fmt::Debug for EncryptedBlobs {
@@ -71,7 +74,15 @@ impl EncryptedBlobs {
             inner,
             master: Arc::new(master),
             plaintext,
+            sweep: None,
         }
+    }
+
+    /// The same wrapper able to sweep (`StorageSweep`): `sweep` is the store beneath, `inner`, seen
+    /// through that capability.
+    pub fn with_sweep(mut self, sweep: Arc<dyn StorageSweep>) -> Self {
+        self.sweep = Some(sweep);
+        self
     }
 
     /// A blob without the magic: served as it is, or refused.

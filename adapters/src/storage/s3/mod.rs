@@ -13,6 +13,7 @@ mod classes;
 pub mod iam;
 #[cfg(test)]
 mod tests;
+mod uploads;
 mod url;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use object_store::prefix::PrefixStore;
 use object_store::{ClientOptions, ObjectStore, RetryConfig};
 
 pub use self::classes::S3StorageClasses;
+pub(crate) use self::uploads::S3Uploads;
 use self::url::S3Url;
 use super::ObjectStoreBlobs;
 
@@ -46,7 +48,10 @@ impl ObjectStoreBlobs {
             let inner: Arc<dyn ObjectStore> = s3.clone();
             Arc::new(PrefixStore::new(inner, parsed.prefix.as_str()))
         };
-        Ok(Self::new(store, "s3").with_multipart(s3, &parsed.prefix))
+        let uploads = S3Uploads::new(&parsed).await;
+        let mut blobs = Self::new(store, "s3").with_multipart(s3, &parsed.prefix);
+        blobs.s3_uploads = Some(uploads);
+        Ok(blobs)
     }
 
     /// Creates the bucket of `url` when it does not exist, and adds a lifecycle rule aborting multipart

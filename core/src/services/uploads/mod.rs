@@ -24,7 +24,7 @@ use crate::domain::{
 };
 use crate::ports::multipart::MIN_PART_BYTES;
 use crate::ports::{
-    BlobKey, BlobStore, BlobStoreExt, MultipartStore, PartReceipt, UploadRepository,
+    BlobKey, BlobStore, BlobStoreExt, MultipartStore, PartReceipt, StorageError, UploadRepository,
 };
 
 /// How resumable uploads are sized and how long they live.
@@ -251,6 +251,14 @@ impl UploadService {
             .complete_multipart(&key, &upload.storage_upload_id, &receipts)
             .await
         {
+            if let StorageError::NotFound(_) = err {
+                // The storage's upload is gone (aborted by the janitor or a bucket rule): it can never
+                // complete, so neither its row nor an image is kept; the client starts over.
+                tracing::warn!(upload = %id, error = %err, "completing an upload whose parts are gone");
+                self.remove_staging(id).await?;
+                self.uploads.delete_upload(id).await?;
+                return Err(ServiceError::UploadPartsGone);
+            }
             // Nothing was assembled: let the client try again (or abort).
             let _ = self
                 .uploads
