@@ -136,6 +136,15 @@ pub struct Config {
     /// How old a leftover of an interrupted write (a staging file, a multipart upload, blobs no image row
     /// owns) must be before the janitor removes it; at least 3600.
     pub janitor_grace_secs: u64,
+    /// Where each ready image's metadata goes for analysts, as gzip NDJSON batches under
+    /// `analytics/date=YYYY-MM-DD/` (any storage URL: `file:///…`, `s3://…`); unset, the export is off.
+    pub analytics_url: Option<String>,
+    /// A batch is written at the latest this long after its first image arrived.
+    pub analytics_flush_secs: u64,
+    /// A batch is written as soon as it holds this many images.
+    pub analytics_batch_records: usize,
+    /// A batch is written as soon as its lines (before compression) reach this many bytes.
+    pub analytics_batch_bytes: usize,
     pub max_image_width: u32,
     pub max_image_height: u32,
     pub max_image_pixels: u64,
@@ -267,6 +276,10 @@ impl Default for Config {
             archive_pass_secs: 3600,
             janitor_pass_secs: 3600,
             janitor_grace_secs: 24 * 3600,
+            analytics_url: None,
+            analytics_flush_secs: 60,
+            analytics_batch_records: 10_000,
+            analytics_batch_bytes: 16 * 1024 * 1024,
             max_image_width: limits.max_width,
             max_image_height: limits.max_height,
             max_image_pixels: limits.max_pixels,

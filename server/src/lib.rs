@@ -1,5 +1,6 @@
 //! The composition root: configuration, backends, services, HTTP routes, the worker and the CLI's pieces.
 
+mod analytics;
 pub mod api;
 pub mod backends;
 pub mod backup;

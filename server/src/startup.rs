@@ -236,6 +236,9 @@ impl Application {
             ));
         }
         if config.role.runs_worker() {
+            // The metadata export for analysts, when `analytics_url` is set: the upload job then announces
+            // each image it makes ready.
+            let exporter = crate::analytics::exporter(&config, &backends, &clock).await?;
             let processor = Processor::new(
                 Arc::new(
                     CachedImageRepository::invalidating_only(
@@ -251,6 +254,13 @@ impl Application {
                 config.variant_formats()?,
             )
             .with_inbox(inbox.clone());
+            let processor = match exporter {
+                Some(exporter) => {
+                    background.push(tokio::spawn(exporter.run(stop_rx.clone())));
+                    processor.announcing_ready()
+                }
+                None => processor,
+            };
             let events = EventHandlers {
                 timelines: Timelines::new(
                     timeline_repository.clone(),

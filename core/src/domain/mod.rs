@@ -6,6 +6,7 @@ mod edit;
 mod events;
 mod ids;
 mod image;
+mod image_ready;
 mod jobs;
 mod page;
 mod social;
@@ -24,11 +25,16 @@ pub use image::{
     merge_variant_files, Failure, Image, ImageFormat, ImagePatch, ImageStatus, LateVariantFile,
     NewImage, OutputFormat, ProcessedImage, Variant, VariantFile, VariantName, Visibility,
 };
+pub use image_ready::ImageReady;
 pub use jobs::{Job, OutboxMessage, JOBS_TOPIC};
 
-/// Every topic the product publishes to itself (jobs and events), for queues that provision topics up front.
+/// Every topic the product publishes to itself (jobs, events and `image.ready`), for queues that provision
+/// topics up front.
 pub fn all_topics() -> impl Iterator<Item = &'static str> {
-    Job::TOPICS.into_iter().chain(Event::TOPICS)
+    Job::TOPICS
+        .into_iter()
+        .chain(Event::TOPICS)
+        .chain([ImageReady::TOPIC])
 }
 pub use page::{Cursor, Page, PageRequest};
 pub use social::{

@@ -2,6 +2,7 @@
 //! to problem+json once.
 
 pub mod access;
+pub mod analytics;
 pub mod archive;
 pub mod auth;
 mod error;

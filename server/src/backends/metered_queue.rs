@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use darkroom_core::domain::{Event, Job};
 use darkroom_core::ports::{Delivery, Message, Queue, QueueError};
 
 const DURATION: &str = "queue_operation_duration_seconds";
@@ -41,11 +40,8 @@ impl MeteredQueue {
 
 /// The topic as a label: one of the topics Darkroom publishes, or `other`.
 fn topic_label(topic: &str) -> &'static str {
-    Job::TOPICS
-        .iter()
-        .chain(Event::TOPICS.iter())
-        .find(|known| **known == topic)
-        .copied()
+    darkroom_core::domain::all_topics()
+        .find(|known| *known == topic)
         .unwrap_or("other")
 }
 
@@ -132,12 +128,15 @@ impl Queue for MeteredQueue {
 
 #[cfg(test)]
 mod tests {
+    use darkroom_core::domain::{Event, ImageReady, Job};
+
     use super::*;
 
     #[test]
     fn topics_are_labels_only_from_the_known_set() {
         assert_eq!(topic_label(Job::PROCESS_TOPIC), Job::PROCESS_TOPIC);
         assert_eq!(topic_label(Event::TOPICS[0]), Event::TOPICS[0]);
+        assert_eq!(topic_label(ImageReady::TOPIC), "image.ready");
         assert_eq!(topic_label("made-up"), "other");
     }
 

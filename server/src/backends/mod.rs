@@ -173,7 +173,7 @@ fn not_built(what: &str, feature: &str) -> anyhow::Error {
 }
 
 /// A URL fit for a log line or an error: any password is replaced by `***`.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.find('@')) {
         (Some(start), Some(at)) if at > start => {
             let credentials = &url[start + 3..at];

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod access;
+mod analytics;
 mod archive;
 mod auth;
 mod backup;

@@ -9,11 +9,13 @@ use sha2::{Digest, Sha256};
 
 use super::VariantFormats;
 use crate::domain::{
-    Capture, Failure, Image, ImageId, ImageStatus, OutputFormat, ProcessedImage, Variant,
-    VariantFile, VariantName,
+    Capture, Failure, Image, ImageId, ImageReady, ImageStatus, OutputFormat, ProcessedImage,
+    Variant, VariantFile, VariantName,
 };
 use crate::imaging::{auto_tags, Limits, Processed};
-use crate::ports::{BlobKey, BlobStore, BlobStoreExt, ImagePipeline, ImageRepository, Queue};
+use crate::ports::{
+    BlobKey, BlobStore, BlobStoreExt, ImagePipeline, ImageRepository, Message, Queue,
+};
 use crate::services::images::keys;
 use crate::services::social::Inbox;
 use crate::services::ServiceError;
@@ -31,6 +33,8 @@ pub struct Processor {
     pub(super) formats: VariantFormats,
     /// Tells owners when processing their image failed (absent in tools that only process).
     pub(super) inbox: Option<Inbox>,
+    /// Whether to publish `image.ready` (only when something consumes it: see `ImageReady`).
+    pub(super) announce_ready: bool,
 }
 
 impl Processor {
@@ -50,7 +54,14 @@ impl Processor {
             limits,
             formats,
             inbox: None,
+            announce_ready: false,
         }
+    }
+
+    /// Publishes `image.ready` for every image that becomes ready (for the metadata export).
+    pub fn announcing_ready(mut self) -> Self {
+        self.announce_ready = true;
+        self
     }
 
     /// Puts a notification in the owner's inbox when processing one of their images fails.
@@ -78,8 +89,11 @@ impl Processor {
         match image.status {
             ImageStatus::Processing => {}
             // A redelivery after the image was completed: the crash may have come before the late
-            // formats' jobs were published, so publish whatever is still missing.
-            ImageStatus::Ready => return self.request_late_variants(&image.variants, id).await,
+            // formats' jobs (or `image.ready`) were published, so publish whatever may be missing.
+            ImageStatus::Ready => {
+                self.request_late_variants(&image.variants, id).await?;
+                return self.announce_ready(id).await;
+            }
             // A redelivery after the image failed: the owner may not have been told yet.
             ImageStatus::Failed => return self.tell_owner_of_failure(id).await,
         }
@@ -121,7 +135,27 @@ impl Processor {
             // Before this delivery is acked: should publishing fail (or the process die), the redelivered
             // job finds the image ready and publishes again.
             self.request_late_variants(&result.variants, id).await?;
+            self.announce_ready(id).await?;
         }
+        Ok(())
+    }
+
+    /// Publishes `image.ready` when announcements are on (see `ImageReady` for why not the outbox).
+    async fn announce_ready(&self, id: ImageId) -> Result<(), ServiceError> {
+        if !self.announce_ready {
+            return Ok(());
+        }
+        let fact = ImageReady {
+            image_id: id,
+            ready_at: chrono::Utc::now(),
+        };
+        self.queue
+            .publish(&Message {
+                id: fact.message_id(),
+                topic: ImageReady::TOPIC.to_owned(),
+                payload: fact.to_bytes(),
+            })
+            .await?;
         Ok(())
     }
 
