@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use darkroom_tests::app::{read_testdata, spawn_app, spawn_app_with};
+use darkroom_tests::app::{read_testdata, spawn_app, spawn_app_with, Account, TestApp};
 use darkroom_tests::stacks;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -86,17 +86,28 @@ async fn a_backup_taken_under_upload_load_restores_every_acknowledged_image() {
     let mut app = app;
     app.shutdown().await;
 
-    let restored_app = spawn_app_with(|c| c.data_dir = restored.clone()).await;
-    // The signing key came back too: the session from before the backup still works.
-    for id in &before {
-        let image = restored_app.wait_processed(&me, id).await;
+    serves_every_image(&restored, &me, &before).await;
+}
+
+/// A server started on the restored data dir: every image in `ids` is there, ready, with its variants, and
+/// `who`'s session from before the backup still works (the signing key came back too).
+pub(crate) async fn serves_every_image<'a>(
+    restored: &std::path::Path,
+    who: &Account,
+    ids: impl IntoIterator<Item = &'a String>,
+) -> TestApp {
+    let restored = restored.to_path_buf();
+    let app = spawn_app_with(|c| c.data_dir = restored).await;
+    for id in ids {
+        let image = app.wait_processed(who, id).await;
         assert_eq!(image["status"], "ready", "{image}");
-        let response = restored_app
-            .get(Some(&me), &format!("/v1/images/{id}/variants/small"), &[])
+        let response = app
+            .get(Some(who), &format!("/v1/images/{id}/variants/small"), &[])
             .await;
         assert_eq!(response.status(), 200, "{id}");
         assert!(!response.bytes().await.unwrap().is_empty());
     }
+    app
 }
 
 fn assert_owner_only(dir: &std::path::Path) {

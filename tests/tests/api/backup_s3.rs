@@ -4,7 +4,7 @@
 //! backup that stopped half-way) is refused, and so is a prefix that already holds a backup.
 
 use darkroom::backup::{backup_to, restore_from, Location};
-use darkroom_tests::app::{spawn_app, spawn_app_with};
+use darkroom_tests::app::spawn_app;
 use darkroom_tests::services::{require, unique_name, AWS_ENDPOINT};
 use darkroom_tests::stacks;
 
@@ -99,15 +99,5 @@ async fn a_backup_in_s3_restores_into_a_fresh_data_dir() {
     let mut app = app;
     app.shutdown().await;
 
-    let restored_app = spawn_app_with(|c| c.data_dir = restored.clone()).await;
-    // The signing key came back too: the session from before the backup still works.
-    for id in &ids {
-        let image = restored_app.wait_processed(&me, id).await;
-        assert_eq!(image["status"], "ready", "{image}");
-        let response = restored_app
-            .get(Some(&me), &format!("/v1/images/{id}/variants/small"), &[])
-            .await;
-        assert_eq!(response.status(), 200, "{id}");
-        assert!(!response.bytes().await.unwrap().is_empty());
-    }
+    super::backup::serves_every_image(&restored, &me, &ids).await;
 }
