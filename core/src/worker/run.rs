@@ -258,6 +258,9 @@ async fn run_job(
         .instrument(span.clone())
         .await;
     telemetry::finished(topic, &outcome, started.elapsed());
+    if matches!(outcome, JobOutcome::Retry(_)) && attempt.is_last() {
+        telemetry::dead_lettered(topic);
+    }
     // Stopped before settling, so that no extension races the ack.
     heartbeat.stop().await;
     settle(worker.queue.as_ref(), &delivery, outcome, worker.settings)

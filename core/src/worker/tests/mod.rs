@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod dead_letters;
 mod fake_queue;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
