@@ -383,6 +383,7 @@ def test_monitoring_objects_only_where_their_crds_are():
         "http_request_duration_seconds_bucket",
         "worker_jobs_finished_total",
         "worker_jobs_dead_lettered_total",
+        "kube_pod_status_ready",
         "queue_message_wait_seconds_bucket",
         "db_operation_duration_seconds_count",
         "queue_oldest_message_age_seconds",
