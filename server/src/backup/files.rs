@@ -3,7 +3,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
@@ -82,12 +82,55 @@ pub fn copy_tree(src: &Path, dst_root: &Path, name: &str) -> anyhow::Result<Vec<
     let mut copied = Vec::new();
     create_private_dir(&dst_root.join(name))?;
     if src.exists() {
-        walk(src, dst_root, name, &mut copied)?;
+        visit(src, name, &mut |path, child, kind| {
+            let dst = dst_root.join(child);
+            match kind {
+                Found::Dir => create_private_dir(&dst),
+                Found::File => match copy_private(path, &dst) {
+                    Ok(()) => {
+                        copied.push(child.to_owned());
+                        Ok(())
+                    }
+                    Err(err) if vanished(&err) => {
+                        let _ = fs::remove_file(&dst);
+                        Ok(())
+                    }
+                    Err(err) => Err(err),
+                },
+            }
+        })?;
     }
     Ok(copied)
 }
 
-fn walk(dir: &Path, dst_root: &Path, rel: &str, copied: &mut Vec<String>) -> anyhow::Result<()> {
+/// The files under `src`, each with its path under `name` ('/'-separated), for an upload: a file that
+/// vanishes during the walk is left out, as `copy_tree` does.
+pub fn list_tree(src: &Path, name: &str) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let mut found = Vec::new();
+    visit(src, name, &mut |path, child, kind| {
+        if kind == Found::File {
+            found.push((path.to_path_buf(), child.to_owned()));
+        }
+        Ok(())
+    })?;
+    Ok(found)
+}
+
+/// What `visit` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Found {
+    Dir,
+    File,
+}
+
+/// Walks the tree under `dir`, telling `found` of every directory (before its contents) and every regular
+/// file, with its path under `rel` ('/'-separated). Entries that vanish during the walk are skipped; a
+/// name that is not UTF-8 is an error.
+fn visit(
+    dir: &Path,
+    rel: &str,
+    found: &mut dyn FnMut(&Path, &str, Found) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let entries = match fs::read_dir(dir) {
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
         other => other.with_context(|| format!("cannot read {}", dir.display()))?,
@@ -103,50 +146,10 @@ fn walk(dir: &Path, dst_root: &Path, rel: &str, copied: &mut Vec<String>) -> any
             other => other?,
         };
         if kind.is_dir() {
-            create_private_dir(&dst_root.join(&child))?;
-            walk(&entry.path(), dst_root, &child, copied)?;
+            found(&entry.path(), &child, Found::Dir)?;
+            visit(&entry.path(), &child, found)?;
         } else if kind.is_file() {
-            match copy_private(&entry.path(), &dst_root.join(&child)) {
-                Ok(()) => copied.push(child),
-                Err(err) if vanished(&err) => {
-                    let _ = fs::remove_file(dst_root.join(&child));
-                }
-                Err(err) => return Err(err),
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The files under `src`, each with its path under `name` ('/'-separated), for an upload: a file that
-/// vanishes during the walk is left out, as `copy_tree` does.
-pub fn list_tree(src: &Path, name: &str) -> anyhow::Result<Vec<(std::path::PathBuf, String)>> {
-    let mut found = Vec::new();
-    list(src, name, &mut found)?;
-    Ok(found)
-}
-
-fn list(
-    dir: &Path,
-    rel: &str,
-    found: &mut Vec<(std::path::PathBuf, String)>,
-) -> anyhow::Result<()> {
-    let entries = match fs::read_dir(dir) {
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
-        other => other.with_context(|| format!("cannot read {}", dir.display()))?,
-    };
-    for entry in entries {
-        let entry = entry?;
-        let Some(file_name) = entry.file_name().to_str().map(str::to_owned) else {
-            bail!("{} has a name that is not UTF-8", entry.path().display());
-        };
-        let child = format!("{rel}/{file_name}");
-        match entry.file_type() {
-            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-            Err(err) => return Err(err.into()),
-            Ok(kind) if kind.is_dir() => list(&entry.path(), &child, found)?,
-            Ok(kind) if kind.is_file() => found.push((entry.path(), child)),
-            Ok(_) => {}
+            found(&entry.path(), &child, Found::File)?;
         }
     }
     Ok(())
