@@ -30,10 +30,8 @@ pub async fn connect_stores(url: &str, migrate: bool) -> anyhow::Result<Stores> 
     }
 }
 
-type Both = Stores;
-
 #[allow(dead_code)]
-fn both<S: BlobStore + MultipartStore + StorageSweep + 'static>(store: S) -> Both {
+fn stores<S: BlobStore + MultipartStore + StorageSweep + 'static>(store: S) -> Stores {
     let store = Arc::new(store);
     Stores {
         blobs: store.clone(),
@@ -59,29 +57,29 @@ pub fn with_hot_cache(storage: Arc<dyn BlobStore>, _budget_bytes: u64) -> Arc<dy
 }
 
 #[cfg(feature = "local-storage")]
-fn local(url: &str) -> anyhow::Result<Both> {
+fn local(url: &str) -> anyhow::Result<Stores> {
     use darkroom_adapters::storage::ObjectStoreBlobs;
     match url.strip_prefix("file://") {
-        Some(path) => Ok(both(ObjectStoreBlobs::local(std::path::Path::new(path))?)),
-        None => Ok(both(ObjectStoreBlobs::in_memory())),
+        Some(path) => Ok(stores(ObjectStoreBlobs::local(std::path::Path::new(path))?)),
+        None => Ok(stores(ObjectStoreBlobs::in_memory())),
     }
 }
 
 #[cfg(not(feature = "local-storage"))]
-fn local(_url: &str) -> anyhow::Result<Both> {
+fn local(_url: &str) -> anyhow::Result<Stores> {
     Err(not_built("local storage", "local-storage"))
 }
 
 #[cfg(feature = "s3")]
-async fn s3(url: &str, migrate: bool) -> anyhow::Result<Both> {
+async fn s3(url: &str, migrate: bool) -> anyhow::Result<Stores> {
     use darkroom_adapters::storage::ObjectStoreBlobs;
     if migrate {
         ObjectStoreBlobs::ensure_s3_bucket(url).await?;
     }
-    Ok(both(ObjectStoreBlobs::s3_from_url(url).await?))
+    Ok(stores(ObjectStoreBlobs::s3_from_url(url).await?))
 }
 
 #[cfg(not(feature = "s3"))]
-async fn s3(_url: &str, _migrate: bool) -> anyhow::Result<Both> {
+async fn s3(_url: &str, _migrate: bool) -> anyhow::Result<Stores> {
     Err(not_built("s3 storage", "s3"))
 }

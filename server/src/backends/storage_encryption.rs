@@ -10,7 +10,7 @@ use base64::Engine;
 
 use crate::config::Config;
 
-use super::storage::Stores as Both;
+use super::storage::Stores;
 
 /// The 32 bytes of a key given as base64 (standard or URL-safe alphabet, padded or not).
 fn decode_key(text: &str) -> anyhow::Result<[u8; 32]> {
@@ -55,7 +55,7 @@ pub fn configured_key(config: &Config) -> anyhow::Result<Option<[u8; 32]>> {
 /// Wraps the local store of `url` in encryption when a key is configured; other stores are refused with
 /// a key (S3 has `sse=`), and returned as they are without one.
 #[cfg(feature = "local-storage")]
-pub fn wrap(config: &Config, url: &str, stores: Both) -> anyhow::Result<Both> {
+pub fn wrap(config: &Config, url: &str, stores: Stores) -> anyhow::Result<Stores> {
     use std::sync::Arc;
 
     use darkroom_adapters::storage::{EncryptedBlobs, MasterKey, Plaintext};
@@ -76,7 +76,7 @@ pub fn wrap(config: &Config, url: &str, stores: Both) -> anyhow::Result<Both> {
     let encrypted = Arc::new(
         EncryptedBlobs::new(stores.blobs, MasterKey::new(key), plaintext).with_sweep(stores.sweep),
     );
-    Ok(Both {
+    Ok(Stores {
         blobs: encrypted.clone(),
         multipart: encrypted.clone(),
         sweep: encrypted,
@@ -84,9 +84,9 @@ pub fn wrap(config: &Config, url: &str, stores: Both) -> anyhow::Result<Both> {
 }
 
 #[cfg(not(feature = "local-storage"))]
-pub fn wrap(config: &Config, _url: &str, both: Both) -> anyhow::Result<Both> {
+pub fn wrap(config: &Config, _url: &str, stores: Stores) -> anyhow::Result<Stores> {
     match configured_key(config)? {
-        None => Ok(both),
+        None => Ok(stores),
         Some(_) => Err(super::not_built("storage encryption", "local-storage")),
     }
 }
