@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
-use darkroom_core::ports::{Leftover, LeftoverKind, StorageError};
+use darkroom_core::ports::{BlobKey, Leftover, LeftoverKind, StorageError};
 
 use super::local_multipart::{self, STAGING};
 
@@ -111,13 +111,12 @@ pub(super) async fn remove(root: &Path, leftover: &Leftover) -> Result<(), Stora
     }
 }
 
-/// The path of a staging file's key, refusing anything that is not one under the root.
+/// The path of a staging file's key, refusing anything that is not one under the root: a staging name
+/// beside a valid blob key (`BlobKey::parse` refuses traversal and empty segments).
 fn staging_file(root: &Path, key: &str) -> Result<PathBuf, StorageError> {
-    let plain = key
-        .split('/')
-        .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'));
     let name = key.rsplit('/').next().unwrap_or(key);
-    if plain && is_staging_name(name) {
+    let blob = key.rsplit_once('#').map(|(blob, _)| blob);
+    if is_staging_name(name) && blob.is_some_and(|blob| BlobKey::parse(blob).is_ok()) {
         Ok(root.join(key))
     } else {
         Err(StorageError::other(format!(
