@@ -17,15 +17,15 @@ use super::url::S3Url;
 pub(crate) struct S3Uploads {
     client: aws_sdk_s3::Client,
     bucket: String,
-    /// The URL's prefix, without its trailing slash; empty for none.
-    prefix: String,
+    /// What the URL's prefix puts before every key: `PREFIX/`, or nothing.
+    key_prefix: String,
 }
 
 impl std::fmt::Debug for S3Uploads {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("S3Uploads")
             .field("bucket", &self.bucket)
-            .field("prefix", &self.prefix)
+            .field("key_prefix", &self.key_prefix)
             .finish()
     }
 }
@@ -35,7 +35,10 @@ impl S3Uploads {
         Self {
             client: client(url).await,
             bucket: url.bucket.clone(),
-            prefix: url.prefix.trim_end_matches('/').to_owned(),
+            key_prefix: match url.prefix.trim_end_matches('/') {
+                "" => String::new(),
+                prefix => format!("{prefix}/"),
+            },
         }
     }
 
@@ -43,16 +46,11 @@ impl S3Uploads {
     /// NoSuchUpload. Asked after a completion failed, since moto answers a completion of an unknown upload
     /// with a 500 rather than S3's 404; any other answer (an error included) is not proof.
     pub(crate) async fn is_gone(&self, key: &str, id: &str) -> bool {
-        let object = if self.prefix.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{}/{key}", self.prefix)
-        };
         match self
             .client
             .list_parts()
             .bucket(&self.bucket)
-            .key(object)
+            .key(format!("{}{key}", self.key_prefix))
             .upload_id(id)
             .max_parts(1)
             .send()
@@ -68,11 +66,6 @@ impl S3Uploads {
 
     /// Every upload in progress under the prefix, its key relative to the prefix.
     pub(crate) async fn list(&self) -> Result<Vec<Leftover>, StorageError> {
-        let listed_prefix = if self.prefix.is_empty() {
-            String::new()
-        } else {
-            format!("{}/", self.prefix)
-        };
         let mut found = Vec::new();
         let mut markers: Option<(String, String)> = None;
         loop {
@@ -80,7 +73,7 @@ impl S3Uploads {
                 .client
                 .list_multipart_uploads()
                 .bucket(&self.bucket)
-                .prefix(&listed_prefix);
+                .prefix(&self.key_prefix);
             if let Some((key, id)) = &markers {
                 request = request.key_marker(key).upload_id_marker(id);
             }
@@ -92,7 +85,7 @@ impl S3Uploads {
                 let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) else {
                     continue;
                 };
-                let Some(key) = key.strip_prefix(&listed_prefix) else {
+                let Some(key) = key.strip_prefix(&self.key_prefix) else {
                     continue;
                 };
                 let started = upload
